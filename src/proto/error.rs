@@ -1,0 +1,193 @@
+//! Decode errors: what is wrong, at which byte offset of the frame, and which rule of the
+//! MQTT 3.1.1 specification it breaks.
+
+use std::fmt;
+
+/// What was wrong with a frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Packet type 0 or 15.
+    ReservedPacketType(u8),
+    /// A fixed header flags nibble other than the one the packet type requires.
+    ReservedFlags {
+        packet: &'static str,
+        flags: u8,
+        expected: u8,
+    },
+    /// QoS bits 11 in a PUBLISH.
+    QoS3,
+    /// DUP set on a QoS 0 PUBLISH.
+    DupAtQoS0,
+    /// A fifth remaining-length byte (the fourth still had its continuation bit).
+    RemainingLengthTooLong,
+    /// The remaining length is larger than this receiver accepts.
+    PacketTooLarge { size: usize, max: usize },
+    /// The frame ended inside a field.
+    Truncated { field: &'static str },
+    /// Bytes left over after the last field.
+    TrailingBytes(usize),
+    /// A string that is not well-formed UTF-8.
+    InvalidUtf8 { field: &'static str },
+    /// A string containing U+0000.
+    NullCharacter { field: &'static str },
+    /// A PUBLISH or will topic containing `+` or `#`.
+    WildcardInTopic,
+    /// An empty topic name or filter.
+    EmptyTopic,
+    /// A packet identifier of 0.
+    ZeroPacketId,
+    /// The protocol name is neither "MQTT" nor "MQIsdp".
+    BadProtocolName(String),
+    /// A protocol level this broker does not speak (not 3 or 4).
+    UnsupportedProtocolLevel(u8),
+    /// The reserved bit of the connect flags is 1.
+    ConnectReservedFlag,
+    /// Will QoS / will retain set without the will flag.
+    WillFlagsWithoutWill,
+    /// Will QoS 3.
+    WillQoS3,
+    /// Password flag without the user name flag.
+    PasswordWithoutUsername,
+    /// A SUBSCRIBE or UNSUBSCRIBE without any filter.
+    NoTopicFilters,
+    /// Reserved bits of a SUBSCRIBE's requested QoS byte, or requested QoS 3.
+    BadRequestedQoS(u8),
+    /// A CONNACK return code above 5, or reserved acknowledge flags.
+    BadConnack,
+    /// A SUBACK return code other than 0, 1, 2, 0x80.
+    BadSubackCode(u8),
+}
+
+/// A frame that could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    /// Offset of the offending byte in the frame.
+    pub offset: usize,
+    pub kind: ErrorKind,
+}
+
+impl DecodeError {
+    pub fn new(offset: usize, kind: ErrorKind) -> Self {
+        DecodeError { offset, kind }
+    }
+
+    /// The conformance statement of the MQTT 3.1.1 specification that the frame breaks.
+    pub fn rule(&self) -> Option<&'static str> {
+        use ErrorKind::*;
+        Some(match &self.kind {
+            ReservedPacketType(_) => "MQTT-2.2.1",
+            ReservedFlags { .. } => "MQTT-2.2.2-1",
+            QoS3 => "MQTT-3.3.1-4",
+            DupAtQoS0 => "MQTT-3.3.1-2",
+            RemainingLengthTooLong => "MQTT-2.2.3",
+            PacketTooLarge { .. } => return None,
+            Truncated { .. } | TrailingBytes(_) => "MQTT-2.2.3",
+            InvalidUtf8 { .. } => "MQTT-1.5.3-1",
+            NullCharacter { .. } => "MQTT-1.5.3-2",
+            WildcardInTopic => "MQTT-3.3.2-2",
+            EmptyTopic => "MQTT-4.7.3-1",
+            ZeroPacketId => "MQTT-2.3.1-1",
+            BadProtocolName(_) => "MQTT-3.1.2-1",
+            UnsupportedProtocolLevel(_) => "MQTT-3.1.2-2",
+            ConnectReservedFlag => "MQTT-3.1.2-3",
+            WillFlagsWithoutWill => "MQTT-3.1.2-13",
+            WillQoS3 => "MQTT-3.1.2-14",
+            PasswordWithoutUsername => "MQTT-3.1.2-22",
+            NoTopicFilters => "MQTT-3.8.3-3",
+            BadRequestedQoS(_) => "MQTT-3.8.3-4",
+            BadConnack => "MQTT-3.2.2",
+            BadSubackCode(_) => "MQTT-3.9.3-2",
+        })
+    }
+
+    /// The message in English or 中文.
+    pub fn message(&self, zh: bool) -> String {
+        use ErrorKind::*;
+        let m = match (&self.kind, zh) {
+            (ReservedPacketType(t), false) => format!("packet type {t} is reserved"),
+            (ReservedPacketType(t), true) => format!("报文类型 {t} 是保留值"),
+            (
+                ReservedFlags {
+                    packet,
+                    flags,
+                    expected,
+                },
+                false,
+            ) => {
+                format!("{packet} flags must be {expected:04b}, got {flags:04b}")
+            }
+            (
+                ReservedFlags {
+                    packet,
+                    flags,
+                    expected,
+                },
+                true,
+            ) => {
+                format!("{packet} 的标志位必须是 {expected:04b}，收到 {flags:04b}")
+            }
+            (QoS3, false) => "QoS 3 is not a valid QoS".into(),
+            (QoS3, true) => "QoS 3 是非法值".into(),
+            (DupAtQoS0, false) => "DUP must be 0 in a QoS 0 PUBLISH".into(),
+            (DupAtQoS0, true) => "QoS 0 的 PUBLISH 中 DUP 必须为 0".into(),
+            (RemainingLengthTooLong, false) => "remaining length has more than 4 bytes".into(),
+            (RemainingLengthTooLong, true) => "剩余长度超过 4 个字节".into(),
+            (PacketTooLarge { size, max }, false) => {
+                format!("packet of {size} bytes exceeds the limit of {max}")
+            }
+            (PacketTooLarge { size, max }, true) => format!("报文 {size} 字节，超过上限 {max}"),
+            (Truncated { field }, false) => format!("frame ends inside {field}"),
+            (Truncated { field }, true) => format!("报文在 {field} 中途结束"),
+            (TrailingBytes(n), false) => format!("{n} unexpected bytes after the last field"),
+            (TrailingBytes(n), true) => format!("最后一个字段后多出 {n} 个字节"),
+            (InvalidUtf8 { field }, false) => format!("{field} is not valid UTF-8"),
+            (InvalidUtf8 { field }, true) => format!("{field} 不是合法的 UTF-8"),
+            (NullCharacter { field }, false) => format!("{field} contains U+0000"),
+            (NullCharacter { field }, true) => format!("{field} 含有 U+0000"),
+            (WildcardInTopic, false) => "a topic name must not contain + or #".into(),
+            (WildcardInTopic, true) => "主题名不能包含 + 或 #".into(),
+            (EmptyTopic, false) => "a topic must be at least one character long".into(),
+            (EmptyTopic, true) => "主题至少要有一个字符".into(),
+            (ZeroPacketId, false) => "packet identifier 0 is not allowed".into(),
+            (ZeroPacketId, true) => "报文标识符不能为 0".into(),
+            (BadProtocolName(n), false) => {
+                format!("protocol name {n:?} is neither \"MQTT\" nor \"MQIsdp\"")
+            }
+            (BadProtocolName(n), true) => format!("协议名 {n:?} 既不是 \"MQTT\" 也不是 \"MQIsdp\""),
+            (UnsupportedProtocolLevel(l), false) => {
+                format!("protocol level {l} is not supported (3 and 4 are)")
+            }
+            (UnsupportedProtocolLevel(l), true) => format!("不支持协议级别 {l}（支持 3 和 4）"),
+            (ConnectReservedFlag, false) => "the reserved connect flag must be 0".into(),
+            (ConnectReservedFlag, true) => "连接标志的保留位必须为 0".into(),
+            (WillFlagsWithoutWill, false) => {
+                "will QoS and will retain must be 0 without a will".into()
+            }
+            (WillFlagsWithoutWill, true) => "没有遗嘱时遗嘱 QoS 和遗嘱保留必须为 0".into(),
+            (WillQoS3, false) => "will QoS 3 is not valid".into(),
+            (WillQoS3, true) => "遗嘱 QoS 3 是非法值".into(),
+            (PasswordWithoutUsername, false) => "a password needs a user name".into(),
+            (PasswordWithoutUsername, true) => "有密码就必须有用户名".into(),
+            (NoTopicFilters, false) => "at least one topic filter is required".into(),
+            (NoTopicFilters, true) => "至少需要一个主题过滤器".into(),
+            (BadRequestedQoS(b), false) => format!("requested QoS byte {b:#04x} is not 0, 1 or 2"),
+            (BadRequestedQoS(b), true) => format!("请求的 QoS 字节 {b:#04x} 不是 0、1 或 2"),
+            (BadConnack, false) => "invalid CONNACK".into(),
+            (BadConnack, true) => "CONNACK 不合法".into(),
+            (BadSubackCode(c), false) => format!("SUBACK return code {c:#04x} is not valid"),
+            (BadSubackCode(c), true) => format!("SUBACK 返回码 {c:#04x} 不合法"),
+        };
+        match self.rule() {
+            Some(rule) => format!("{m} (byte {}, {rule})", self.offset),
+            None => format!("{m} (byte {})", self.offset),
+        }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(false))
+    }
+}
+
+impl std::error::Error for DecodeError {}

@@ -1,0 +1,182 @@
+//! A cursor over one whole frame that reads MQTT's primitive types (byte, two-byte integer,
+//! length-prefixed string and binary) and records a span for each field it reads.
+
+use super::error::{DecodeError, ErrorKind};
+use super::field::Field;
+use super::span::Recorder;
+use bytes::Bytes;
+
+pub(crate) struct Reader<'a, R: Recorder> {
+    pub buf: &'a [u8],
+    /// The same bytes as `buf` when the caller has them as `Bytes`: payloads are then sliced, not copied.
+    pub shared: Option<&'a Bytes>,
+    pub pos: usize,
+    pub end: usize,
+    pub rec: &'a mut R,
+}
+
+impl<'a, R: Recorder> Reader<'a, R> {
+    pub fn remaining(&self) -> usize {
+        self.end - self.pos
+    }
+
+    fn need(&self, n: usize, field: &'static Field) -> Result<(), DecodeError> {
+        if self.remaining() < n {
+            Err(DecodeError::new(
+                self.end.min(self.buf.len()),
+                ErrorKind::Truncated { field: field.en },
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn u8(&mut self, field: &'static Field) -> Result<u8, DecodeError> {
+        self.need(1, field)?;
+        let b = self.buf[self.pos];
+        self.rec
+            .bytes(field, self.pos, self.pos + 1, || format!("{b}"));
+        self.pos += 1;
+        Ok(b)
+    }
+
+    /// A byte recorded as a flag byte (shown in binary); bit fields are recorded by the caller.
+    pub fn flag_byte(&mut self, field: &'static Field) -> Result<u8, DecodeError> {
+        self.need(1, field)?;
+        let b = self.buf[self.pos];
+        self.rec
+            .bytes(field, self.pos, self.pos + 1, || format!("{b:08b}"));
+        self.pos += 1;
+        Ok(b)
+    }
+
+    pub fn u16(&mut self, field: &'static Field) -> Result<u16, DecodeError> {
+        self.need(2, field)?;
+        let v = u16::from_be_bytes([self.buf[self.pos], self.buf[self.pos + 1]]);
+        self.rec
+            .bytes(field, self.pos, self.pos + 2, || format!("{v}"));
+        self.pos += 2;
+        Ok(v)
+    }
+
+    pub fn packet_id(&mut self, field: &'static Field) -> Result<super::PacketId, DecodeError> {
+        let at = self.pos;
+        let v = self.u16(field)?;
+        super::PacketId::new(v).ok_or(DecodeError::new(at, ErrorKind::ZeroPacketId))
+    }
+
+    /// A two-byte length followed by that many bytes.
+    pub fn binary(
+        &mut self,
+        len_field: &'static Field,
+        field: &'static Field,
+    ) -> Result<&'a [u8], DecodeError> {
+        let n = self.u16(len_field)? as usize;
+        self.need(n, field)?;
+        let s = &self.buf[self.pos..self.pos + n];
+        self.rec
+            .bytes(field, self.pos, self.pos + n, || hex_or_text(s));
+        self.pos += n;
+        Ok(s)
+    }
+
+    /// Like [`binary`](Self::binary) but as `Bytes` (sliced when the frame is shared).
+    pub fn binary_bytes(
+        &mut self,
+        len_field: &'static Field,
+        field: &'static Field,
+    ) -> Result<Bytes, DecodeError> {
+        let start = self.pos + 2;
+        let s = self.binary(len_field, field)?;
+        Ok(self.slice(start, start + s.len()))
+    }
+
+    pub fn slice(&self, start: usize, end: usize) -> Bytes {
+        match self.shared {
+            Some(b) => b.slice(start..end),
+            None => Bytes::copy_from_slice(&self.buf[start..end]),
+        }
+    }
+
+    /// A two-byte length followed by a UTF-8 string without U+0000.
+    pub fn string(
+        &mut self,
+        len_field: &'static Field,
+        field: &'static Field,
+    ) -> Result<&'a str, DecodeError> {
+        let n = self.u16(len_field)? as usize;
+        self.need(n, field)?;
+        let start = self.pos;
+        let raw = &self.buf[start..start + n];
+        let s = std::str::from_utf8(raw).map_err(|e| {
+            DecodeError::new(
+                start + e.valid_up_to(),
+                ErrorKind::InvalidUtf8 { field: field.en },
+            )
+        })?;
+        if let Some(i) = raw.iter().position(|&b| b == 0) {
+            return Err(DecodeError::new(
+                start + i,
+                ErrorKind::NullCharacter { field: field.en },
+            ));
+        }
+        self.rec.bytes(field, start, start + n, || {
+            let chars = s.chars().count();
+            if chars == n {
+                format!("{s:?}")
+            } else {
+                format!("{s:?} ({chars} chars, {n} bytes)")
+            }
+        });
+        self.pos += n;
+        Ok(s)
+    }
+
+    /// Everything up to the end of the frame.
+    pub fn rest(&mut self, field: &'static Field) -> Bytes {
+        let (start, end) = (self.pos, self.end);
+        self.rec
+            .bytes(field, start, end, || hex_or_text(&self.buf[start..end]));
+        self.pos = end;
+        self.slice(start, end)
+    }
+
+    pub fn finish(&self) -> Result<(), DecodeError> {
+        if self.pos < self.end {
+            Err(DecodeError::new(
+                self.pos,
+                ErrorKind::TrailingBytes(self.end - self.pos),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Shows bytes as text when they are printable UTF-8, else as hex.
+pub fn hex_or_text(b: &[u8]) -> String {
+    match std::str::from_utf8(b) {
+        Ok(s)
+            if !s
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') =>
+        {
+            let chars = s.chars().count();
+            if chars == b.len() {
+                format!("{s:?}")
+            } else {
+                format!("{s:?} ({chars} chars, {} bytes)", b.len())
+            }
+        }
+        _ => {
+            let mut out = String::with_capacity(b.len() * 3);
+            for (i, x) in b.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(&format!("{x:02x}"));
+            }
+            out
+        }
+    }
+}
