@@ -15,8 +15,7 @@ use std::num::NonZeroU16;
 
 pub use error::{DecodeError, ErrorKind};
 pub use packet::{
-    ConnAck, Connect, ConnectReturnCode, Packet, Protocol, Publish, SubAck, SubAckCode, Subscribe,
-    Unsubscribe, Will,
+    ConnAck, Connect, ConnectReturnCode, Packet, Protocol, Publish, SubAck, SubAckCode, Subscribe, Unsubscribe, Will,
 };
 pub use span::{NoSpans, Recorder, Span, SpanList};
 
@@ -235,33 +234,19 @@ pub fn frame(buf: &[u8], max_size: usize) -> Result<Framing, DecodeError> {
     let mut shift = 0;
     for i in 1..=4 {
         let Some(&b) = buf.get(i) else {
-            return Ok(Framing::Incomplete {
-                need: i + 1 - buf.len(),
-            });
+            return Ok(Framing::Incomplete { need: i + 1 - buf.len() });
         };
         remaining |= ((b & 0x7f) as usize) << shift;
         shift += 7;
         if b & 0x80 == 0 {
-            let h = FrameHeader {
-                byte1: buf[0],
-                header_len: i + 1,
-                remaining,
-            };
+            let h = FrameHeader { byte1: buf[0], header_len: i + 1, remaining };
             if h.frame_len() > max_size {
-                return Err(DecodeError::new(
-                    1,
-                    ErrorKind::PacketTooLarge {
-                        size: h.frame_len(),
-                        max: max_size,
-                    },
-                ));
+                return Err(DecodeError::new(1, ErrorKind::PacketTooLarge { size: h.frame_len(), max: max_size }));
             }
             return Ok(if buf.len() >= h.frame_len() {
                 Framing::Whole(h)
             } else {
-                Framing::Incomplete {
-                    need: h.frame_len() - buf.len(),
-                }
+                Framing::Incomplete { need: h.frame_len() - buf.len() }
             });
         }
     }
@@ -287,16 +272,9 @@ pub fn decode_spans(frame: &[u8]) -> (Result<Packet, DecodeError>, Vec<Span>) {
 }
 
 /// The one decoder, generic over whether it records spans.
-pub fn decode_with<R: Recorder>(
-    buf: &[u8],
-    shared: Option<&Bytes>,
-    rec: &mut R,
-) -> Result<Packet, DecodeError> {
+pub fn decode_with<R: Recorder>(buf: &[u8], shared: Option<&Bytes>, rec: &mut R) -> Result<Packet, DecodeError> {
     let Some(&byte1) = buf.first() else {
-        return Err(DecodeError::new(
-            0,
-            ErrorKind::Truncated { field: f::HDR.en },
-        ));
+        return Err(DecodeError::new(0, ErrorKind::Truncated { field: f::HDR.en }));
     };
     let ptype = byte1 >> 4;
     let flags = byte1 & 0x0f;
@@ -326,55 +304,26 @@ pub fn decode_with<R: Recorder>(
                 n += 1;
             }
             if n >= buf.len() {
-                return Err(DecodeError::new(
-                    buf.len(),
-                    ErrorKind::Truncated { field: f::LEN.en },
-                ));
+                return Err(DecodeError::new(buf.len(), ErrorKind::Truncated { field: f::LEN.en }));
             }
             let h = match frame(&buf[..=n], usize::MAX)? {
-                Framing::Incomplete { need } => FrameHeader {
-                    byte1,
-                    header_len: n + 1,
-                    remaining: need + n - 1,
-                },
+                Framing::Incomplete { need } => FrameHeader { byte1, header_len: n + 1, remaining: need + n - 1 },
                 Framing::Whole(h) => h,
             };
             rec.bytes(&f::LEN, 1, h.header_len, || format!("{}", h.remaining));
-            return Err(DecodeError::new(
-                buf.len(),
-                ErrorKind::Truncated {
-                    field: "packet body",
-                },
-            ));
+            return Err(DecodeError::new(buf.len(), ErrorKind::Truncated { field: "packet body" }));
         }
     };
     rec.bytes(&f::LEN, 1, header.header_len, || {
         let n = header.header_len - 1;
-        format!(
-            "{} ({n} byte{})",
-            header.remaining,
-            if n == 1 { "" } else { "s" }
-        )
+        format!("{} ({n} byte{})", header.remaining, if n == 1 { "" } else { "s" })
     });
     if let Some(expected) = kind.fixed_flags()
         && flags != expected
     {
-        return Err(DecodeError::new(
-            0,
-            ErrorKind::ReservedFlags {
-                packet: kind.name(),
-                flags,
-                expected,
-            },
-        ));
+        return Err(DecodeError::new(0, ErrorKind::ReservedFlags { packet: kind.name(), flags, expected }));
     }
-    let mut r = Reader {
-        buf,
-        shared,
-        pos: header.header_len,
-        end: header.frame_len(),
-        rec,
-    };
+    let mut r = Reader { buf, shared, pos: header.header_len, end: header.frame_len(), rec };
     let p = packet::decode_body(kind, flags, &mut r)?;
     r.finish()?;
     Ok(p)

@@ -9,11 +9,7 @@ pub enum ErrorKind {
     /// Packet type 0 or 15.
     ReservedPacketType(u8),
     /// A fixed header flags nibble other than the one the packet type requires.
-    ReservedFlags {
-        packet: &'static str,
-        flags: u8,
-        expected: u8,
-    },
+    ReservedFlags { packet: &'static str, flags: u8, expected: u8 },
     /// QoS bits 11 in a PUBLISH.
     QoS3,
     /// DUP set on a QoS 0 PUBLISH.
@@ -106,24 +102,10 @@ impl DecodeError {
         let m = match (&self.kind, zh) {
             (ReservedPacketType(t), false) => format!("packet type {t} is reserved"),
             (ReservedPacketType(t), true) => format!("报文类型 {t} 是保留值"),
-            (
-                ReservedFlags {
-                    packet,
-                    flags,
-                    expected,
-                },
-                false,
-            ) => {
+            (ReservedFlags { packet, flags, expected }, false) => {
                 format!("{packet} flags must be {expected:04b}, got {flags:04b}")
             }
-            (
-                ReservedFlags {
-                    packet,
-                    flags,
-                    expected,
-                },
-                true,
-            ) => {
+            (ReservedFlags { packet, flags, expected }, true) => {
                 format!("{packet} 的标志位必须是 {expected:04b}，收到 {flags:04b}")
             }
             (QoS3, false) => "QoS 3 is not a valid QoS".into(),
@@ -160,9 +142,7 @@ impl DecodeError {
             (UnsupportedProtocolLevel(l), true) => format!("不支持协议级别 {l}（支持 3 和 4）"),
             (ConnectReservedFlag, false) => "the reserved connect flag must be 0".into(),
             (ConnectReservedFlag, true) => "连接标志的保留位必须为 0".into(),
-            (WillFlagsWithoutWill, false) => {
-                "will QoS and will retain must be 0 without a will".into()
-            }
+            (WillFlagsWithoutWill, false) => "will QoS and will retain must be 0 without a will".into(),
             (WillFlagsWithoutWill, true) => "没有遗嘱时遗嘱 QoS 和遗嘱保留必须为 0".into(),
             (WillQoS3, false) => "will QoS 3 is not valid".into(),
             (WillQoS3, true) => "遗嘱 QoS 3 是非法值".into(),

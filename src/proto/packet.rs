@@ -65,9 +65,7 @@ impl Packet {
     pub fn packet_id(&self) -> Option<PacketId> {
         match self {
             Packet::Publish(p) => p.qos_pid.pid(),
-            Packet::PubAck(id) | Packet::PubRec(id) | Packet::PubRel(id) | Packet::PubComp(id) => {
-                Some(*id)
-            }
+            Packet::PubAck(id) | Packet::PubRec(id) | Packet::PubRel(id) | Packet::PubComp(id) => Some(*id),
             Packet::UnsubAck(id) => Some(*id),
             Packet::Subscribe(s) => Some(s.pid),
             Packet::SubAck(s) => Some(s.pid),
@@ -81,11 +79,7 @@ impl Packet {
             Packet::Connect(c) => c.body_len(),
             Packet::ConnAck(_) => 2,
             Packet::Publish(p) => p.body_len(),
-            Packet::PubAck(_)
-            | Packet::PubRec(_)
-            | Packet::PubRel(_)
-            | Packet::PubComp(_)
-            | Packet::UnsubAck(_) => 2,
+            Packet::PubAck(_) | Packet::PubRec(_) | Packet::PubRel(_) | Packet::PubComp(_) | Packet::UnsubAck(_) => 2,
             Packet::Subscribe(s) => s.body_len(),
             Packet::SubAck(s) => 2 + s.codes.len(),
             Packet::Unsubscribe(u) => u.body_len(),
@@ -155,9 +149,6 @@ pub(crate) mod test_util {
     /// Parses hex like "10 0c 00 04" (spaces and `|` separators ignored).
     pub fn hex(s: &str) -> Vec<u8> {
         let digits: String = s.chars().filter(|c| c.is_ascii_hexdigit()).collect();
-        (0..digits.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).unwrap())
-            .collect()
+        (0..digits.len()).step_by(2).map(|i| u8::from_str_radix(&digits[i..i + 2], 16).unwrap()).collect()
     }
 }

@@ -22,10 +22,7 @@ impl<'a, R: Recorder> Reader<'a, R> {
 
     fn need(&self, n: usize, field: &'static Field) -> Result<(), DecodeError> {
         if self.remaining() < n {
-            Err(DecodeError::new(
-                self.end.min(self.buf.len()),
-                ErrorKind::Truncated { field: field.en },
-            ))
+            Err(DecodeError::new(self.end.min(self.buf.len()), ErrorKind::Truncated { field: field.en }))
         } else {
             Ok(())
         }
@@ -34,8 +31,7 @@ impl<'a, R: Recorder> Reader<'a, R> {
     pub fn u8(&mut self, field: &'static Field) -> Result<u8, DecodeError> {
         self.need(1, field)?;
         let b = self.buf[self.pos];
-        self.rec
-            .bytes(field, self.pos, self.pos + 1, || format!("{b}"));
+        self.rec.bytes(field, self.pos, self.pos + 1, || format!("{b}"));
         self.pos += 1;
         Ok(b)
     }
@@ -44,8 +40,7 @@ impl<'a, R: Recorder> Reader<'a, R> {
     pub fn flag_byte(&mut self, field: &'static Field) -> Result<u8, DecodeError> {
         self.need(1, field)?;
         let b = self.buf[self.pos];
-        self.rec
-            .bytes(field, self.pos, self.pos + 1, || format!("{b:08b}"));
+        self.rec.bytes(field, self.pos, self.pos + 1, || format!("{b:08b}"));
         self.pos += 1;
         Ok(b)
     }
@@ -53,8 +48,7 @@ impl<'a, R: Recorder> Reader<'a, R> {
     pub fn u16(&mut self, field: &'static Field) -> Result<u16, DecodeError> {
         self.need(2, field)?;
         let v = u16::from_be_bytes([self.buf[self.pos], self.buf[self.pos + 1]]);
-        self.rec
-            .bytes(field, self.pos, self.pos + 2, || format!("{v}"));
+        self.rec.bytes(field, self.pos, self.pos + 2, || format!("{v}"));
         self.pos += 2;
         Ok(v)
     }
@@ -66,26 +60,17 @@ impl<'a, R: Recorder> Reader<'a, R> {
     }
 
     /// A two-byte length followed by that many bytes.
-    pub fn binary(
-        &mut self,
-        len_field: &'static Field,
-        field: &'static Field,
-    ) -> Result<&'a [u8], DecodeError> {
+    pub fn binary(&mut self, len_field: &'static Field, field: &'static Field) -> Result<&'a [u8], DecodeError> {
         let n = self.u16(len_field)? as usize;
         self.need(n, field)?;
         let s = &self.buf[self.pos..self.pos + n];
-        self.rec
-            .bytes(field, self.pos, self.pos + n, || hex_or_text(s));
+        self.rec.bytes(field, self.pos, self.pos + n, || hex_or_text(s));
         self.pos += n;
         Ok(s)
     }
 
     /// Like [`binary`](Self::binary) but as `Bytes` (sliced when the frame is shared).
-    pub fn binary_bytes(
-        &mut self,
-        len_field: &'static Field,
-        field: &'static Field,
-    ) -> Result<Bytes, DecodeError> {
+    pub fn binary_bytes(&mut self, len_field: &'static Field, field: &'static Field) -> Result<Bytes, DecodeError> {
         let start = self.pos + 2;
         let s = self.binary(len_field, field)?;
         Ok(self.slice(start, start + s.len()))
@@ -99,34 +84,19 @@ impl<'a, R: Recorder> Reader<'a, R> {
     }
 
     /// A two-byte length followed by a UTF-8 string without U+0000.
-    pub fn string(
-        &mut self,
-        len_field: &'static Field,
-        field: &'static Field,
-    ) -> Result<&'a str, DecodeError> {
+    pub fn string(&mut self, len_field: &'static Field, field: &'static Field) -> Result<&'a str, DecodeError> {
         let n = self.u16(len_field)? as usize;
         self.need(n, field)?;
         let start = self.pos;
         let raw = &self.buf[start..start + n];
-        let s = std::str::from_utf8(raw).map_err(|e| {
-            DecodeError::new(
-                start + e.valid_up_to(),
-                ErrorKind::InvalidUtf8 { field: field.en },
-            )
-        })?;
+        let s = std::str::from_utf8(raw)
+            .map_err(|e| DecodeError::new(start + e.valid_up_to(), ErrorKind::InvalidUtf8 { field: field.en }))?;
         if let Some(i) = raw.iter().position(|&b| b == 0) {
-            return Err(DecodeError::new(
-                start + i,
-                ErrorKind::NullCharacter { field: field.en },
-            ));
+            return Err(DecodeError::new(start + i, ErrorKind::NullCharacter { field: field.en }));
         }
         self.rec.bytes(field, start, start + n, || {
             let chars = s.chars().count();
-            if chars == n {
-                format!("{s:?}")
-            } else {
-                format!("{s:?} ({chars} chars, {n} bytes)")
-            }
+            if chars == n { format!("{s:?}") } else { format!("{s:?} ({chars} chars, {n} bytes)") }
         });
         self.pos += n;
         Ok(s)
@@ -135,18 +105,14 @@ impl<'a, R: Recorder> Reader<'a, R> {
     /// Everything up to the end of the frame.
     pub fn rest(&mut self, field: &'static Field) -> Bytes {
         let (start, end) = (self.pos, self.end);
-        self.rec
-            .bytes(field, start, end, || hex_or_text(&self.buf[start..end]));
+        self.rec.bytes(field, start, end, || hex_or_text(&self.buf[start..end]));
         self.pos = end;
         self.slice(start, end)
     }
 
     pub fn finish(&self) -> Result<(), DecodeError> {
         if self.pos < self.end {
-            Err(DecodeError::new(
-                self.pos,
-                ErrorKind::TrailingBytes(self.end - self.pos),
-            ))
+            Err(DecodeError::new(self.pos, ErrorKind::TrailingBytes(self.end - self.pos)))
         } else {
             Ok(())
         }
@@ -156,17 +122,9 @@ impl<'a, R: Recorder> Reader<'a, R> {
 /// Shows bytes as text when they are printable UTF-8, else as hex.
 pub fn hex_or_text(b: &[u8]) -> String {
     match std::str::from_utf8(b) {
-        Ok(s)
-            if !s
-                .chars()
-                .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') =>
-        {
+        Ok(s) if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') => {
             let chars = s.chars().count();
-            if chars == b.len() {
-                format!("{s:?}")
-            } else {
-                format!("{s:?} ({chars} chars, {} bytes)", b.len())
-            }
+            if chars == b.len() { format!("{s:?}") } else { format!("{s:?} ({chars} chars, {} bytes)", b.len()) }
         }
         _ => {
             let mut out = String::with_capacity(b.len() * 3);

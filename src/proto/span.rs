@@ -31,13 +31,7 @@ impl Span {
 
 /// Receives the spans the decoder finds. `value` is only called by recorders that keep spans.
 pub trait Recorder {
-    fn bytes(
-        &mut self,
-        field: &'static Field,
-        start: usize,
-        end: usize,
-        value: impl FnOnce() -> String,
-    );
+    fn bytes(&mut self, field: &'static Field, start: usize, end: usize, value: impl FnOnce() -> String);
     fn bits(&mut self, field: &'static Field, at: usize, mask: u8, value: impl FnOnce() -> String);
 }
 
@@ -57,30 +51,10 @@ impl Recorder for NoSpans {
 pub struct SpanList(pub Vec<Span>);
 
 impl Recorder for SpanList {
-    fn bytes(
-        &mut self,
-        field: &'static Field,
-        start: usize,
-        end: usize,
-        value: impl FnOnce() -> String,
-    ) {
-        self.0.push(Span {
-            field,
-            start,
-            end,
-            bits: None,
-            depth: 0,
-            value: value(),
-        });
+    fn bytes(&mut self, field: &'static Field, start: usize, end: usize, value: impl FnOnce() -> String) {
+        self.0.push(Span { field, start, end, bits: None, depth: 0, value: value() });
     }
     fn bits(&mut self, field: &'static Field, at: usize, mask: u8, value: impl FnOnce() -> String) {
-        self.0.push(Span {
-            field,
-            start: at,
-            end: at + 1,
-            bits: Some(mask),
-            depth: 1,
-            value: value(),
-        });
+        self.0.push(Span { field, start: at, end: at + 1, bits: Some(mask), depth: 1, value: value() });
     }
 }

@@ -7,10 +7,7 @@ use crate::proto::field as f;
 use crate::proto::reader::Reader;
 use crate::proto::span::Recorder;
 
-pub(crate) fn decode<R: Recorder>(
-    kind: PacketType,
-    r: &mut Reader<'_, R>,
-) -> Result<Packet, DecodeError> {
+pub(crate) fn decode<R: Recorder>(kind: PacketType, r: &mut Reader<'_, R>) -> Result<Packet, DecodeError> {
     Ok(match kind {
         PacketType::PubAck => Packet::PubAck(r.packet_id(&f::PUBACK_PACKET_ID)?),
         PacketType::PubRec => Packet::PubRec(r.packet_id(&f::PUBREC_PACKET_ID)?),
@@ -32,35 +29,14 @@ mod tests {
     #[test]
     fn four_acks_and_unsuback() {
         // 40 = PUBACK | 02 = remaining length | 00 07 = packet id 7
-        assert_eq!(
-            decode_slice(&hex("40 02 | 00 07")).unwrap(),
-            Packet::PubAck(pid(7))
-        );
-        assert_eq!(
-            decode_slice(&hex("50 02 | 01 00")).unwrap(),
-            Packet::PubRec(pid(256))
-        );
+        assert_eq!(decode_slice(&hex("40 02 | 00 07")).unwrap(), Packet::PubAck(pid(7)));
+        assert_eq!(decode_slice(&hex("50 02 | 01 00")).unwrap(), Packet::PubRec(pid(256)));
         // PUBREL's flags are 0010 [MQTT-3.6.1-1]
-        assert_eq!(
-            decode_slice(&hex("62 02 | ff ff")).unwrap(),
-            Packet::PubRel(pid(65535))
-        );
-        assert_eq!(
-            decode_slice(&hex("70 02 | 00 01")).unwrap(),
-            Packet::PubComp(pid(1))
-        );
-        assert_eq!(
-            decode_slice(&hex("b0 02 | 00 09")).unwrap(),
-            Packet::UnsubAck(pid(9))
-        );
-        assert_eq!(
-            Packet::PubRel(pid(65535)).to_bytes().as_ref(),
-            hex("62 02 ff ff")
-        );
-        assert_eq!(
-            Packet::UnsubAck(pid(9)).to_bytes().as_ref(),
-            hex("b0 02 00 09")
-        );
+        assert_eq!(decode_slice(&hex("62 02 | ff ff")).unwrap(), Packet::PubRel(pid(65535)));
+        assert_eq!(decode_slice(&hex("70 02 | 00 01")).unwrap(), Packet::PubComp(pid(1)));
+        assert_eq!(decode_slice(&hex("b0 02 | 00 09")).unwrap(), Packet::UnsubAck(pid(9)));
+        assert_eq!(Packet::PubRel(pid(65535)).to_bytes().as_ref(), hex("62 02 ff ff"));
+        assert_eq!(Packet::UnsubAck(pid(9)).to_bytes().as_ref(), hex("b0 02 00 09"));
     }
 
     #[test]

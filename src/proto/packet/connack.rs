@@ -65,23 +65,15 @@ impl ConnAck {
 pub(crate) fn decode<R: Recorder>(r: &mut Reader<'_, R>) -> Result<ConnAck, DecodeError> {
     let at = r.pos;
     let flags = r.flag_byte(&f::CONNACK_FLAGS)?;
-    r.rec.bits(&f::CONNACK_FLAGS_RESERVED, at, 0xfe, || {
-        format!("{:07b}", flags >> 1)
-    });
-    r.rec.bits(&f::CONNACK_SESSION_PRESENT, at, 0x01, || {
-        (flags & 1).to_string()
-    });
+    r.rec.bits(&f::CONNACK_FLAGS_RESERVED, at, 0xfe, || format!("{:07b}", flags >> 1));
+    r.rec.bits(&f::CONNACK_SESSION_PRESENT, at, 0x01, || (flags & 1).to_string());
     if flags & 0xfe != 0 {
         return Err(DecodeError::new(at, ErrorKind::BadConnack));
     }
     let code_at = r.pos;
     let code = r.u8(&f::CONNACK_CODE)?;
-    let code =
-        ConnectReturnCode::from_u8(code).ok_or(DecodeError::new(code_at, ErrorKind::BadConnack))?;
-    Ok(ConnAck {
-        session_present: flags & 1 == 1,
-        code,
-    })
+    let code = ConnectReturnCode::from_u8(code).ok_or(DecodeError::new(code_at, ErrorKind::BadConnack))?;
+    Ok(ConnAck { session_present: flags & 1 == 1, code })
 }
 
 #[cfg(test)]
@@ -94,17 +86,13 @@ mod tests {
         for code in 0..=5u8 {
             // 20 = CONNACK | 02 | 00 = no session | code
             let b = hex(&format!("20 02 | 00 | {code:02x}"));
-            let Packet::ConnAck(c) = decode_slice(&b).unwrap() else {
-                panic!()
-            };
+            let Packet::ConnAck(c) = decode_slice(&b).unwrap() else { panic!() };
             assert_eq!(c.code as u8, code);
             assert!(!c.session_present);
             assert_eq!(Packet::ConnAck(c).to_bytes().as_ref(), b);
         }
         // 01 = session present
-        let Packet::ConnAck(c) = decode_slice(&hex("20 02 | 01 | 00")).unwrap() else {
-            panic!()
-        };
+        let Packet::ConnAck(c) = decode_slice(&hex("20 02 | 01 | 00")).unwrap() else { panic!() };
         assert!(c.session_present);
     }
 

@@ -135,43 +135,22 @@ pub(crate) fn decode<R: Recorder>(r: &mut Reader<'_, R>) -> Result<Connect, Deco
         ("MQTT", 4) => Protocol::V311,
         ("MQIsdp", 3) => Protocol::V31,
         ("MQTT", l) | ("MQIsdp", l) => {
-            return Err(DecodeError::new(
-                level_at,
-                ErrorKind::UnsupportedProtocolLevel(l),
-            ));
+            return Err(DecodeError::new(level_at, ErrorKind::UnsupportedProtocolLevel(l)));
         }
         (other, _) => {
-            return Err(DecodeError::new(
-                name_at,
-                ErrorKind::BadProtocolName(other.to_string()),
-            ));
+            return Err(DecodeError::new(name_at, ErrorKind::BadProtocolName(other.to_string())));
         }
     };
     let flags_at = r.pos;
     let flags = r.flag_byte(&f::CONNECT_FLAGS)?;
     let bit = |m: u8| flags & m != 0;
-    r.rec.bits(&f::CONNECT_FLAG_USERNAME, flags_at, 0x80, || {
-        (bit(0x80) as u8).to_string()
-    });
-    r.rec.bits(&f::CONNECT_FLAG_PASSWORD, flags_at, 0x40, || {
-        (bit(0x40) as u8).to_string()
-    });
-    r.rec
-        .bits(&f::CONNECT_FLAG_WILL_RETAIN, flags_at, 0x20, || {
-            (bit(0x20) as u8).to_string()
-        });
-    r.rec.bits(&f::CONNECT_FLAG_WILL_QOS, flags_at, 0x18, || {
-        ((flags >> 3) & 3).to_string()
-    });
-    r.rec.bits(&f::CONNECT_FLAG_WILL, flags_at, 0x04, || {
-        (bit(0x04) as u8).to_string()
-    });
-    r.rec.bits(&f::CONNECT_FLAG_CLEAN, flags_at, 0x02, || {
-        (bit(0x02) as u8).to_string()
-    });
-    r.rec.bits(&f::CONNECT_FLAG_RESERVED, flags_at, 0x01, || {
-        (flags & 1).to_string()
-    });
+    r.rec.bits(&f::CONNECT_FLAG_USERNAME, flags_at, 0x80, || (bit(0x80) as u8).to_string());
+    r.rec.bits(&f::CONNECT_FLAG_PASSWORD, flags_at, 0x40, || (bit(0x40) as u8).to_string());
+    r.rec.bits(&f::CONNECT_FLAG_WILL_RETAIN, flags_at, 0x20, || (bit(0x20) as u8).to_string());
+    r.rec.bits(&f::CONNECT_FLAG_WILL_QOS, flags_at, 0x18, || ((flags >> 3) & 3).to_string());
+    r.rec.bits(&f::CONNECT_FLAG_WILL, flags_at, 0x04, || (bit(0x04) as u8).to_string());
+    r.rec.bits(&f::CONNECT_FLAG_CLEAN, flags_at, 0x02, || (bit(0x02) as u8).to_string());
+    r.rec.bits(&f::CONNECT_FLAG_RESERVED, flags_at, 0x01, || (flags & 1).to_string());
     if bit(0x01) {
         return Err(DecodeError::new(flags_at, ErrorKind::ConnectReservedFlag));
     }
@@ -183,53 +162,23 @@ pub(crate) fn decode<R: Recorder>(r: &mut Reader<'_, R>) -> Result<Connect, Deco
         return Err(DecodeError::new(flags_at, ErrorKind::WillQoS3));
     };
     if protocol == Protocol::V311 && bit(0x40) && !bit(0x80) {
-        return Err(DecodeError::new(
-            flags_at,
-            ErrorKind::PasswordWithoutUsername,
-        ));
+        return Err(DecodeError::new(flags_at, ErrorKind::PasswordWithoutUsername));
     }
     let keep_alive = r.u16(&f::CONNECT_KEEPALIVE)?;
-    let client_id = r
-        .string(&f::CONNECT_CLIENT_ID_LEN, &f::CONNECT_CLIENT_ID)?
-        .to_string();
+    let client_id = r.string(&f::CONNECT_CLIENT_ID_LEN, &f::CONNECT_CLIENT_ID)?.to_string();
     let will = if bit(0x04) {
         let topic_at = r.pos + 2;
-        let topic = r
-            .string(&f::CONNECT_WILL_TOPIC_LEN, &f::CONNECT_WILL_TOPIC)?
-            .to_string();
+        let topic = r.string(&f::CONNECT_WILL_TOPIC_LEN, &f::CONNECT_WILL_TOPIC)?.to_string();
         validate_topic_name(&topic).map_err(|k| DecodeError::new(topic_at, k))?;
         let message = r.binary_bytes(&f::CONNECT_WILL_MSG_LEN, &f::CONNECT_WILL_MSG)?;
-        Some(Will {
-            topic,
-            message,
-            qos: will_qos,
-            retain: bit(0x20),
-        })
+        Some(Will { topic, message, qos: will_qos, retain: bit(0x20) })
     } else {
         None
     };
-    let username = if bit(0x80) {
-        Some(
-            r.string(&f::CONNECT_USERNAME_LEN, &f::CONNECT_USERNAME)?
-                .to_string(),
-        )
-    } else {
-        None
-    };
-    let password = if bit(0x40) {
-        Some(r.binary_bytes(&f::CONNECT_PASSWORD_LEN, &f::CONNECT_PASSWORD)?)
-    } else {
-        None
-    };
-    Ok(Connect {
-        protocol,
-        clean_session: bit(0x02),
-        keep_alive,
-        client_id,
-        will,
-        username,
-        password,
-    })
+    let username =
+        if bit(0x80) { Some(r.string(&f::CONNECT_USERNAME_LEN, &f::CONNECT_USERNAME)?.to_string()) } else { None };
+    let password = if bit(0x40) { Some(r.binary_bytes(&f::CONNECT_PASSWORD_LEN, &f::CONNECT_PASSWORD)?) } else { None };
+    Ok(Connect { protocol, clean_session: bit(0x02), keep_alive, client_id, will, username, password })
 }
 
 #[cfg(test)]
@@ -243,9 +192,7 @@ mod tests {
     #[test]
     fn decodes_a_minimal_311_connect() {
         let p = decode_slice(&hex(PUBSUB_CONNECT)).unwrap();
-        let Packet::Connect(c) = &p else {
-            panic!("{p:?}")
-        };
+        let Packet::Connect(c) = &p else { panic!("{p:?}") };
         assert_eq!(c.protocol, Protocol::V311);
         assert!(c.clean_session);
         assert_eq!(c.keep_alive, 15);
@@ -258,9 +205,7 @@ mod tests {
     fn decodes_a_31_mqisdp_connect() {
         // 00 06 "MQIsdp" | level 03 | flags 00 (persistent) | keep alive 60 | id "a"
         let b = hex("10 0f | 00 06 4d 51 49 73 64 70 | 03 | 00 | 00 3c | 00 01 61");
-        let Packet::Connect(c) = decode_slice(&b).unwrap() else {
-            panic!()
-        };
+        let Packet::Connect(c) = decode_slice(&b).unwrap() else { panic!() };
         assert_eq!(c.protocol, Protocol::V31);
         assert!(!c.clean_session);
         assert_eq!(c.keep_alive, 60);
@@ -272,14 +217,9 @@ mod tests {
         let b = hex(
             "10 1e | 00 04 4d 51 54 54 | 04 | c4 | 00 0a | 00 01 63 | 00 01 77 | 00 03 6f 66 66 | 00 02 75 31 | 00 03 70 77 21",
         );
-        let Packet::Connect(c) = decode_slice(&b).unwrap() else {
-            panic!()
-        };
+        let Packet::Connect(c) = decode_slice(&b).unwrap() else { panic!() };
         let w = c.will.as_ref().unwrap();
-        assert_eq!(
-            (w.topic.as_str(), w.message.as_ref(), w.qos, w.retain),
-            ("w", &b"off"[..], QoS::AtMostOnce, false)
-        );
+        assert_eq!((w.topic.as_str(), w.message.as_ref(), w.qos, w.retain), ("w", &b"off"[..], QoS::AtMostOnce, false));
         assert_eq!(c.username.as_deref(), Some("u1"));
         assert_eq!(c.password.as_deref(), Some(&b"pw!"[..]));
         assert_eq!(Packet::Connect(c).to_bytes().as_ref(), b);
@@ -288,64 +228,41 @@ mod tests {
     #[test]
     fn reserved_connect_flag_is_rejected() {
         // flags 03: clean session + reserved bit [MQTT-3.1.2-3]
-        let e = decode_slice(&hex(
-            "10 0f | 00 04 4d 51 54 54 | 04 | 03 | 00 0f | 00 03 65 73 70",
-        ))
-        .unwrap_err();
+        let e = decode_slice(&hex("10 0f | 00 04 4d 51 54 54 | 04 | 03 | 00 0f | 00 03 65 73 70")).unwrap_err();
         assert_eq!((e.offset, e.rule()), (9, Some("MQTT-3.1.2-3")));
     }
 
     #[test]
     fn will_qos_3_and_will_bits_without_will_are_rejected() {
         // flags 1e: will + will QoS 3 + clean
-        let e = decode_slice(&hex(
-            "10 13 | 00 04 4d 51 54 54 | 04 | 1e | 00 0f | 00 01 61 | 00 01 77 | 00 01 78",
-        ))
-        .unwrap_err();
+        let e = decode_slice(&hex("10 13 | 00 04 4d 51 54 54 | 04 | 1e | 00 0f | 00 01 61 | 00 01 77 | 00 01 78"))
+            .unwrap_err();
         assert_eq!(e.rule(), Some("MQTT-3.1.2-14"));
         // flags 22: will retain without will
-        let e = decode_slice(&hex(
-            "10 0d | 00 04 4d 51 54 54 | 04 | 22 | 00 0f | 00 01 61",
-        ))
-        .unwrap_err();
+        let e = decode_slice(&hex("10 0d | 00 04 4d 51 54 54 | 04 | 22 | 00 0f | 00 01 61")).unwrap_err();
         assert_eq!(e.rule(), Some("MQTT-3.1.2-13"));
     }
 
     #[test]
     fn password_without_user_name_is_rejected_in_311() {
-        let e = decode_slice(&hex(
-            "10 10 | 00 04 4d 51 54 54 | 04 | 42 | 00 0f | 00 01 61 | 00 01 70",
-        ))
-        .unwrap_err();
+        let e = decode_slice(&hex("10 10 | 00 04 4d 51 54 54 | 04 | 42 | 00 0f | 00 01 61 | 00 01 70")).unwrap_err();
         assert_eq!(e.rule(), Some("MQTT-3.1.2-22"));
     }
 
     #[test]
     fn unknown_level_and_name_are_reported_where_they_are() {
         // level 05 (MQTT 5)
-        let e = decode_slice(&hex(
-            "10 0d | 00 04 4d 51 54 54 | 05 | 02 | 00 0f | 00 01 61",
-        ))
-        .unwrap_err();
-        assert_eq!(
-            (e.offset, e.kind.clone()),
-            (8, ErrorKind::UnsupportedProtocolLevel(5))
-        );
+        let e = decode_slice(&hex("10 0d | 00 04 4d 51 54 54 | 05 | 02 | 00 0f | 00 01 61")).unwrap_err();
+        assert_eq!((e.offset, e.kind.clone()), (8, ErrorKind::UnsupportedProtocolLevel(5)));
         // name "MQTX"
-        let e = decode_slice(&hex(
-            "10 0d | 00 04 4d 51 54 58 | 04 | 02 | 00 0f | 00 01 61",
-        ))
-        .unwrap_err();
+        let e = decode_slice(&hex("10 0d | 00 04 4d 51 54 58 | 04 | 02 | 00 0f | 00 01 61")).unwrap_err();
         assert_eq!(e.offset, 4);
         assert_eq!(e.rule(), Some("MQTT-3.1.2-1"));
     }
 
     #[test]
     fn truncated_client_id_names_the_field() {
-        let e = decode_slice(&hex(
-            "10 0d | 00 04 4d 51 54 54 | 04 | 02 | 00 0f | 00 05 61",
-        ))
-        .unwrap_err();
+        let e = decode_slice(&hex("10 0d | 00 04 4d 51 54 54 | 04 | 02 | 00 0f | 00 05 61")).unwrap_err();
         assert_eq!(e.kind, ErrorKind::Truncated { field: "Client id" });
     }
 
@@ -353,28 +270,11 @@ mod tests {
     fn spans_cover_every_connect_flag_bit() {
         let (r, spans) = decode_spans(&hex(PUBSUB_CONNECT));
         r.unwrap();
-        let keys: Vec<_> = spans
-            .iter()
-            .filter(|s| s.bits.is_some())
-            .map(|s| s.field.key)
-            .collect();
+        let keys: Vec<_> = spans.iter().filter(|s| s.bits.is_some()).map(|s| s.field.key).collect();
         assert!(keys.contains(&"mqtt.connect.flags.clean_session"));
-        let clean = spans
-            .iter()
-            .find(|s| s.field.key == "mqtt.connect.flags.clean_session")
-            .unwrap();
-        assert_eq!(
-            (clean.start, clean.bits, clean.value.as_str()),
-            (9, Some(0x02), "1")
-        );
-        let masks: u8 = spans
-            .iter()
-            .filter(|s| s.start == 9 && s.bits.is_some())
-            .map(|s| s.bits.unwrap())
-            .sum();
-        assert_eq!(
-            masks, 0xff,
-            "the bit fields of the connect flags cover all 8 bits"
-        );
+        let clean = spans.iter().find(|s| s.field.key == "mqtt.connect.flags.clean_session").unwrap();
+        assert_eq!((clean.start, clean.bits, clean.value.as_str()), (9, Some(0x02), "1"));
+        let masks: u8 = spans.iter().filter(|s| s.start == 9 && s.bits.is_some()).map(|s| s.bits.unwrap()).sum();
+        assert_eq!(masks, 0xff, "the bit fields of the connect flags cover all 8 bits");
     }
 }

@@ -21,13 +21,7 @@ pub struct Publish {
 impl Publish {
     /// A QoS 0 PUBLISH without DUP or RETAIN.
     pub fn new(topic: impl Into<Arc<str>>, payload: impl Into<Bytes>) -> Publish {
-        Publish {
-            dup: false,
-            qos_pid: QosPid::AtMostOnce,
-            retain: false,
-            topic: topic.into(),
-            payload: payload.into(),
-        }
+        Publish { dup: false, qos_pid: QosPid::AtMostOnce, retain: false, topic: topic.into(), payload: payload.into() }
     }
     pub fn qos(&self) -> QoS {
         self.qos_pid.qos()
@@ -47,10 +41,7 @@ impl Publish {
     }
 }
 
-pub(crate) fn decode<R: Recorder>(
-    flags: u8,
-    r: &mut Reader<'_, R>,
-) -> Result<Publish, DecodeError> {
+pub(crate) fn decode<R: Recorder>(flags: u8, r: &mut Reader<'_, R>) -> Result<Publish, DecodeError> {
     let dup = flags & 0x08 != 0;
     let retain = flags & 0x01 != 0;
     let qos = match QoS::from_u8((flags >> 1) & 3) {
@@ -63,10 +54,7 @@ pub(crate) fn decode<R: Recorder>(
     let topic_at = r.pos + 2;
     let topic = r.string(&f::PUBLISH_TOPIC_LEN, &f::PUBLISH_TOPIC)?;
     if let Err(k) = validate_topic_name(topic) {
-        let at = topic
-            .bytes()
-            .position(|b| b == b'+' || b == b'#')
-            .unwrap_or(0);
+        let at = topic.bytes().position(|b| b == b'+' || b == b'#').unwrap_or(0);
         return Err(DecodeError::new(topic_at + at, k));
     }
     let topic: Arc<str> = Arc::from(topic);
@@ -76,13 +64,7 @@ pub(crate) fn decode<R: Recorder>(
         QoS::ExactlyOnce => QosPid::ExactlyOnce(r.packet_id(&f::PUBLISH_PACKET_ID)?),
     };
     let payload = r.rest(&f::PUBLISH_PAYLOAD);
-    Ok(Publish {
-        dup,
-        qos_pid,
-        retain,
-        topic,
-        payload,
-    })
+    Ok(Publish { dup, qos_pid, retain, topic, payload })
 }
 
 #[cfg(test)]
@@ -95,9 +77,7 @@ mod tests {
     fn qos0_publish() {
         // 30 = PUBLISH qos 0 | 0b = 11 | 00 09 "car/speed" | "60"
         let b = hex("30 0d | 00 09 63 61 72 2f 73 70 65 65 64 | 36 30");
-        let Packet::Publish(p) = decode_slice(&b).unwrap() else {
-            panic!()
-        };
+        let Packet::Publish(p) = decode_slice(&b).unwrap() else { panic!() };
         assert_eq!(
             (&*p.topic, p.payload.as_ref(), p.qos(), p.retain, p.dup),
             ("car/speed", &b"60"[..], QoS::AtMostOnce, false, false)
@@ -109,9 +89,7 @@ mod tests {
     fn qos2_retained_dup_publish_with_id() {
         // 3d = PUBLISH | DUP 1 | QoS 2 | RETAIN 1 ; 00 01 "a" ; id 00 07 ; empty payload
         let b = hex("3d 05 | 00 01 61 | 00 07");
-        let Packet::Publish(p) = decode_slice(&b).unwrap() else {
-            panic!()
-        };
+        let Packet::Publish(p) = decode_slice(&b).unwrap() else { panic!() };
         assert_eq!(p.qos_pid, QosPid::ExactlyOnce(PacketId::new(7).unwrap()));
         assert!(p.dup && p.retain && p.payload.is_empty());
         assert_eq!(Packet::Publish(p).to_bytes().as_ref(), b);
@@ -122,14 +100,9 @@ mod tests {
         // 汽车速度 = e6 b1 bd e8 bd a6 e9 80 9f e5 ba a6
         let b = hex("30 10 | 00 0c e6 b1 bd e8 bd a6 e9 80 9f e5 ba a6 | 36 30");
         let (r, spans) = decode_spans(&b);
-        let Packet::Publish(p) = r.unwrap() else {
-            panic!()
-        };
+        let Packet::Publish(p) = r.unwrap() else { panic!() };
         assert_eq!(&*p.topic, "汽车速度");
-        let topic = spans
-            .iter()
-            .find(|s| s.field.key == "mqtt.publish.topic")
-            .unwrap();
+        let topic = spans.iter().find(|s| s.field.key == "mqtt.publish.topic").unwrap();
         assert_eq!(topic.len(), 12);
         assert!(topic.value.contains("4 chars, 12 bytes"), "{}", topic.value);
     }
@@ -166,18 +139,13 @@ mod tests {
 
     #[test]
     fn dup_at_qos0_is_malformed() {
-        assert_eq!(
-            decode_slice(&hex("38 03 00 01 61")).unwrap_err().rule(),
-            Some("MQTT-3.3.1-2")
-        );
+        assert_eq!(decode_slice(&hex("38 03 00 01 61")).unwrap_err().rule(), Some("MQTT-3.3.1-2"));
     }
 
     #[test]
     fn payload_is_sliced_not_copied() {
         let frame = Bytes::from(hex("30 05 | 00 01 61 | 68 69"));
-        let Packet::Publish(p) = decode(&frame).unwrap() else {
-            panic!()
-        };
+        let Packet::Publish(p) = decode(&frame).unwrap() else { panic!() };
         assert_eq!(p.payload.as_ptr(), frame[5..].as_ptr());
     }
 }

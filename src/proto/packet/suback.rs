@@ -45,9 +45,7 @@ pub(crate) fn decode<R: Recorder>(r: &mut Reader<'_, R>) -> Result<SubAck, Decod
         let c = r.u8(&f::SUBACK_CODE)?;
         codes.push(match c {
             0x80 => SubAckCode::Failure,
-            c => SubAckCode::Granted(
-                QoS::from_u8(c).ok_or(DecodeError::new(at, ErrorKind::BadSubackCode(c)))?,
-            ),
+            c => SubAckCode::Granted(QoS::from_u8(c).ok_or(DecodeError::new(at, ErrorKind::BadSubackCode(c)))?),
         });
     }
     Ok(SubAck { pid, codes })
@@ -62,16 +60,10 @@ mod tests {
     fn granted_and_failure_codes() {
         // 90 | 05 | id 00 0a | granted 1 | failure 80 | granted 0
         let b = hex("90 05 | 00 0a | 01 80 00");
-        let Packet::SubAck(s) = decode_slice(&b).unwrap() else {
-            panic!()
-        };
+        let Packet::SubAck(s) = decode_slice(&b).unwrap() else { panic!() };
         assert_eq!(
             s.codes,
-            vec![
-                SubAckCode::Granted(QoS::AtLeastOnce),
-                SubAckCode::Failure,
-                SubAckCode::Granted(QoS::AtMostOnce)
-            ]
+            vec![SubAckCode::Granted(QoS::AtLeastOnce), SubAckCode::Failure, SubAckCode::Granted(QoS::AtMostOnce)]
         );
         assert_eq!(Packet::SubAck(s).to_bytes().as_ref(), b);
         assert_eq!(decode_slice(&hex("90 03 00 0a 03")).unwrap_err().offset, 4);

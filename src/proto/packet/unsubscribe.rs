@@ -32,10 +32,7 @@ pub(crate) fn decode<R: Recorder>(r: &mut Reader<'_, R>) -> Result<Unsubscribe, 
     }
     let mut filters = Vec::new();
     while r.remaining() > 0 {
-        filters.push(
-            r.string(&f::UNSUBSCRIBE_FILTER_LEN, &f::UNSUBSCRIBE_FILTER)?
-                .to_string(),
-        );
+        filters.push(r.string(&f::UNSUBSCRIBE_FILTER_LEN, &f::UNSUBSCRIBE_FILTER)?.to_string());
     }
     Ok(Unsubscribe { pid, filters })
 }
@@ -49,17 +46,9 @@ mod tests {
     fn one_filter() {
         // a2 = UNSUBSCRIBE (flags 0010) | 07 | id 00 02 | 00 03 "a/b"
         let b = hex("a2 07 | 00 02 | 00 03 61 2f 62");
-        let Packet::Unsubscribe(u) = decode_slice(&b).unwrap() else {
-            panic!()
-        };
-        assert_eq!(
-            (u.pid.get(), u.filters.clone()),
-            (2, vec!["a/b".to_string()])
-        );
+        let Packet::Unsubscribe(u) = decode_slice(&b).unwrap() else { panic!() };
+        assert_eq!((u.pid.get(), u.filters.clone()), (2, vec!["a/b".to_string()]));
         assert_eq!(Packet::Unsubscribe(u).to_bytes().as_ref(), b);
-        assert_eq!(
-            decode_slice(&hex("a2 02 00 02")).unwrap_err().kind,
-            ErrorKind::NoTopicFilters
-        );
+        assert_eq!(decode_slice(&hex("a2 02 00 02")).unwrap_err().kind, ErrorKind::NoTopicFilters);
     }
 }
