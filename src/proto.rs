@@ -49,7 +49,8 @@ impl QoS {
 }
 
 /// A packet identifier: never 0 [MQTT-2.3.1-1].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
 pub struct PacketId(pub NonZeroU16);
 
 impl PacketId {

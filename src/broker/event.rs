@@ -1,0 +1,490 @@
+//! Narration: every decision the broker makes, as a structured event that can say itself in 中文 or
+//! English. The headless broker prints them; the TUI and the lessons consume them as values.
+
+use super::ConnId;
+use crate::i18n::Lang;
+use crate::proto::{ConnectReturnCode, PacketId, Protocol, QoS};
+use serde::Serialize;
+
+/// Why a will was published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum WillCause {
+    KeepAliveExpired,
+    ConnectionLost,
+    ProtocolError,
+}
+
+/// What a PUBLISH did to the retained store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RetainAction {
+    None,
+    Stored,
+    Cleared,
+}
+
+/// One delivery of a routed message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    pub client_id: String,
+    pub qos: QoS,
+    /// The subscription's granted QoS was lower than the message's.
+    pub downgraded: bool,
+    /// The client was offline (or its inflight window full): the message waits in its queue.
+    pub queued: bool,
+    /// The client was offline and the message was not kept (QoS 0, or the queue was full).
+    pub dropped: bool,
+}
+
+/// A broker decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event")]
+pub enum Event {
+    Listening {
+        addr: String,
+    },
+    Connected {
+        conn: ConnId,
+        client_id: String,
+        protocol: Protocol,
+        clean_session: bool,
+        keep_alive: u16,
+        session_present: bool,
+        assigned_id: bool,
+    },
+    ConnectRefused {
+        conn: ConnId,
+        client_id: String,
+        code: ConnectReturnCode,
+        reason: String,
+    },
+    TakenOver {
+        client_id: String,
+        old_conn: ConnId,
+        new_conn: ConnId,
+    },
+    SessionResumed {
+        client_id: String,
+        subscriptions: usize,
+        resent: usize,
+        queued: usize,
+    },
+    SessionKept {
+        client_id: String,
+        subscriptions: usize,
+        queued: usize,
+    },
+    SessionDiscarded {
+        client_id: String,
+    },
+    Disconnected {
+        conn: ConnId,
+        client_id: String,
+    },
+    ConnectionLost {
+        conn: ConnId,
+        client_id: Option<String>,
+    },
+    KeepAliveExpired {
+        conn: ConnId,
+        client_id: String,
+        keep_alive: u16,
+        idle_ms: u64,
+    },
+    ConnectTimeout {
+        conn: ConnId,
+    },
+    ProtocolError {
+        conn: ConnId,
+        client_id: Option<String>,
+        message_en: String,
+        message_zh: String,
+        rule: Option<String>,
+    },
+    WillPublished {
+        client_id: String,
+        topic: String,
+        qos: QoS,
+        retain: bool,
+        cause: WillCause,
+    },
+    WillDiscarded {
+        client_id: String,
+    },
+    Subscribed {
+        client_id: String,
+        filter: String,
+        requested: QoS,
+        granted: QoS,
+        retained: usize,
+    },
+    SubscribeRefused {
+        client_id: String,
+        filter: String,
+        not_authorized: bool,
+        rule: Option<String>,
+    },
+    Unsubscribed {
+        client_id: String,
+        filter: String,
+        existed: bool,
+    },
+    Routed {
+        from: String,
+        topic: String,
+        qos: QoS,
+        retain: RetainAction,
+        deliveries: Vec<Delivery>,
+        bytes: usize,
+    },
+    PublishDenied {
+        client_id: String,
+        topic: String,
+    },
+    DuplicateQos2 {
+        client_id: String,
+        pid: PacketId,
+    },
+    QueueFull {
+        client_id: String,
+        topic: String,
+        limit: usize,
+    },
+    Resent {
+        client_id: String,
+        pid: PacketId,
+        pubrel: bool,
+    },
+    TooManyConnections {
+        conn: ConnId,
+        limit: usize,
+    },
+}
+
+fn qos_list(lang: Lang, ds: &[Delivery]) -> String {
+    let parts: Vec<String> = ds
+        .iter()
+        .map(|d| {
+            let q = d.qos.as_u8();
+            if d.dropped {
+                return match lang {
+                    Lang::Zh => format!("{} (离线，QoS {q} 消息不保存，丢弃)", d.client_id),
+                    Lang::En => format!("{} (offline: not kept at QoS {q}, dropped)", d.client_id),
+                };
+            }
+            match (lang, d.downgraded, d.queued) {
+                (Lang::Zh, false, false) => format!("{} (QoS {q})", d.client_id),
+                (Lang::Zh, true, false) => format!("{} (按订阅降为 QoS {q})", d.client_id),
+                (Lang::Zh, false, true) => format!("{} (QoS {q}，离线，已排队)", d.client_id),
+                (Lang::Zh, true, true) => format!("{} (按订阅降为 QoS {q}，离线，已排队)", d.client_id),
+                (Lang::En, false, false) => format!("{} (QoS {q})", d.client_id),
+                (Lang::En, true, false) => format!("{} (QoS {q}, downgraded by its subscription)", d.client_id),
+                (Lang::En, false, true) => format!("{} (QoS {q}, offline: queued)", d.client_id),
+                (Lang::En, true, true) => format!("{} (QoS {q}, downgraded, offline: queued)", d.client_id),
+            }
+        })
+        .collect();
+    match (lang, parts.len()) {
+        (_, 0) => String::new(),
+        (_, 1) => parts[0].clone(),
+        (Lang::Zh, n) => format!("{} 和 {}", parts[..n - 1].join("、"), parts[n - 1]),
+        (Lang::En, n) => format!("{} and {}", parts[..n - 1].join(", "), parts[n - 1]),
+    }
+}
+
+impl Event {
+    /// Whether this is a per-message decision (printed only with `-v`).
+    pub fn is_message_level(&self) -> bool {
+        matches!(
+            self,
+            Event::Routed { .. } | Event::DuplicateQos2 { .. } | Event::Resent { .. } | Event::QueueFull { .. }
+        )
+    }
+
+    /// The event in words.
+    pub fn text(&self, lang: Lang) -> String {
+        use Event::*;
+        let zh = lang.is_zh();
+        let yn = |b: bool| if b { "1" } else { "0" };
+        match self {
+            Listening { addr } => {
+                if zh {
+                    format!("服务端正在监听 {addr}")
+                } else {
+                    format!("broker listening on {addr}")
+                }
+            }
+            Connected { client_id, protocol, clean_session, keep_alive, session_present, assigned_id, .. } => {
+                let assigned = match (assigned_id, zh) {
+                    (true, true) => "（客户端ID为空，服务端分配）",
+                    (true, false) => " (empty client id: assigned by the broker)",
+                    _ => "",
+                };
+                if zh {
+                    format!(
+                        "{client_id}{assigned} 已连接（MQTT {}，清理会话={}，心跳 {keep_alive} 秒）→ CONNACK 0，当前会话={}",
+                        protocol.label(),
+                        yn(*clean_session),
+                        yn(*session_present)
+                    )
+                } else {
+                    format!(
+                        "{client_id}{assigned} connected (MQTT {}, clean session={}, keep alive {keep_alive} s) → CONNACK 0, session present={}",
+                        protocol.label(),
+                        yn(*clean_session),
+                        yn(*session_present)
+                    )
+                }
+            }
+            ConnectRefused { client_id, code, reason, .. } => {
+                let c = *code as u8;
+                if zh {
+                    format!("拒绝 {client_id:?} 的连接：CONNACK {c}（{}）— {reason}", code.describe(true))
+                } else {
+                    format!("refused {client_id:?}: CONNACK {c} ({}) — {reason}", code.describe(false))
+                }
+            }
+            TakenOver { client_id, old_conn, new_conn } => {
+                if zh {
+                    format!(
+                        "{client_id} 在新连接 #{new_conn} 上再次连接：断开旧连接 #{old_conn}（同一客户端ID只能有一个连接）"
+                    )
+                } else {
+                    format!(
+                        "{client_id} connected again on #{new_conn}: the old connection #{old_conn} is closed (one connection per client id)"
+                    )
+                }
+            }
+            SessionResumed { client_id, subscriptions, resent, queued } => {
+                if zh {
+                    format!(
+                        "{client_id} 恢复了保存的会话：{subscriptions} 个订阅，重发 {resent} 条未确认消息，投递 {queued} 条离线消息"
+                    )
+                } else {
+                    format!(
+                        "{client_id} resumed its stored session: {subscriptions} subscriptions, {resent} unacknowledged messages resent, {queued} queued messages delivered"
+                    )
+                }
+            }
+            SessionKept { client_id, subscriptions, queued } => {
+                if zh {
+                    format!("{client_id} 的持久会话被保留（{subscriptions} 个订阅，{queued} 条排队消息），等它回来")
+                } else {
+                    format!(
+                        "{client_id}'s persistent session is kept ({subscriptions} subscriptions, {queued} queued) until it returns"
+                    )
+                }
+            }
+            SessionDiscarded { client_id } => {
+                if zh {
+                    format!("{client_id} 的会话已清除（清理会话=1）")
+                } else {
+                    format!("{client_id}'s session is discarded (clean session=1)")
+                }
+            }
+            Disconnected { client_id, .. } => {
+                if zh {
+                    format!("{client_id} 发送 DISCONNECT 正常断开：遗嘱作废，不发布")
+                } else {
+                    format!("{client_id} sent DISCONNECT: a clean goodbye, its will is discarded unpublished")
+                }
+            }
+            ConnectionLost { conn, client_id } => match (client_id, zh) {
+                (Some(c), true) => format!("{c} 的连接断开了，没有收到 DISCONNECT"),
+                (Some(c), false) => format!("{c}'s connection closed without DISCONNECT"),
+                (None, true) => format!("连接 #{conn} 在 CONNECT 之前断开"),
+                (None, false) => format!("connection #{conn} closed before CONNECT"),
+            },
+            KeepAliveExpired { client_id, keep_alive, idle_ms, .. } => {
+                let limit = *keep_alive as f64 * 1.5;
+                if zh {
+                    format!(
+                        "{client_id} 已 {:.1} 秒没有任何报文（心跳 {keep_alive} 秒 × 1.5 = {limit:.1} 秒）：服务端断开它",
+                        *idle_ms as f64 / 1000.0
+                    )
+                } else {
+                    format!(
+                        "nothing from {client_id} for {:.1} s (keep alive {keep_alive} s × 1.5 = {limit:.1} s): the broker closes it",
+                        *idle_ms as f64 / 1000.0
+                    )
+                }
+            }
+            ConnectTimeout { conn } => {
+                if zh {
+                    format!("连接 #{conn} 迟迟不发 CONNECT：关闭")
+                } else {
+                    format!("connection #{conn} sent no CONNECT in time: closed")
+                }
+            }
+            ProtocolError { conn, client_id, message_en, message_zh, .. } => {
+                let who = client_id.clone().unwrap_or_else(|| format!("#{conn}"));
+                if zh {
+                    format!("{who} 违反协议：{message_zh} → 断开连接")
+                } else {
+                    format!("{who} broke the protocol: {message_en} → connection closed")
+                }
+            }
+            WillPublished { client_id, topic, qos, retain, cause } => {
+                let why = match (cause, zh) {
+                    (WillCause::KeepAliveExpired, true) => "心跳超时",
+                    (WillCause::KeepAliveExpired, false) => "keep alive expired",
+                    (WillCause::ConnectionLost, true) => "连接意外断开",
+                    (WillCause::ConnectionLost, false) => "connection lost",
+                    (WillCause::ProtocolError, true) => "协议错误",
+                    (WillCause::ProtocolError, false) => "protocol error",
+                };
+                let q = qos.as_u8();
+                if zh {
+                    format!(
+                        "{client_id} {why}：服务端替它发布遗嘱到 {topic}（QoS {q}{}）",
+                        if *retain { "，保留" } else { "" }
+                    )
+                } else {
+                    format!(
+                        "{client_id}: {why} — the broker publishes its will to {topic} (QoS {q}{})",
+                        if *retain { ", retained" } else { "" }
+                    )
+                }
+            }
+            WillDiscarded { client_id } => {
+                if zh {
+                    format!("{client_id} 的遗嘱已丢弃")
+                } else {
+                    format!("{client_id}'s will is discarded")
+                }
+            }
+            Subscribed { client_id, filter, requested, granted, retained } => {
+                let (r, g) = (requested.as_u8(), granted.as_u8());
+                let replay = match (retained, zh) {
+                    (0, _) => String::new(),
+                    (n, true) => format!("；重放 {n} 条保留消息"),
+                    (n, false) => format!("; {n} retained message(s) replayed"),
+                };
+                if zh {
+                    format!("{client_id} 订阅 {filter}（请求 QoS {r}）→ SUBACK 授予 QoS {g}{replay}")
+                } else {
+                    format!("{client_id} subscribed to {filter} (asked QoS {r}) → SUBACK granted QoS {g}{replay}")
+                }
+            }
+            SubscribeRefused { client_id, filter, not_authorized, rule } => {
+                let why = match (not_authorized, zh) {
+                    (true, true) => "ACL 不允许".to_string(),
+                    (true, false) => "not allowed by the ACL".to_string(),
+                    (false, true) => format!("主题过滤器不合法 [{}]", rule.as_deref().unwrap_or("")),
+                    (false, false) => format!("invalid topic filter [{}]", rule.as_deref().unwrap_or("")),
+                };
+                if zh {
+                    format!("{client_id} 订阅 {filter} 失败：{why} → SUBACK 0x80")
+                } else {
+                    format!("{client_id} cannot subscribe to {filter}: {why} → SUBACK 0x80")
+                }
+            }
+            Unsubscribed { client_id, filter, existed } => match (existed, zh) {
+                (true, true) => format!("{client_id} 取消订阅 {filter} → UNSUBACK"),
+                (true, false) => format!("{client_id} unsubscribed from {filter} → UNSUBACK"),
+                (false, true) => {
+                    format!("{client_id} 取消订阅 {filter}，但它并没有这个订阅（逐字比较）→ 仍回 UNSUBACK")
+                }
+                (false, false) => format!(
+                    "{client_id} unsubscribed from {filter} but had no such subscription (compared letter by letter) → UNSUBACK all the same"
+                ),
+            },
+            Routed { from, topic, qos, retain, deliveries, .. } => {
+                let q = qos.as_u8();
+                let to = qos_list(lang, deliveries);
+                let mut s = match (zh, deliveries.is_empty()) {
+                    (true, true) => format!("{from} 发布 {topic} (QoS {q}) → 没有订阅者"),
+                    (true, false) => format!("{from} 发布 {topic} (QoS {q}) → 投递给 {to}"),
+                    (false, true) => format!("{from} published {topic} (QoS {q}) → no subscribers"),
+                    (false, false) => format!("{from} published {topic} (QoS {q}) → delivered to {to}"),
+                };
+                match (retain, zh) {
+                    (RetainAction::Stored, true) => s.push_str("；已作为保留消息存储"),
+                    (RetainAction::Stored, false) => s.push_str("; stored as the retained message"),
+                    (RetainAction::Cleared, true) => s.push_str("；空消息+保留标志：清除了该主题的保留消息"),
+                    (RetainAction::Cleared, false) => {
+                        s.push_str("; empty payload with RETAIN: the topic's retained message is cleared")
+                    }
+                    (RetainAction::None, _) => {}
+                }
+                s
+            }
+            PublishDenied { client_id, topic } => {
+                if zh {
+                    format!("{client_id} 无权发布到 {topic}：消息被悄悄丢弃（3.1.1 没有发布错误码）")
+                } else {
+                    format!(
+                        "{client_id} may not publish to {topic}: the message is dropped silently (3.1.1 has no error code for it)"
+                    )
+                }
+            }
+            DuplicateQos2 { client_id, pid } => {
+                if zh {
+                    format!("{client_id} 重发了 QoS 2 报文 id={pid}（还没收到 PUBREL）：只回 PUBREC，不再次投递")
+                } else {
+                    format!(
+                        "{client_id} sent QoS 2 packet id={pid} again before PUBREL: PUBREC again, not delivered twice"
+                    )
+                }
+            }
+            QueueFull { client_id, topic, limit } => {
+                if zh {
+                    format!("{client_id} 的离线队列已满（{limit} 条）：{topic} 的消息被丢弃")
+                } else {
+                    format!("{client_id}'s queue is full ({limit} messages): the message on {topic} is dropped")
+                }
+            }
+            Resent { client_id, pid, pubrel } => match (pubrel, zh) {
+                (false, true) => format!("向 {client_id} 重发未确认的 PUBLISH id={pid}（DUP=1）"),
+                (false, false) => format!("resending unacknowledged PUBLISH id={pid} to {client_id} (DUP=1)"),
+                (true, true) => format!("向 {client_id} 重发 PUBREL id={pid}"),
+                (true, false) => format!("resending PUBREL id={pid} to {client_id}"),
+            },
+            TooManyConnections { limit, .. } => {
+                if zh {
+                    format!("连接数已达上限 {limit}：CONNACK 3（服务端不可用）")
+                } else {
+                    format!("connection limit of {limit} reached: CONNACK 3 (server unavailable)")
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routed_reads_like_the_tutorial() {
+        let e = Event::Routed {
+            from: "car".into(),
+            topic: "car/speed".into(),
+            qos: QoS::AtLeastOnce,
+            retain: RetainAction::Stored,
+            deliveries: vec![
+                Delivery {
+                    client_id: "phone".into(),
+                    qos: QoS::AtLeastOnce,
+                    downgraded: false,
+                    queued: false,
+                    dropped: false,
+                },
+                Delivery {
+                    client_id: "computer".into(),
+                    qos: QoS::AtMostOnce,
+                    downgraded: true,
+                    queued: false,
+                    dropped: false,
+                },
+            ],
+            bytes: 2,
+        };
+        assert_eq!(
+            e.text(Lang::Zh),
+            "car 发布 car/speed (QoS 1) → 投递给 phone (QoS 1) 和 computer (按订阅降为 QoS 0)；已作为保留消息存储"
+        );
+        assert!(
+            e.text(Lang::En).starts_with("car published car/speed (QoS 1) → delivered to phone (QoS 1) and computer")
+        );
+    }
+}

@@ -1,0 +1,66 @@
+//! The two languages of the product and how the default is chosen. Pure: no I/O except reading
+//! the locale variables handed in.
+
+/// 中文 or English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Zh,
+    #[default]
+    En,
+}
+
+impl Lang {
+    /// The language a locale string such as `zh_CN.UTF-8` asks for.
+    pub fn from_locale(locale: &str) -> Lang {
+        if locale.to_ascii_lowercase().starts_with("zh") { Lang::Zh } else { Lang::En }
+    }
+
+    /// The language of the environment: `LC_ALL`, then `LC_MESSAGES`, then `LANG` (the first set wins).
+    pub fn from_env_vars(get: impl Fn(&str) -> Option<String>) -> Lang {
+        for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            if let Some(v) = get(var).filter(|v| !v.is_empty()) {
+                return Lang::from_locale(&v);
+            }
+        }
+        Lang::En
+    }
+
+    pub fn is_zh(self) -> bool {
+        self == Lang::Zh
+    }
+
+    /// Picks the text of this language.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        if self.is_zh() { zh } else { en }
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Lang, String> {
+        match s {
+            "zh" | "zh-CN" | "cn" | "中文" => Ok(Lang::Zh),
+            "en" | "en-US" | "english" => Ok(Lang::En),
+            other => Err(format!("unknown language {other:?}: use zh or en")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locale_picks_the_language() {
+        assert_eq!(Lang::from_locale("zh_CN.UTF-8"), Lang::Zh);
+        assert_eq!(Lang::from_locale("en_US.UTF-8"), Lang::En);
+        assert_eq!(Lang::from_locale("C"), Lang::En);
+        let env = |k: &str| match k {
+            "LC_ALL" => Some(String::new()),
+            "LANG" => Some("zh_TW.UTF-8".to_string()),
+            _ => None,
+        };
+        assert_eq!(Lang::from_env_vars(env), Lang::Zh);
+    }
+}
