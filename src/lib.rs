@@ -4,3 +4,4 @@ pub mod bench;
 pub mod broker;
 pub mod i18n;
 pub mod proto;
+pub mod runtime;

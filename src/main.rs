@@ -1,3 +1,234 @@
-fn main() {
-    println!("mqtt-lab");
+//! The `mqtt-lab` command: parses the command line and wires the layers together.
+
+use clap::{Args, Parser, Subcommand};
+use mqtt_lab::broker::{self, auth};
+use mqtt_lab::i18n::Lang;
+use mqtt_lab::runtime::{Server, ServerConfig, tapfile};
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mqtt-lab",
+    version,
+    about = "An MQTT classroom in one terminal: a built-in broker, virtual clients and a byte-level inspector",
+    long_about = None
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    net: NetArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the MQTT 3.1 / 3.1.1 broker headless, narrating its decisions on stdout.
+    Broker(BrokerArgs),
+    /// Load generator for any MQTT broker: fanin, fanout, latency, conns.
+    Bench(mqtt_lab::bench::BenchArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+struct NetArgs {
+    /// Address to listen on, HOST:PORT or a bare PORT (repeatable). Default 127.0.0.1:1883.
+    #[arg(long = "listen", value_name = "ADDR", value_parser = parse_listen, global = true)]
+    listen: Vec<SocketAddr>,
+    /// Also accept clients from the local network (an ESP8266 on Wi-Fi); prints the sketch line.
+    #[arg(long, global = true)]
+    lan: bool,
+    /// Require user names and passwords from this file (one user:password a line).
+    #[arg(long, value_name = "FILE", global = true)]
+    passwd: Option<PathBuf>,
+    /// Per-user topic ACLs from this file (mosquitto's acl_file format).
+    #[arg(long, value_name = "FILE", global = true)]
+    acl: Option<PathBuf>,
+    /// Language of messages: zh or en (default: from the locale).
+    #[arg(long, value_name = "zh|en", global = true)]
+    lang: Option<Lang>,
+}
+
+#[derive(Args, Debug)]
+struct BrokerArgs {
+    /// Write every frame in and out as a JSON line (hex bytes and decoded fields) to this file.
+    #[arg(long, value_name = "FILE.jsonl")]
+    tap: Option<PathBuf>,
+    /// Also narrate every message decision (who got which message at which QoS).
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(port) = s.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    if let Ok(a) = s.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    if let Some(port) = s.strip_prefix("localhost:").and_then(|p| p.parse::<u16>().ok()) {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    Err(format!("{s:?} is not an address: use HOST:PORT such as 127.0.0.1:1883 or 0.0.0.0:1883, or a bare port"))
+}
+
+/// A failure before or while starting, with the exit code to leave with.
+struct Fail {
+    code: u8,
+    message: String,
+}
+
+fn usage(message: String) -> Fail {
+    Fail { code: 2, message }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let lang = cli.net.lang.unwrap_or_else(|| Lang::from_env_vars(|k| std::env::var(k).ok()));
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = rt.block_on(async move {
+        match cli.command {
+            Some(Command::Bench(args)) => mqtt_lab::bench::run(args).await.map_err(|m| Fail { code: 1, message: m }),
+            Some(Command::Broker(b)) => run_broker(&cli.net, b, lang).await,
+            None => run_broker(&cli.net, BrokerArgs { tap: None, verbose: true }, lang).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("{}{}", lang.pick("错误：", "error: "), f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn read_file(path: &Path, what_en: &str, what_zh: &str, flag: &str, lang: Lang) -> Result<String, Fail> {
+    std::fs::read_to_string(path).map_err(|e| {
+        usage(match lang {
+            Lang::Zh => format!("无法读取{what_zh} {}：{e} —— 请检查 {flag} 后面的路径", path.display()),
+            Lang::En => format!("cannot read {what_en} {}: {e} — check the path given to {flag}", path.display()),
+        })
+    })
+}
+
+fn broker_config(net: &NetArgs, verbose: bool, lang: Lang) -> Result<broker::Config, Fail> {
+    let mut config = broker::Config { narrate_messages: verbose, ..broker::Config::default() };
+    if let Some(p) = &net.passwd {
+        let text = read_file(p, "password file", "密码文件", "--passwd", lang)?;
+        let users = auth::parse_passwords(&text)
+            .map_err(|e| usage(format!("{}:{}:{}: {}", p.display(), e.line, e.column, e.message)))?;
+        config.passwords = Some(users);
+    }
+    if let Some(p) = &net.acl {
+        let text = read_file(p, "ACL file", "ACL 文件", "--acl", lang)?;
+        let acl = auth::Acl::parse(&text)
+            .map_err(|e| usage(format!("{}:{}:{}: {}", p.display(), e.line, e.column, e.message)))?;
+        config.acl = Some(acl);
+    }
+    Ok(config)
+}
+
+/// The listen addresses: the given ones (or 127.0.0.1:1883); with --lan, loopback listeners become
+/// all-interface listeners on the same port.
+fn listen_addrs(net: &NetArgs) -> Vec<SocketAddr> {
+    let mut addrs =
+        if net.listen.is_empty() { vec![SocketAddr::from(([127, 0, 0, 1], 1883))] } else { net.listen.clone() };
+    if net.lan {
+        for a in &mut addrs {
+            if a.ip().is_loopback() {
+                a.set_ip(IpAddr::from([0, 0, 0, 0]));
+            }
+        }
+        addrs.dedup();
+    }
+    addrs
+}
+
+/// The lines that tell a maker where to point the sketch.
+fn lan_lines(addrs: &[SocketAddr], lang: Lang) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(port) = addrs.iter().find(|a| a.ip().is_unspecified()).map(|a| a.port()) else { return out };
+    let ifs = if_addrs::get_if_addrs().unwrap_or_default();
+    let lan: Vec<_> = ifs.iter().filter(|i| !i.is_loopback() && i.ip().is_ipv4()).collect();
+    if lan.is_empty() {
+        out.push(
+            lang.pick(
+                "没有找到局域网地址：这台电脑连上 Wi-Fi 或网线了吗？",
+                "no LAN address found: is this computer on Wi-Fi or Ethernet?",
+            )
+            .to_string(),
+        );
+    }
+    for i in lan {
+        let ip = i.ip();
+        out.push(match lang {
+            Lang::Zh => format!("局域网地址 {ip}:{port}（{}）。复制到 Arduino 程序中：", i.name),
+            Lang::En => format!("LAN address {ip}:{port} ({}). Paste into the Arduino sketch:", i.name),
+        });
+        out.push(format!("    const char* mqttServer = \"{ip}\";"));
+        if port != 1883 {
+            out.push(format!("    const int mqttPort = {port};"));
+        }
+    }
+    out
+}
+
+async fn run_broker(net: &NetArgs, args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
+    let config = broker_config(net, args.verbose, lang)?;
+    let listen = listen_addrs(net);
+    let server =
+        Server::start(ServerConfig { listen, broker: config }).await.map_err(|e| usage(e.message(lang.is_zh())))?;
+    let mut events = server.events();
+    for a in server.local_addrs() {
+        println!("{}", broker::Event::Listening { addr: a.to_string() }.text(lang));
+    }
+    for line in lan_lines(server.local_addrs(), lang) {
+        println!("{line}");
+    }
+    if let Some(path) = args.tap.clone() {
+        // Fail early and clearly if the file cannot be created.
+        if let Err(e) = std::fs::File::create(&path) {
+            return Err(usage(match lang {
+                Lang::Zh => format!("无法创建抓包文件 {}：{e} —— 请检查 --tap 后面的路径", path.display()),
+                Lang::En => format!("cannot create tap file {}: {e} — check the path given to --tap", path.display()),
+            }));
+        }
+        let rx = server.tap(65_536);
+        tokio::spawn(async move {
+            if let Err(e) = tapfile::write_tap(path.clone(), rx).await {
+                eprintln!("mqtt-lab: tap file {}: {e}", path.display());
+            }
+        });
+    }
+    use std::io::Write;
+    let started = std::time::Instant::now();
+    loop {
+        tokio::select! {
+            e = events.recv() => match e {
+                Ok(e) => {
+                    let t = started.elapsed().as_secs_f64();
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(out, "[{t:9.3}] {}", e.text(lang));
+                    let _ = out.flush();
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    println!("{}", match lang {
+                        Lang::Zh => format!("（输出跟不上，省略了 {n} 条叙述）"),
+                        Lang::En => format!("(output fell behind: {n} narration lines skipped)"),
+                    });
+                }
+                Err(_) => return Ok(()),
+            },
+            _ = tokio::signal::ctrl_c() => {
+                println!("{}", lang.pick("服务端已停止", "broker stopped"));
+                return Ok(());
+            }
+        }
+    }
 }

@@ -283,9 +283,9 @@ impl Event {
             }
             Disconnected { client_id, .. } => {
                 if zh {
-                    format!("{client_id} 发送 DISCONNECT 正常断开：遗嘱作废，不发布")
+                    format!("{client_id} 发送 DISCONNECT 正常断开")
                 } else {
-                    format!("{client_id} sent DISCONNECT: a clean goodbye, its will is discarded unpublished")
+                    format!("{client_id} sent DISCONNECT: a clean goodbye")
                 }
             }
             ConnectionLost { conn, client_id } => match (client_id, zh) {

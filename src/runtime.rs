@@ -1,0 +1,12 @@
+//! Everything that touches the operating system: the broker's listeners and connection tasks, the
+//! wire tap and the gate, and the tap file writer. Built on tokio; the pure layers below know
+//! nothing of it.
+
+pub mod gate;
+pub mod server;
+pub mod tap;
+pub mod tapfile;
+
+pub use gate::{CutMode, HeldFrame};
+pub use server::{Server, ServerConfig, StartError};
+pub use tap::{Dir, TapFrame, TapItem, TapReceiver};
