@@ -33,24 +33,38 @@ enum Command {
 #[derive(Args, Debug, Clone)]
 struct NetArgs {
     /// Address to listen on, HOST:PORT or a bare PORT (repeatable). Default 127.0.0.1:1883.
-    #[arg(long = "listen", value_name = "ADDR", value_parser = parse_listen, global = true)]
+    #[arg(long = "listen", value_name = "ADDR", value_parser = parse_listen)]
     listen: Vec<SocketAddr>,
     /// Also accept clients from the local network (an ESP8266 on Wi-Fi); prints the sketch line.
-    #[arg(long, global = true)]
+    #[arg(long)]
     lan: bool,
     /// Require user names and passwords from this file (one user:password a line).
-    #[arg(long, value_name = "FILE", global = true)]
+    #[arg(long, value_name = "FILE")]
     passwd: Option<PathBuf>,
     /// Per-user topic ACLs from this file (mosquitto's acl_file format).
-    #[arg(long, value_name = "FILE", global = true)]
+    #[arg(long, value_name = "FILE")]
     acl: Option<PathBuf>,
     /// Language of messages: zh or en (default: from the locale).
-    #[arg(long, value_name = "zh|en", global = true)]
+    #[arg(long, value_name = "zh|en")]
     lang: Option<Lang>,
+    /// Largest packet accepted, in bytes; a larger one closes that client's connection.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    max_packet_size: usize,
+    /// Messages kept per session while its client is offline or busy; more are dropped.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    max_queued: usize,
+    /// Unacknowledged QoS 1/2 messages in flight to one client.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    max_inflight: usize,
+    /// Clients connected at once; the next gets CONNACK 3 (server unavailable).
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    max_connections: usize,
 }
 
 #[derive(Args, Debug)]
 struct BrokerArgs {
+    #[command(flatten)]
+    net: NetArgs,
     /// Write every frame in and out as a JSON line (hex bytes and decoded fields) to this file.
     #[arg(long, value_name = "FILE.jsonl")]
     tap: Option<PathBuf>,
@@ -84,7 +98,11 @@ fn usage(message: String) -> Fail {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let lang = cli.net.lang.unwrap_or_else(|| Lang::from_env_vars(|k| std::env::var(k).ok()));
+    let chosen = match &cli.command {
+        Some(Command::Broker(b)) => b.net.lang,
+        _ => cli.net.lang,
+    };
+    let lang = chosen.unwrap_or_else(|| Lang::from_env_vars(|k| std::env::var(k).ok()));
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -95,8 +113,8 @@ fn main() -> ExitCode {
     let result = rt.block_on(async move {
         match cli.command {
             Some(Command::Bench(args)) => mqtt_lab::bench::run(args).await.map_err(|m| Fail { code: 1, message: m }),
-            Some(Command::Broker(b)) => run_broker(&cli.net, b, lang).await,
-            None => run_broker(&cli.net, BrokerArgs { tap: None, verbose: true }, lang).await,
+            Some(Command::Broker(b)) => run_broker(b, lang).await,
+            None => run_broker(BrokerArgs { net: cli.net, tap: None, verbose: true }, lang).await,
         }
     });
     match result {
@@ -118,7 +136,14 @@ fn read_file(path: &Path, what_en: &str, what_zh: &str, flag: &str, lang: Lang) 
 }
 
 fn broker_config(net: &NetArgs, verbose: bool, lang: Lang) -> Result<broker::Config, Fail> {
-    let mut config = broker::Config { narrate_messages: verbose, ..broker::Config::default() };
+    let mut config = broker::Config {
+        narrate_messages: verbose,
+        max_packet_size: net.max_packet_size.max(2),
+        max_queued: net.max_queued,
+        max_inflight: net.max_inflight.max(1),
+        max_connections: net.max_connections,
+        ..broker::Config::default()
+    };
     if let Some(p) = &net.passwd {
         let text = read_file(p, "password file", "密码文件", "--passwd", lang)?;
         let users = auth::parse_passwords(&text)
@@ -179,7 +204,8 @@ fn lan_lines(addrs: &[SocketAddr], lang: Lang) -> Vec<String> {
     out
 }
 
-async fn run_broker(net: &NetArgs, args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
+async fn run_broker(args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
+    let net = &args.net;
     let config = broker_config(net, args.verbose, lang)?;
     let listen = listen_addrs(net);
     let server =

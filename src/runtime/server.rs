@@ -313,12 +313,16 @@ impl Shared {
 
     /// Frames from a socket: tap, gate, then the broker.
     fn inbound(&self, conn: ConnId, io: &ConnIo, frames: Vec<Bytes>) {
+        if !self.tap.is_active() && !self.gate.is_engaged() {
+            self.handle_frames(conn, &frames);
+            return;
+        }
         let client = io.client.get().cloned();
-        let gated = self.gate.is_engaged();
         let mut pass = Vec::with_capacity(frames.len());
         for f in frames {
             let seq = self.tap.record(self.at(), conn, client.clone(), Dir::In, f.clone());
-            if gated && self.gate.check(conn, client.clone(), Dir::In, &f, seq, self.at()) != Verdict::Pass {
+            if self.gate.is_engaged() && self.gate.check(conn, client.clone(), Dir::In, &f, seq, self.at()) != Verdict::Pass
+            {
                 continue;
             }
             pass.push(f);

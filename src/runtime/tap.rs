@@ -36,6 +36,13 @@ pub struct TapFrame {
     pub bytes: Bytes,
 }
 
+impl TapFrame {
+    /// Decodes the frame again, recording every field's span (the inspector's view of it).
+    pub fn spans(&self) -> (Result<crate::proto::Packet, crate::proto::DecodeError>, Vec<crate::proto::Span>) {
+        crate::proto::decode_spans(&self.bytes)
+    }
+}
+
 /// What a tap subscriber receives.
 #[derive(Debug, Clone)]
 pub enum TapItem {
