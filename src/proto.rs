@@ -308,7 +308,7 @@ pub fn decode_with<R: Recorder>(buf: &[u8], shared: Option<&Bytes>, rec: &mut R)
                 return Err(DecodeError::new(buf.len(), ErrorKind::Truncated { field: f::LEN.en }));
             }
             let h = match frame(&buf[..=n], usize::MAX)? {
-                Framing::Incomplete { need } => FrameHeader { byte1, header_len: n + 1, remaining: need + n - 1 },
+                Framing::Incomplete { need } => FrameHeader { byte1, header_len: n + 1, remaining: need },
                 Framing::Whole(h) => h,
             };
             rec.bytes(&f::LEN, 1, h.header_len, || format!("{}", h.remaining));

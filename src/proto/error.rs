@@ -44,8 +44,8 @@ pub enum ErrorKind {
     WillQoS3,
     /// Password flag without the user name flag.
     PasswordWithoutUsername,
-    /// A SUBSCRIBE or UNSUBSCRIBE without any filter.
-    NoTopicFilters,
+    /// A SUBSCRIBE or UNSUBSCRIBE (named) without any filter.
+    NoTopicFilters { packet: &'static str },
     /// Reserved bits of a SUBSCRIBE's requested QoS byte, or requested QoS 3.
     BadRequestedQoS(u8),
     /// A CONNACK return code above 5, or reserved acknowledge flags.
@@ -89,7 +89,8 @@ impl DecodeError {
             WillFlagsWithoutWill => "MQTT-3.1.2-13",
             WillQoS3 => "MQTT-3.1.2-14",
             PasswordWithoutUsername => "MQTT-3.1.2-22",
-            NoTopicFilters => "MQTT-3.8.3-3",
+            NoTopicFilters { packet: "UNSUBSCRIBE" } => "MQTT-3.10.3-2",
+            NoTopicFilters { .. } => "MQTT-3.8.3-3",
             BadRequestedQoS(_) => "MQTT-3.8.3-4",
             BadConnack => "MQTT-3.2.2",
             BadSubackCode(_) => "MQTT-3.9.3-2",
@@ -148,8 +149,8 @@ impl DecodeError {
             (WillQoS3, true) => "遗嘱 QoS 3 是非法值".into(),
             (PasswordWithoutUsername, false) => "a password needs a user name".into(),
             (PasswordWithoutUsername, true) => "有密码就必须有用户名".into(),
-            (NoTopicFilters, false) => "at least one topic filter is required".into(),
-            (NoTopicFilters, true) => "至少需要一个主题过滤器".into(),
+            (NoTopicFilters { packet }, false) => format!("{packet} needs at least one topic filter"),
+            (NoTopicFilters { packet }, true) => format!("{packet} 至少需要一个主题过滤器"),
             (BadRequestedQoS(b), false) => format!("requested QoS byte {b:#04x} is not 0, 1 or 2"),
             (BadRequestedQoS(b), true) => format!("请求的 QoS 字节 {b:#04x} 不是 0、1 或 2"),
             (BadConnack, false) => "invalid CONNACK".into(),

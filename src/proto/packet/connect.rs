@@ -169,7 +169,10 @@ pub(crate) fn decode<R: Recorder>(r: &mut Reader<'_, R>) -> Result<Connect, Deco
     let will = if bit(0x04) {
         let topic_at = r.pos + 2;
         let topic = r.string(&f::CONNECT_WILL_TOPIC_LEN, &f::CONNECT_WILL_TOPIC)?.to_string();
-        validate_topic_name(&topic).map_err(|k| DecodeError::new(topic_at, k))?;
+        if let Err(k) = validate_topic_name(&topic) {
+            let at = topic.bytes().position(|b| b == b'+' || b == b'#').unwrap_or(0);
+            return Err(DecodeError::new(topic_at + at, k));
+        }
         let message = r.binary_bytes(&f::CONNECT_WILL_MSG_LEN, &f::CONNECT_WILL_MSG)?;
         Some(Will { topic, message, qos: will_qos, retain: bit(0x20) })
     } else {

@@ -30,7 +30,7 @@ pub(crate) fn decode<R: Recorder>(r: &mut Reader<'_, R>) -> Result<Subscribe, De
     let pid = r.packet_id(&f::SUBSCRIBE_PACKET_ID)?;
     let mut filters = Vec::new();
     if r.remaining() == 0 {
-        return Err(DecodeError::new(r.pos, ErrorKind::NoTopicFilters));
+        return Err(DecodeError::new(r.pos, ErrorKind::NoTopicFilters { packet: "SUBSCRIBE" }));
     }
     while r.remaining() > 0 {
         let filter = r.string(&f::SUBSCRIBE_FILTER_LEN, &f::SUBSCRIBE_FILTER)?.to_string();

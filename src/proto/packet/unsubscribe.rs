@@ -28,7 +28,7 @@ impl Unsubscribe {
 pub(crate) fn decode<R: Recorder>(r: &mut Reader<'_, R>) -> Result<Unsubscribe, DecodeError> {
     let pid = r.packet_id(&f::UNSUBSCRIBE_PACKET_ID)?;
     if r.remaining() == 0 {
-        return Err(DecodeError::new(r.pos, ErrorKind::NoTopicFilters));
+        return Err(DecodeError::new(r.pos, ErrorKind::NoTopicFilters { packet: "UNSUBSCRIBE" }));
     }
     let mut filters = Vec::new();
     while r.remaining() > 0 {
@@ -49,6 +49,9 @@ mod tests {
         let Packet::Unsubscribe(u) = decode_slice(&b).unwrap() else { panic!() };
         assert_eq!((u.pid.get(), u.filters.clone()), (2, vec!["a/b".to_string()]));
         assert_eq!(Packet::Unsubscribe(u).to_bytes().as_ref(), b);
-        assert_eq!(decode_slice(&hex("a2 02 00 02")).unwrap_err().kind, ErrorKind::NoTopicFilters);
+        assert_eq!(
+            decode_slice(&hex("a2 02 00 02")).unwrap_err().kind,
+            ErrorKind::NoTopicFilters { packet: "UNSUBSCRIBE" }
+        );
     }
 }
