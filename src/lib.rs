@@ -1,7 +1,10 @@
 //! mqtt-lab: an MQTT classroom in one binary. See ARCHITECTURE.md for the layers.
 
+pub mod app;
 pub mod bench;
 pub mod broker;
+pub mod client;
 pub mod i18n;
 pub mod proto;
 pub mod runtime;
+pub mod ui;

@@ -13,13 +13,18 @@ use std::process::ExitCode;
     name = "mqtt-lab",
     version,
     about = "An MQTT classroom in one terminal: a built-in broker, virtual clients and a byte-level inspector",
-    long_about = None
+    long_about = "An MQTT classroom in one terminal. Without a subcommand it opens the lab: the broker, the \
+tutorial's cast (car 汽车, phone 手机, computer 电脑), the packet inspector, the ladder diagram and the \
+command line (press ? inside for keys and commands)."
 )]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
     #[command(flatten)]
     net: NetArgs,
+    /// Frames the inspector keeps (older ones are forgotten).
+    #[arg(long, value_name = "N", default_value_t = 20_000)]
+    inspector_cap: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -114,7 +119,7 @@ fn main() -> ExitCode {
         match cli.command {
             Some(Command::Bench(args)) => mqtt_lab::bench::run(args).await.map_err(|m| Fail { code: 1, message: m }),
             Some(Command::Broker(b)) => run_broker(b, lang).await,
-            None => run_broker(BrokerArgs { net: cli.net, tap: None, verbose: true }, lang).await,
+            None => run_lab(&cli.net, cli.inspector_cap, lang).await,
         }
     });
     match result {
@@ -202,6 +207,21 @@ fn lan_lines(addrs: &[SocketAddr], lang: Lang) -> Vec<String> {
         }
     }
     out
+}
+
+async fn run_lab(net: &NetArgs, inspector_cap: usize, lang: Lang) -> Result<(), Fail> {
+    let config = broker_config(net, true, lang)?;
+    let listen = listen_addrs(net);
+    for line in lan_lines(&listen, lang) {
+        println!("{line}");
+    }
+    let opts = mqtt_lab::runtime::lab::LabOptions {
+        server: ServerConfig { listen, broker: config },
+        lang,
+        inspector_capacity: inspector_cap.max(100),
+        cast: true,
+    };
+    mqtt_lab::runtime::lab::run(opts).await.map_err(usage)
 }
 
 async fn run_broker(args: BrokerArgs, lang: Lang) -> Result<(), Fail> {

@@ -3,6 +3,7 @@
 //! nothing of it.
 
 pub mod gate;
+pub mod lab;
 pub mod server;
 pub mod tap;
 pub mod tapfile;

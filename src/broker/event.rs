@@ -158,6 +158,10 @@ pub enum Event {
         conn: ConnId,
         limit: usize,
     },
+    /// The operating system refused a new connection (e.g. out of file descriptors).
+    AcceptFailed {
+        error: String,
+    },
 }
 
 fn qos_list(lang: Lang, ds: &[Delivery]) -> String {
@@ -439,6 +443,13 @@ impl Event {
                 (true, true) => format!("向 {client_id} 重发 PUBREL id={pid}"),
                 (true, false) => format!("resending PUBREL id={pid} to {client_id}"),
             },
+            AcceptFailed { error } => {
+                if zh {
+                    format!("无法接受新连接：{error}（文件描述符用完了？试试 ulimit -n）")
+                } else {
+                    format!("cannot accept a new connection: {error} (out of file descriptors? try ulimit -n)")
+                }
+            }
             TooManyConnections { limit, .. } => {
                 if zh {
                     format!("连接数已达上限 {limit}：CONNACK 3（服务端不可用）")

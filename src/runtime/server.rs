@@ -321,7 +321,8 @@ impl Shared {
         let mut pass = Vec::with_capacity(frames.len());
         for f in frames {
             let seq = self.tap.record(self.at(), conn, client.clone(), Dir::In, f.clone());
-            if self.gate.is_engaged() && self.gate.check(conn, client.clone(), Dir::In, &f, seq, self.at()) != Verdict::Pass
+            if self.gate.is_engaged()
+                && self.gate.check(conn, client.clone(), Dir::In, &f, seq, self.at()) != Verdict::Pass
             {
                 continue;
             }
@@ -415,8 +416,8 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
         let (stream, _peer) = match listener.accept().await {
             Ok(s) => s,
             Err(e) => {
-                // Out of file descriptors and the like: wait a little rather than spin.
-                tracing_lite(&format!("accept failed: {e}"));
+                // Out of file descriptors and the like: say so, and wait a little rather than spin.
+                let _ = shared.events.send(Event::AcceptFailed { error: e.to_string() });
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
@@ -436,10 +437,6 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
         shared.timer.notify_one();
         tokio::spawn(conn_task(shared.clone(), stream, id, io));
     }
-}
-
-fn tracing_lite(msg: &str) {
-    eprintln!("mqtt-lab: {msg}");
 }
 
 async fn timer_loop(shared: Arc<Shared>) {

@@ -1,0 +1,648 @@
+//! The lab's model, in the Elm style: one [`App`], messages in ([`App::update`]), [`Effect`]s out for
+//! the runtime to carry out. It owns what the panes show — clients, the broker's state, the frame
+//! ring, narration, held frames, the command line — and no I/O: no tokio, no terminal.
+
+pub mod command;
+pub mod inspector;
+
+use crate::broker::{ConnId, Event};
+use crate::i18n::Lang;
+use crate::proto::{PacketType, QoS};
+use crate::runtime::tap::{Dir, TapFrame};
+use command::{ClientCmd, Command, ConnectOpts, FilterCmd};
+use inspector::{FrameRow, Inspector};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::time::Duration;
+
+/// A pane of the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Clients,
+    Broker,
+    Inspector,
+    Ladder,
+    Narration,
+    Chart,
+    Command,
+}
+
+impl Pane {
+    /// The panes Tab cycles through, in order.
+    pub const CYCLE: [Pane; 7] =
+        [Pane::Command, Pane::Clients, Pane::Broker, Pane::Inspector, Pane::Ladder, Pane::Narration, Pane::Chart];
+
+    pub fn title(self, lang: Lang) -> &'static str {
+        match self {
+            Pane::Clients => lang.pick("客户端", "Clients"),
+            Pane::Broker => lang.pick("服务端", "Broker"),
+            Pane::Inspector => lang.pick("报文检查器", "Inspector"),
+            Pane::Ladder => lang.pick("时序图", "Ladder"),
+            Pane::Narration => lang.pick("服务端说明", "Narration"),
+            Pane::Chart => lang.pick("数值曲线", "Payload chart"),
+            Pane::Command => lang.pick("命令", "Command"),
+        }
+    }
+}
+
+/// What the runtime knows of a virtual client, refreshed after every change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientView {
+    pub name: String,
+    /// The 中文 name of a cast member (汽车, 手机, 电脑).
+    pub label_zh: Option<String>,
+    pub client_id: String,
+    pub connected: bool,
+    /// State in words (connected, connecting, refused 5, connection lost …), zh and en.
+    pub state_en: String,
+    pub state_zh: String,
+    pub frozen: bool,
+    pub link_cut: bool,
+    pub clean: bool,
+    pub keep_alive: u16,
+    pub will: Option<String>,
+    /// (filter, granted QoS; `None` while the SUBACK is awaited, 0x80 shows as `Some(None)`).
+    pub subscriptions: Vec<(String, Option<Option<QoS>>)>,
+    /// Outgoing QoS 1/2 packet ids with their stage ("PUBACK?", "PUBREC?", "PUBCOMP?").
+    pub inflight: Vec<(u16, &'static str)>,
+}
+
+/// One row of the broker's session table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub client_id: String,
+    pub connected: bool,
+    pub clean: bool,
+    pub keep_alive: u16,
+    pub idle: Duration,
+    pub will: Option<String>,
+    pub queued: usize,
+    pub inflight: usize,
+}
+
+/// One retained message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetainedRow {
+    pub topic: String,
+    pub payload: String,
+    pub qos: QoS,
+    /// Time since the broker started when it was stored.
+    pub stored_at: Duration,
+    pub from: String,
+}
+
+/// A snapshot of the broker's state for its pane.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BrokerView {
+    pub sessions: Vec<SessionRow>,
+    /// (filter, client id, granted QoS).
+    pub subscriptions: Vec<(String, String, QoS)>,
+    pub retained: Vec<RetainedRow>,
+    pub listen: Vec<String>,
+}
+
+/// A frame waiting at the gate, as the panes show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldView {
+    pub id: u64,
+    pub seq: Option<u64>,
+    pub conn: ConnId,
+    pub dir: Dir,
+    pub client: Option<String>,
+    pub summary: String,
+}
+
+/// One line of the narration pane: a broker decision or a client's own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Narration {
+    Broker(Event),
+    Note { client: String, text_en: String, text_zh: String },
+}
+
+impl Narration {
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            Narration::Broker(e) => e.text(lang),
+            Narration::Note { client, text_en, text_zh } => {
+                format!("{client}: {}", if lang.is_zh() { text_zh } else { text_en })
+            }
+        }
+    }
+}
+
+/// A message delivered to a virtual client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivered {
+    pub at: Duration,
+    pub client: String,
+    pub topic: String,
+    pub payload: String,
+    pub qos: QoS,
+    pub retain: bool,
+    pub dup: bool,
+}
+
+/// Everything the app can be told.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Frame(TapFrame),
+    Lost(u64),
+    Broker(Event),
+    Client(ClientView),
+    ClientRemoved(String),
+    Delivered(Delivered),
+    /// A virtual client's own words (refused, ping timeout, dropped …).
+    ClientNote {
+        client: String,
+        text_en: String,
+        text_zh: String,
+    },
+    BrokerState(BrokerView),
+    Held {
+        holding: bool,
+        frames: Vec<HeldView>,
+    },
+    Action(Action),
+    /// The runtime failed to carry out an effect.
+    Error(String),
+}
+
+/// What a key press means, independent of which key it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    FocusNext,
+    FocusPrev,
+    Focus(Pane),
+    ToggleZoom,
+    ToggleHelp,
+    ToggleLang,
+    ToggleStep,
+    ReleaseNext,
+    DropNext,
+    CutHeld,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    FieldPrev,
+    FieldNext,
+    /// Editing the command line.
+    Input(char),
+    Backspace,
+    Delete,
+    CursorLeft,
+    CursorRight,
+    CursorHome,
+    CursorEnd,
+    HistoryPrev,
+    HistoryNext,
+    Complete,
+    Submit,
+    Cancel,
+    /// A payload from the composer for `name`.
+    ComposeDone {
+        send: bool,
+        text: String,
+    },
+}
+
+/// What the runtime must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Client { name: String, cmd: ClientCmd },
+    AddClient { name: String, opts: ConnectOpts },
+    RemoveClient { name: String },
+    Hold(bool),
+    ReleaseNext,
+    DropNext,
+    CutHeld,
+    Quit,
+}
+
+/// The command line: text, cursor, history, completion candidates and the last error.
+#[derive(Debug, Clone, Default)]
+pub struct CommandLine {
+    pub text: String,
+    /// Cursor position in characters.
+    pub cursor: usize,
+    pub history: Vec<String>,
+    history_pos: Option<usize>,
+    pub candidates: Vec<String>,
+    pub error: Option<String>,
+    pub info: Option<String>,
+}
+
+impl CommandLine {
+    fn byte_at(&self, chars: usize) -> usize {
+        self.text.char_indices().nth(chars).map_or(self.text.len(), |(i, _)| i)
+    }
+    fn insert(&mut self, c: char) {
+        let at = self.byte_at(self.cursor);
+        self.text.insert(at, c);
+        self.cursor += 1;
+    }
+    fn set(&mut self, s: String) {
+        self.cursor = s.chars().count();
+        self.text = s;
+    }
+}
+
+/// An open payload composer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Composer {
+    pub name: String,
+    pub topic: String,
+    pub qos: QoS,
+    pub retain: bool,
+}
+
+/// The whole model.
+#[derive(Debug)]
+pub struct App {
+    pub lang: Lang,
+    pub focus: Pane,
+    pub zoom: Option<Pane>,
+    pub help: bool,
+    pub clients: Vec<ClientView>,
+    pub broker: BrokerView,
+    pub inspector: Inspector,
+    pub narration: VecDeque<(Duration, Narration)>,
+    pub deliveries: VecDeque<Delivered>,
+    pub holding: bool,
+    pub held: Vec<HeldView>,
+    pub cmd: CommandLine,
+    pub composer: Option<Composer>,
+    /// conn → client id, learned from the broker's events.
+    pub conn_names: HashMap<ConnId, String>,
+    /// Numeric payloads per topic: (seconds, value).
+    pub series: BTreeMap<String, VecDeque<(f64, f64)>>,
+    pub chart_topic: Option<String>,
+    /// Scroll offset (rows from the bottom) of the narration and ladder panes.
+    pub scroll: HashMap<Pane, usize>,
+    pub quit: bool,
+    /// The newest time the app has seen (from frames and deliveries).
+    pub now: Duration,
+}
+
+const NARRATION_CAP: usize = 2000;
+const SERIES_CAP: usize = 600;
+
+impl App {
+    pub fn new(lang: Lang, inspector_capacity: usize) -> App {
+        App {
+            lang,
+            focus: Pane::Command,
+            zoom: None,
+            help: false,
+            clients: Vec::new(),
+            broker: BrokerView::default(),
+            inspector: Inspector::with_capacity(inspector_capacity),
+            narration: VecDeque::new(),
+            deliveries: VecDeque::new(),
+            holding: false,
+            held: Vec::new(),
+            cmd: CommandLine::default(),
+            composer: None,
+            conn_names: HashMap::new(),
+            series: BTreeMap::new(),
+            chart_topic: None,
+            scroll: HashMap::new(),
+            quit: false,
+            now: Duration::ZERO,
+        }
+    }
+
+    pub fn client_names(&self) -> Vec<String> {
+        self.clients.iter().map(|c| c.name.clone()).collect()
+    }
+
+    /// The client name a frame belongs to.
+    pub fn frame_client(&self, row: &FrameRow) -> Option<String> {
+        client_of(&self.conn_names, row)
+    }
+
+    /// Every topic the lab has seen: for completion.
+    pub fn known_topics(&self) -> Vec<String> {
+        let mut t: Vec<String> = self.inspector.frames.iter().filter_map(|r| r.topic.clone()).collect();
+        t.extend(self.broker.retained.iter().map(|r| r.topic.clone()));
+        t.extend(self.broker.subscriptions.iter().map(|s| s.0.clone()));
+        t.extend(["car/speed", "car/ac/temp", "汽车速度", "空调温度"].map(String::from));
+        t.sort();
+        t.dedup();
+        t
+    }
+
+    fn narrate(&mut self, n: Narration) {
+        self.narration.push_back((self.now, n));
+        while self.narration.len() > NARRATION_CAP {
+            self.narration.pop_front();
+        }
+    }
+
+    /// Applies one message and returns what the runtime must do.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Frame(f) => {
+                self.now = self.now.max(f.at);
+                self.inspector.push(FrameRow::from_tap(&f));
+            }
+            Msg::Lost(n) => self.inspector.lost += n,
+            Msg::Broker(e) => {
+                match &e {
+                    Event::Connected { conn, client_id, .. } => {
+                        self.conn_names.insert(*conn, client_id.clone());
+                    }
+                    _ => {}
+                }
+                self.narrate(Narration::Broker(e));
+            }
+            Msg::Client(v) => match self.clients.iter_mut().find(|c| c.name == v.name) {
+                Some(c) => *c = v,
+                None => self.clients.push(v),
+            },
+            Msg::ClientRemoved(name) => self.clients.retain(|c| c.name != name),
+            Msg::Delivered(d) => {
+                self.now = self.now.max(d.at);
+                if let Ok(v) = d.payload.trim().parse::<f64>()
+                    && v.is_finite()
+                {
+                    let s = self.series.entry(d.topic.clone()).or_default();
+                    s.push_back((d.at.as_secs_f64(), v));
+                    while s.len() > SERIES_CAP {
+                        s.pop_front();
+                    }
+                    if self.chart_topic.is_none() {
+                        self.chart_topic = Some(d.topic.clone());
+                    }
+                }
+                self.deliveries.push_back(d);
+                while self.deliveries.len() > 200 {
+                    self.deliveries.pop_front();
+                }
+            }
+            Msg::ClientNote { client, text_en, text_zh } => self.narrate(Narration::Note { client, text_en, text_zh }),
+            Msg::BrokerState(b) => self.broker = b,
+            Msg::Held { holding, frames } => {
+                self.holding = holding;
+                self.held = frames;
+            }
+            Msg::Error(e) => self.cmd.error = Some(e),
+            Msg::Action(a) => return self.act(a),
+        }
+        Vec::new()
+    }
+
+    fn act(&mut self, a: Action) -> Vec<Effect> {
+        use Action::*;
+        match a {
+            Quit => {
+                self.quit = true;
+                return vec![Effect::Quit];
+            }
+            FocusNext | FocusPrev => {
+                let i = Pane::CYCLE.iter().position(|p| *p == self.focus).unwrap_or(0);
+                let n = Pane::CYCLE.len();
+                let j = if a == FocusNext { (i + 1) % n } else { (i + n - 1) % n };
+                self.focus = Pane::CYCLE[j];
+                if self.zoom.is_some() {
+                    self.zoom = Some(self.focus);
+                }
+            }
+            Focus(p) => self.focus = p,
+            ToggleZoom => self.zoom = if self.zoom.is_some() { None } else { Some(self.focus) },
+            ToggleHelp => self.help = !self.help,
+            ToggleLang => self.lang = if self.lang.is_zh() { Lang::En } else { Lang::Zh },
+            ToggleStep => return vec![Effect::Hold(!self.holding)],
+            ReleaseNext => return vec![Effect::ReleaseNext],
+            DropNext => return vec![Effect::DropNext],
+            CutHeld => return vec![Effect::CutHeld],
+            Up | Down | PageUp | PageDown | Home | End => self.scroll_focus(&a),
+            FieldPrev | FieldNext => {
+                if a == FieldNext {
+                    self.inspector.field += 1;
+                } else {
+                    self.inspector.field = self.inspector.field.saturating_sub(1);
+                }
+                let names = &self.conn_names;
+                let name = |r: &FrameRow| client_of(names, r);
+                let n = self.inspector.selected_row(&name).map_or(0, |r| r.spans().1.len());
+                self.inspector.field = self.inspector.field.min(n.saturating_sub(1));
+            }
+            Input(c) => {
+                if !(c == ':' && self.cmd.text.is_empty()) {
+                    self.cmd.insert(c);
+                }
+                self.cmd.candidates.clear();
+            }
+            Backspace => {
+                if self.cmd.cursor > 0 {
+                    self.cmd.cursor -= 1;
+                    let at = self.cmd.byte_at(self.cmd.cursor);
+                    self.cmd.text.remove(at);
+                }
+            }
+            Delete => {
+                if self.cmd.cursor < self.cmd.text.chars().count() {
+                    let at = self.cmd.byte_at(self.cmd.cursor);
+                    self.cmd.text.remove(at);
+                }
+            }
+            CursorLeft => self.cmd.cursor = self.cmd.cursor.saturating_sub(1),
+            CursorRight => self.cmd.cursor = (self.cmd.cursor + 1).min(self.cmd.text.chars().count()),
+            CursorHome => self.cmd.cursor = 0,
+            CursorEnd => self.cmd.cursor = self.cmd.text.chars().count(),
+            HistoryPrev | HistoryNext => {
+                let h = &self.cmd.history;
+                if h.is_empty() {
+                    return Vec::new();
+                }
+                let pos = match (self.cmd.history_pos, &a) {
+                    (None, HistoryPrev) => Some(h.len() - 1),
+                    (None, _) => None,
+                    (Some(0), HistoryPrev) => Some(0),
+                    (Some(p), HistoryPrev) => Some(p - 1),
+                    (Some(p), _) if p + 1 < h.len() => Some(p + 1),
+                    (Some(_), _) => None,
+                };
+                self.cmd.history_pos = pos;
+                let text = pos.map(|p| h[p].clone()).unwrap_or_default();
+                self.cmd.set(text);
+            }
+            Complete => self.complete(),
+            Cancel => {
+                self.cmd.set(String::new());
+                self.cmd.candidates.clear();
+                self.cmd.error = None;
+                self.help = false;
+            }
+            Submit => {
+                let line = std::mem::take(&mut self.cmd.text);
+                self.cmd.cursor = 0;
+                self.cmd.history_pos = None;
+                self.cmd.candidates.clear();
+                if line.trim().is_empty() {
+                    return Vec::new();
+                }
+                if self.cmd.history.last() != Some(&line) {
+                    self.cmd.history.push(line.clone());
+                }
+                match command::parse(&line, &self.client_names()) {
+                    Ok(c) => {
+                        self.cmd.error = None;
+                        self.cmd.info = Some(line);
+                        return self.run(c);
+                    }
+                    Err(e) => {
+                        self.cmd.error = Some(e);
+                        self.cmd.set(line);
+                    }
+                }
+            }
+            ComposeDone { send, text } => {
+                if let Some(c) = self.composer.take()
+                    && send
+                {
+                    return vec![Effect::Client {
+                        name: c.name,
+                        cmd: ClientCmd::Publish { topic: c.topic, payload: text, qos: c.qos, retain: c.retain },
+                    }];
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn complete(&mut self) {
+        let cands = command::complete(&self.cmd.text, &self.client_names(), &self.known_topics());
+        match cands.len() {
+            0 => self.cmd.candidates.clear(),
+            1 => {
+                let words_done = if self.cmd.text.ends_with(' ') || self.cmd.text.is_empty() {
+                    self.cmd.text.clone()
+                } else {
+                    match self.cmd.text.rfind(' ') {
+                        Some(i) => self.cmd.text[..=i].to_string(),
+                        None => String::new(),
+                    }
+                };
+                let c = &cands[0];
+                let c = if c.contains(' ') { format!("\"{c}\"") } else { c.clone() };
+                self.cmd.set(format!("{words_done}{c} "));
+                self.cmd.candidates.clear();
+            }
+            _ => {
+                // Extend to the common prefix.
+                let prefix = cands.iter().skip(1).fold(cands[0].clone(), |acc, c| {
+                    acc.chars().zip(c.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a).collect()
+                });
+                let start = if self.cmd.text.ends_with(' ') {
+                    self.cmd.text.len()
+                } else {
+                    self.cmd.text.rfind(' ').map_or(0, |i| i + 1)
+                };
+                if prefix.len() > self.cmd.text.len() - start {
+                    let t = format!("{}{prefix}", &self.cmd.text[..start]);
+                    self.cmd.set(t);
+                }
+                self.cmd.candidates = cands;
+            }
+        }
+    }
+
+    fn scroll_focus(&mut self, a: &Action) {
+        use Action::*;
+        match self.focus {
+            Pane::Inspector => {
+                let names = &self.conn_names;
+                let name = |r: &FrameRow| client_of(names, r);
+                let ins = &mut self.inspector;
+                match a {
+                    Up => ins.move_selection(-1, &name),
+                    Down => ins.move_selection(1, &name),
+                    PageUp => ins.move_selection(-10, &name),
+                    PageDown => ins.move_selection(10, &name),
+                    Home => ins.move_selection(i64::MIN / 2, &name),
+                    _ => {
+                        ins.selected = None;
+                        ins.field = 0;
+                    }
+                }
+            }
+            Pane::Chart => {
+                let topics: Vec<&String> = self.series.keys().collect();
+                if topics.is_empty() {
+                    return;
+                }
+                let i = self.chart_topic.as_ref().and_then(|t| topics.iter().position(|x| *x == t)).unwrap_or(0);
+                let j = match a {
+                    Up | PageUp | Home => i.saturating_sub(1),
+                    _ => (i + 1).min(topics.len() - 1),
+                };
+                self.chart_topic = Some(topics[j].clone());
+            }
+            p => {
+                let s = self.scroll.entry(p).or_insert(0);
+                *s = match a {
+                    Up => s.saturating_add(1),
+                    Down => s.saturating_sub(1),
+                    PageUp => s.saturating_add(10),
+                    PageDown => s.saturating_sub(10),
+                    Home => usize::MAX / 2,
+                    _ => 0,
+                };
+            }
+        }
+    }
+
+    fn run(&mut self, c: Command) -> Vec<Effect> {
+        match c {
+            Command::Client { name, cmd } => vec![Effect::Client { name, cmd }],
+            Command::New { name, opts } => vec![Effect::AddClient { name, opts }],
+            Command::Remove { name } => vec![Effect::RemoveClient { name }],
+            Command::Step(on) => vec![Effect::Hold(on.unwrap_or(!self.holding))],
+            Command::Next => vec![Effect::ReleaseNext],
+            Command::Drop => vec![Effect::DropNext],
+            Command::CutHeld => vec![Effect::CutHeld],
+            Command::Lang(l) => {
+                self.lang = l.unwrap_or(if self.lang.is_zh() { Lang::En } else { Lang::Zh });
+                Vec::new()
+            }
+            Command::Filter(f) => {
+                let flt = &mut self.inspector.filter;
+                match f {
+                    FilterCmd::Clear => *flt = Default::default(),
+                    FilterCmd::Client(c) => flt.client = Some(c),
+                    FilterCmd::Topic(t) => flt.topic = Some(t),
+                    FilterCmd::Type(t) => match (1..=14).filter_map(PacketType::from_u8).find(|k| k.name() == t) {
+                        Some(k) => flt.kind = Some(k),
+                        None => self.cmd.error = Some(format!("no packet type {t}: CONNECT, PUBLISH, PUBACK, …")),
+                    },
+                }
+                self.inspector.selected = None;
+                Vec::new()
+            }
+            Command::Help => {
+                self.help = true;
+                Vec::new()
+            }
+            Command::Quit => {
+                self.quit = true;
+                vec![Effect::Quit]
+            }
+            Command::Compose { name, topic, qos, retain } => {
+                self.composer = Some(Composer { name, topic, qos, retain });
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// The client name of a frame: its recorded client id, or the one its connection later got.
+pub fn client_of(conn_names: &HashMap<ConnId, String>, row: &FrameRow) -> Option<String> {
+    row.client.as_ref().map(|c| c.to_string()).or_else(|| conn_names.get(&row.conn).cloned())
+}
+
+#[cfg(test)]
+mod tests;

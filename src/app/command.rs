@@ -1,0 +1,377 @@
+//! The command line's language: parsing `car pub car/speed 60 -q 1` into a [`Command`], the errors
+//! that say what is wrong, and Tab completion. Pure text in, values out.
+
+use crate::i18n::Lang;
+use crate::proto::QoS;
+
+/// How a client connects (the `connect` and `new` options).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectOpts {
+    pub clean: Option<bool>,
+    pub keep_alive: Option<u16>,
+    pub will_topic: Option<String>,
+    pub will_msg: Option<String>,
+    pub will_qos: Option<QoS>,
+    pub will_retain: bool,
+    pub user: Option<String>,
+    pub pass: Option<String>,
+    pub client_id: Option<String>,
+}
+
+/// What a client is told to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientCmd {
+    Connect(ConnectOpts),
+    Disconnect,
+    Cut,
+    Freeze,
+    Thaw,
+    Subscribe { filter: String, qos: QoS },
+    Unsubscribe { filter: String },
+    Publish { topic: String, payload: String, qos: QoS, retain: bool },
+}
+
+/// One parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Client { name: String, cmd: ClientCmd },
+    New { name: String, opts: ConnectOpts },
+    Remove { name: String },
+    Step(Option<bool>),
+    Next,
+    Drop,
+    CutHeld,
+    Lang(Option<Lang>),
+    Filter(FilterCmd),
+    Help,
+    Quit,
+    Compose { name: String, topic: String, qos: QoS, retain: bool },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilterCmd {
+    Client(String),
+    Type(String),
+    Topic(String),
+    Clear,
+}
+
+pub const VERBS: &[&str] = &["connect", "disconnect", "sub", "unsub", "pub", "cut", "freeze", "thaw", "compose"];
+pub const COMMANDS: &[&str] = &["new", "rm", "step", "next", "drop", "cutheld", "lang", "filter", "help", "quit"];
+const CONNECT_OPTS: &[&str] = &[
+    "--clean",
+    "--keepalive",
+    "--will-topic",
+    "--will-msg",
+    "--will-qos",
+    "--will-retain",
+    "--user",
+    "--pass",
+    "--id",
+];
+
+/// Splits a line into words; "double" or 'single' quotes keep spaces; a backslash escapes.
+pub fn split(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), '\\') | (None, '\\') => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+                in_word = true;
+            }
+            (Some(_), c) => cur.push(c),
+            (None, '"') | (None, '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if quote.is_some() {
+        return Err("unclosed quote".into());
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Ok(words)
+}
+
+fn qos_arg(v: Option<&String>, flag: &str) -> Result<QoS, String> {
+    let v = v.ok_or_else(|| format!("{flag} needs a value: 0, 1 or 2"))?;
+    v.parse::<u8>().ok().and_then(QoS::from_u8).ok_or_else(|| format!("{flag} {v}: QoS must be 0, 1 or 2"))
+}
+
+fn bool_arg(v: Option<&String>, flag: &str) -> Result<bool, String> {
+    match v.map(String::as_str) {
+        Some("true" | "1" | "yes" | "on") => Ok(true),
+        Some("false" | "0" | "no" | "off") => Ok(false),
+        Some(o) => Err(format!("{flag} {o}: use true or false")),
+        None => Err(format!("{flag} needs true or false")),
+    }
+}
+
+fn connect_opts(args: &[String]) -> Result<ConnectOpts, String> {
+    let mut o = ConnectOpts::default();
+    let mut i = 0;
+    while i < args.len() {
+        let flag = args[i].as_str();
+        let val = args.get(i + 1);
+        let mut take = 2;
+        match flag {
+            "--clean" => o.clean = Some(bool_arg(val, flag)?),
+            "--keepalive" | "-k" => {
+                let v = val.ok_or("--keepalive needs seconds (0–65535)")?;
+                o.keep_alive = Some(v.parse().map_err(|_| format!("--keepalive {v}: seconds from 0 to 65535"))?);
+            }
+            "--will-topic" => o.will_topic = Some(val.ok_or("--will-topic needs a topic")?.clone()),
+            "--will-msg" => o.will_msg = Some(val.ok_or("--will-msg needs a message")?.clone()),
+            "--will-qos" => o.will_qos = Some(qos_arg(val, flag)?),
+            "--will-retain" => {
+                o.will_retain = true;
+                take = 1;
+            }
+            "--user" | "-u" => o.user = Some(val.ok_or("--user needs a name")?.clone()),
+            "--pass" | "-P" => o.pass = Some(val.ok_or("--pass needs a password")?.clone()),
+            "--id" => o.client_id = Some(val.ok_or("--id needs a client id")?.clone()),
+            other => return Err(format!("unknown option {other}; options: {}", CONNECT_OPTS.join(" "))),
+        }
+        i += take;
+    }
+    if o.will_msg.is_some() && o.will_topic.is_none() {
+        return Err("--will-msg needs --will-topic too".into());
+    }
+    Ok(o)
+}
+
+/// Parses a command line. `clients` are the names on stage.
+pub fn parse(line: &str, clients: &[String]) -> Result<Command, String> {
+    let words = split(line.trim_start_matches(':'))?;
+    let Some(first) = words.first() else { return Err("type a command, or ? for help".into()) };
+    let rest = &words[1..];
+    let name_ok = |n: &str| !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || "-_.".contains(c));
+    match first.as_str() {
+        "new" => {
+            let name = rest.first().ok_or("new needs a name: new NAME [--clean false] [--keepalive 10] …")?;
+            if !name_ok(name) {
+                return Err(format!("{name:?} is not a usable name: letters, digits, - _ ."));
+            }
+            if clients.contains(name) {
+                return Err(format!("{name} is already on stage"));
+            }
+            Ok(Command::New { name: name.clone(), opts: connect_opts(&rest[1..])? })
+        }
+        "rm" => {
+            let name = rest.first().ok_or("rm needs a client name")?;
+            if !clients.contains(name) {
+                return Err(unknown_client(name, clients));
+            }
+            Ok(Command::Remove { name: name.clone() })
+        }
+        "step" => match rest.first().map(String::as_str) {
+            None => Ok(Command::Step(None)),
+            Some("on") => Ok(Command::Step(Some(true))),
+            Some("off") => Ok(Command::Step(Some(false))),
+            Some(o) => Err(format!("step {o}: use step, step on or step off")),
+        },
+        "next" => Ok(Command::Next),
+        "drop" => Ok(Command::Drop),
+        "cutheld" => Ok(Command::CutHeld),
+        "lang" => match rest.first() {
+            None => Ok(Command::Lang(None)),
+            Some(l) => Ok(Command::Lang(Some(l.parse()?))),
+        },
+        "filter" => match (rest.first().map(String::as_str), rest.get(1)) {
+            (Some("clear") | None, _) => Ok(Command::Filter(FilterCmd::Clear)),
+            (Some("client"), Some(v)) => Ok(Command::Filter(FilterCmd::Client(v.clone()))),
+            (Some("type"), Some(v)) => Ok(Command::Filter(FilterCmd::Type(v.to_uppercase()))),
+            (Some("topic"), Some(v)) => Ok(Command::Filter(FilterCmd::Topic(v.clone()))),
+            (Some(k), _) => Err(format!("filter {k}: use filter client NAME | type PUBLISH | topic TEXT | clear")),
+        },
+        "help" | "?" => Ok(Command::Help),
+        "quit" | "q" | "exit" => Ok(Command::Quit),
+        name if clients.iter().any(|c| c == name) => {
+            let verb = rest.first().ok_or_else(|| format!("what should {name} do? {}", VERBS.join(", ")))?;
+            let args = &rest[1..];
+            let name = name.to_string();
+            let cmd = match verb.as_str() {
+                "connect" => ClientCmd::Connect(connect_opts(args)?),
+                "disconnect" => ClientCmd::Disconnect,
+                "cut" => ClientCmd::Cut,
+                "freeze" => ClientCmd::Freeze,
+                "thaw" => ClientCmd::Thaw,
+                "sub" | "subscribe" => {
+                    let filter =
+                        args.first().ok_or(format!("{name} sub needs a topic filter: {name} sub car/# [-q 1]"))?;
+                    let qos = match args.get(1).map(String::as_str) {
+                        None => QoS::AtMostOnce,
+                        Some("-q" | "--qos") => qos_arg(args.get(2), "-q")?,
+                        Some(o) => return Err(format!("unexpected {o:?}; use {name} sub FILTER [-q N]")),
+                    };
+                    ClientCmd::Subscribe { filter: filter.clone(), qos }
+                }
+                "unsub" | "unsubscribe" => {
+                    let filter = args.first().ok_or(format!("{name} unsub needs the filter it subscribed to"))?;
+                    ClientCmd::Unsubscribe { filter: filter.clone() }
+                }
+                "pub" | "publish" | "compose" => {
+                    let topic = args
+                        .first()
+                        .ok_or(format!("{name} {verb} needs a topic: {name} pub car/speed 60 [-q N] [-r]"))?;
+                    let mut payload = None;
+                    let (mut qos, mut retain) = (QoS::AtMostOnce, false);
+                    let mut i = 1;
+                    while i < args.len() {
+                        match args[i].as_str() {
+                            "-q" | "--qos" => {
+                                qos = qos_arg(args.get(i + 1), "-q")?;
+                                i += 2;
+                            }
+                            "-r" | "--retain" => {
+                                retain = true;
+                                i += 1;
+                            }
+                            p if payload.is_none() && verb != "compose" => {
+                                payload = Some(p.to_string());
+                                i += 1;
+                            }
+                            o => return Err(format!("unexpected {o:?}; put a payload with spaces in quotes")),
+                        }
+                    }
+                    if verb == "compose" {
+                        return Ok(Command::Compose { name, topic: topic.clone(), qos, retain });
+                    }
+                    let payload =
+                        payload.ok_or(format!("{name} pub needs a payload after the topic (\"\" for an empty one)"))?;
+                    ClientCmd::Publish { topic: topic.clone(), payload, qos, retain }
+                }
+                other => return Err(format!("{name} cannot {other:?}; it can: {}", VERBS.join(", "))),
+            };
+            Ok(Command::Client { name, cmd })
+        }
+        other => Err(unknown_client(other, clients)),
+    }
+}
+
+fn unknown_client(name: &str, clients: &[String]) -> String {
+    format!(
+        "{name:?} is neither a client nor a command — clients: {}; commands: {}",
+        clients.join(", "),
+        COMMANDS.join(", ")
+    )
+}
+
+/// Completions for the word under the end of `line`: the candidates that extend it.
+pub fn complete(line: &str, clients: &[String], topics: &[String]) -> Vec<String> {
+    let trailing_space = line.ends_with(' ');
+    let words = split(line).unwrap_or_default();
+    let (done, partial): (&[String], &str) = if trailing_space || words.is_empty() {
+        (&words[..], "")
+    } else {
+        (&words[..words.len() - 1], words.last().map(String::as_str).unwrap_or(""))
+    };
+    let pool: Vec<String> = match done.len() {
+        0 => clients.iter().cloned().chain(COMMANDS.iter().map(|s| s.to_string())).collect(),
+        1 if clients.contains(&done[0]) => VERBS.iter().map(|s| s.to_string()).collect(),
+        1 if done[0] == "rm" => clients.to_vec(),
+        1 if done[0] == "step" => vec!["on".into(), "off".into()],
+        1 if done[0] == "lang" => vec!["zh".into(), "en".into()],
+        1 if done[0] == "filter" => vec!["client".into(), "type".into(), "topic".into(), "clear".into()],
+        2 if done[0] == "filter" && done[1] == "client" => clients.to_vec(),
+        2 if clients.contains(&done[0]) && matches!(done[1].as_str(), "sub" | "unsub" | "pub" | "compose") => {
+            topics.to_vec()
+        }
+        n if n >= 2 && clients.contains(&done[0]) && done[1] == "connect" => {
+            CONNECT_OPTS.iter().map(|s| s.to_string()).collect()
+        }
+        n if n >= 3 && clients.contains(&done[0]) && matches!(done[1].as_str(), "pub" | "sub") => {
+            vec!["-q".into(), "-r".into()]
+        }
+        _ => Vec::new(),
+    };
+    let mut out: Vec<String> = pool.into_iter().filter(|c| c.starts_with(partial) && c != partial).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cast() -> Vec<String> {
+        vec!["car".into(), "phone".into(), "computer".into()]
+    }
+
+    #[test]
+    fn parses_the_tutorial_commands() {
+        assert_eq!(
+            parse("phone sub car/speed -q 1", &cast()).unwrap(),
+            Command::Client {
+                name: "phone".into(),
+                cmd: ClientCmd::Subscribe { filter: "car/speed".into(), qos: QoS::AtLeastOnce }
+            }
+        );
+        assert_eq!(
+            parse(":car pub 汽车速度 60 -q 2 -r", &cast()).unwrap(),
+            Command::Client {
+                name: "car".into(),
+                cmd: ClientCmd::Publish {
+                    topic: "汽车速度".into(),
+                    payload: "60".into(),
+                    qos: QoS::ExactlyOnce,
+                    retain: true
+                }
+            }
+        );
+        let Command::Client { cmd: ClientCmd::Connect(o), .. } = parse(
+            "car connect --clean false --keepalive 10 --will-topic car/status --will-msg 'gone away' --will-qos 1 --will-retain --user u --pass p",
+            &cast(),
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(o.clean, Some(false));
+        assert_eq!(o.keep_alive, Some(10));
+        assert_eq!(o.will_msg.as_deref(), Some("gone away"));
+        assert!(o.will_retain);
+        assert_eq!(
+            parse("new esp --keepalive 15", &cast()).unwrap(),
+            Command::New { name: "esp".into(), opts: ConnectOpts { keep_alive: Some(15), ..Default::default() } }
+        );
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        assert!(parse("cra pub a 1", &cast()).unwrap_err().contains("clients: car, phone, computer"));
+        assert!(parse("car pub a 1 -q 3", &cast()).unwrap_err().contains("QoS must be 0, 1 or 2"));
+        assert!(parse("car pub a", &cast()).unwrap_err().contains("needs a payload"));
+        assert!(parse("car fly", &cast()).unwrap_err().contains("cannot"));
+        assert!(parse("car pub a 'x", &cast()).unwrap_err().contains("quote"));
+        assert!(parse("new car", &cast()).unwrap_err().contains("already"));
+    }
+
+    #[test]
+    fn completion_offers_clients_verbs_and_topics() {
+        let topics = vec!["car/speed".to_string(), "car/ac/temp".to_string()];
+        assert_eq!(complete("ph", &cast(), &topics), vec!["phone"]);
+        assert_eq!(complete("car p", &cast(), &topics), vec!["pub"]);
+        assert_eq!(complete("phone sub car/s", &cast(), &topics), vec!["car/speed"]);
+        assert!(complete("", &cast(), &topics).contains(&"new".to_string()));
+    }
+}

@@ -1,0 +1,131 @@
+//! Model tests: messages in, state and effects out, no terminal.
+
+use super::*;
+use crate::proto::{Connect, Packet, Publish, QosPid};
+use crate::runtime::tap::TapFrame;
+use bytes::Bytes;
+use std::sync::Arc;
+
+fn app() -> App {
+    let mut a = App::new(Lang::En, 100);
+    for n in ["car", "phone", "computer"] {
+        a.update(Msg::Client(ClientView { name: n.into(), client_id: n.into(), ..Default::default() }));
+    }
+    a
+}
+
+fn typed(a: &mut App, line: &str) -> Vec<Effect> {
+    for c in line.chars() {
+        a.update(Msg::Action(Action::Input(c)));
+    }
+    a.update(Msg::Action(Action::Submit))
+}
+
+fn frame(seq: u64, conn: u64, client: Option<&str>, dir: Dir, p: Packet) -> TapFrame {
+    TapFrame { seq, at: Duration::from_millis(seq), conn, client: client.map(Arc::from), dir, bytes: p.to_bytes() }
+}
+
+#[test]
+fn typed_commands_become_effects() {
+    let mut a = app();
+    let fx = typed(&mut a, "phone sub car/speed -q 1");
+    assert_eq!(
+        fx,
+        vec![Effect::Client {
+            name: "phone".into(),
+            cmd: ClientCmd::Subscribe { filter: "car/speed".into(), qos: QoS::AtLeastOnce }
+        }]
+    );
+    assert_eq!(a.cmd.history, vec!["phone sub car/speed -q 1".to_string()]);
+    assert!(a.cmd.text.is_empty());
+}
+
+#[test]
+fn a_leading_colon_is_ignored_and_errors_stay_inline() {
+    let mut a = app();
+    let fx = typed(&mut a, ":car pub car/speed 60 -q 5");
+    assert!(fx.is_empty());
+    assert!(a.cmd.error.as_deref().unwrap().contains("QoS must be 0, 1 or 2"));
+    assert_eq!(a.cmd.text, "car pub car/speed 60 -q 5", "the line stays for fixing");
+}
+
+#[test]
+fn history_and_completion() {
+    let mut a = app();
+    typed(&mut a, "car disconnect");
+    a.update(Msg::Action(Action::HistoryPrev));
+    assert_eq!(a.cmd.text, "car disconnect");
+    a.update(Msg::Action(Action::Cancel));
+    for c in "pho".chars() {
+        a.update(Msg::Action(Action::Input(c)));
+    }
+    a.update(Msg::Action(Action::Complete));
+    assert_eq!(a.cmd.text, "phone ");
+    for c in "s".chars() {
+        a.update(Msg::Action(Action::Input(c)));
+    }
+    a.update(Msg::Action(Action::Complete));
+    assert_eq!(a.cmd.text, "phone sub ");
+}
+
+#[test]
+fn frames_fill_a_bounded_ring_and_selection_moves() {
+    let mut a = App::new(Lang::En, 3);
+    for i in 1..=5u64 {
+        let p = Packet::Publish(Publish { qos_pid: QosPid::AtMostOnce, ..Publish::new("t", Bytes::from("1")) });
+        a.update(Msg::Frame(frame(i, 1, Some("car"), Dir::In, p)));
+    }
+    assert_eq!(a.inspector.frames.len(), 3);
+    assert_eq!(a.inspector.evicted, 2);
+    a.focus = Pane::Inspector;
+    a.update(Msg::Action(Action::Up));
+    assert_eq!(a.inspector.selected, Some(4));
+    a.update(Msg::Action(Action::End));
+    assert_eq!(a.inspector.selected, None, "End follows the newest again");
+}
+
+#[test]
+fn connect_frames_learn_their_client_from_the_broker() {
+    let mut a = app();
+    a.update(Msg::Frame(frame(1, 7, None, Dir::In, Packet::Connect(Box::new(Connect::new("car"))))));
+    a.update(Msg::Broker(Event::Connected {
+        conn: 7,
+        client_id: "car".into(),
+        protocol: crate::proto::Protocol::V311,
+        clean_session: true,
+        keep_alive: 60,
+        session_present: false,
+        assigned_id: false,
+    }));
+    let row = a.inspector.frames[0].clone();
+    assert_eq!(a.frame_client(&row).as_deref(), Some("car"));
+}
+
+#[test]
+fn step_keys_produce_gate_effects() {
+    let mut a = app();
+    assert_eq!(a.update(Msg::Action(Action::ToggleStep)), vec![Effect::Hold(true)]);
+    a.update(Msg::Held { holding: true, frames: vec![] });
+    assert_eq!(a.update(Msg::Action(Action::ToggleStep)), vec![Effect::Hold(false)]);
+    assert_eq!(a.update(Msg::Action(Action::ReleaseNext)), vec![Effect::ReleaseNext]);
+    assert_eq!(typed(&mut a, "step on"), vec![Effect::Hold(true)]);
+}
+
+#[test]
+fn numeric_deliveries_feed_the_chart() {
+    let mut a = app();
+    for (i, v) in ["50", "60", "not a number", "70"].iter().enumerate() {
+        a.update(Msg::Delivered(Delivered {
+            at: Duration::from_secs(i as u64),
+            client: "phone".into(),
+            topic: "car/speed".into(),
+            payload: v.to_string(),
+            qos: QoS::AtMostOnce,
+            retain: false,
+            dup: false,
+        }));
+    }
+    let s: Vec<f64> = a.series["car/speed"].iter().map(|p| p.1).collect();
+    assert_eq!(s, vec![50.0, 60.0, 70.0]);
+    assert_eq!(a.chart_topic.as_deref(), Some("car/speed"));
+}

@@ -1,0 +1,102 @@
+//! Why the client refused a request of its user (connect, publish, subscribe, ...), with zh/en text.
+//! These are answers to calls, not narration: nothing was sent. Pure: it must not depend on tokio, a
+//! terminal, the broker or the runtime.
+
+use crate::i18n::Lang;
+use crate::proto::{PacketType, QoS};
+use std::fmt;
+
+/// A request the client cannot carry out.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum ClientError {
+    /// Publish, subscribe and unsubscribe need an accepted connection.
+    NotConnected,
+    /// `connect` while connecting or connected; changing options while connected.
+    AlreadyConnected,
+    /// The client is frozen (like a sketch that stopped calling `loop()`).
+    Frozen,
+    /// The profile cannot publish (or subscribe) at this QoS.
+    QosNotSupported { qos: QoS, max: QoS, subscribe: bool },
+    /// The packet would not fit the client's buffer (or MQTT's largest frame).
+    PacketTooLarge { packet: PacketType, size: usize, max: usize },
+    /// A topic name that is empty or has a wildcard.
+    InvalidTopic { topic: String, rule: &'static str },
+    /// An invalid topic filter (use the `_unchecked` methods to send one on purpose).
+    InvalidFilter { filter: String, rule: &'static str },
+    /// SUBSCRIBE and UNSUBSCRIBE carry at least one filter.
+    NoFilters,
+    /// A string longer than the 65,535 bytes its 2-byte length prefix can say.
+    StringTooLong { len: usize },
+    /// All 65,535 packet ids are waiting for an answer.
+    NoPacketIds,
+}
+
+impl ClientError {
+    /// The error in words.
+    pub fn text(&self, lang: Lang) -> String {
+        use ClientError::*;
+        let zh = lang.is_zh();
+        match self {
+            NotConnected => {
+                lang.pick("未连接：先连接并等到 CONNACK", "not connected: connect and wait for CONNACK first").into()
+            }
+            AlreadyConnected => lang.pick("已经连接（或正在连接）", "already connected (or connecting)").into(),
+            Frozen => {
+                lang.pick("客户端已冻结（不再调用 loop()）", "the client is frozen (loop() is not being called)").into()
+            }
+            QosNotSupported { qos, max, subscribe } => {
+                let (q, m) = (qos.as_u8(), max.as_u8());
+                match (subscribe, zh) {
+                    (false, true) => format!("这个客户端只能以 QoS {m} 发布，不能用 QoS {q}"),
+                    (false, false) => format!("this client publishes at QoS {m} only, not QoS {q}"),
+                    (true, true) => format!("这个客户端订阅时最高只能请求 QoS {m}，不能请求 QoS {q}"),
+                    (true, false) => format!("this client can request at most QoS {m} when subscribing, not QoS {q}"),
+                }
+            }
+            PacketTooLarge { packet, size, max } => {
+                let name = packet.name();
+                if zh {
+                    format!("{name} 有 {size} 字节，超过 {max} 字节的上限：不发送")
+                } else {
+                    format!("the {name} would be {size} bytes, more than the {max}-byte limit: not sent")
+                }
+            }
+            InvalidTopic { topic, rule } => {
+                if zh {
+                    format!("主题名 {topic:?} 不合法（不能为空，不能含 + 或 #）[{rule}]")
+                } else {
+                    format!("invalid topic name {topic:?} (it must not be empty or contain + or #) [{rule}]")
+                }
+            }
+            InvalidFilter { filter, rule } => {
+                if zh {
+                    format!("主题过滤器 {filter:?} 不合法 [{rule}]")
+                } else {
+                    format!("invalid topic filter {filter:?} [{rule}]")
+                }
+            }
+            NoFilters => lang
+                .pick(
+                    "SUBSCRIBE / UNSUBSCRIBE 至少要有一个主题过滤器 [MQTT-3.8.3-3]",
+                    "SUBSCRIBE and UNSUBSCRIBE need at least one topic filter [MQTT-3.8.3-3]",
+                )
+                .into(),
+            StringTooLong { len } => {
+                if zh {
+                    format!("字符串有 {len} 字节：MQTT 的 2 字节长度前缀最多表示 65535")
+                } else {
+                    format!("a string of {len} bytes: MQTT's 2-byte length prefix says at most 65535")
+                }
+            }
+            NoPacketIds => lang.pick("65535 个报文标识符都在使用中", "all 65535 packet ids are in use").into(),
+        }
+    }
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text(Lang::En))
+    }
+}
+
+impl std::error::Error for ClientError {}
