@@ -350,17 +350,19 @@ impl App {
             }
             Msg::Lost(n) => self.inspector.lost += n,
             Msg::Broker(e) => {
-                match &e {
-                    Event::Connected { conn, client_id, .. } => {
-                        self.conn_names.insert(*conn, client_id.clone());
-                    }
-                    _ => {}
+                if let Event::Connected { conn, client_id, .. } = &e {
+                    self.conn_names.insert(*conn, client_id.clone());
                 }
                 self.narrate(Narration::Broker(e));
             }
             Msg::Client(v) => match self.clients.iter_mut().find(|c| c.name == v.name) {
                 Some(c) => *c = v,
-                None => self.clients.push(v),
+                None => {
+                    self.clients.push(v);
+                    // The tutorial's cast first, in its order; then others as they came.
+                    let rank = |n: &str| ["car", "phone", "computer"].iter().position(|c| *c == n).unwrap_or(3);
+                    self.clients.sort_by_key(|c| rank(&c.name));
+                }
             },
             Msg::ClientRemoved(name) => self.clients.retain(|c| c.name != name),
             Msg::Delivered(d) => {

@@ -57,6 +57,11 @@ pub enum Profile {
     /// refused, larger incoming ones dropped silently), keep alive 15 s, and `loop()`'s keep alive
     /// rule: PINGREQ once nothing was sent *or* received for more than the keep alive, and the
     /// connection closed (state -4) if that happens again with the PINGREQ unanswered.
+    ///
+    /// Not imitated: PubSubClient's `publish()` reserves 5 header bytes whatever the real header
+    /// length, so it already refuses a PUBLISH of 255 or 256 bytes; here the packet's encoded length
+    /// is what counts (256 accepted, 257 refused). An incoming QoS 2 PUBLISH (which a broker never
+    /// sends it, as it subscribes at QoS 1 at most) is handled as the full profile does.
     PubSubClient,
 }
 

@@ -271,7 +271,7 @@ pub fn render(f: &mut Frame, app: &App, theme: &Theme) -> Areas {
     } else {
         let top_h = (main.height * 3 / 5).max(6);
         let [top, bottom] = Layout::vertical([Constraint::Length(top_h), Constraint::Min(3)]).areas(main);
-        let [left, right] = Layout::horizontal([Constraint::Percentage(32), Constraint::Min(20)]).areas(top);
+        let [left, right] = Layout::horizontal([Constraint::Percentage(34), Constraint::Min(20)]).areas(top);
         let [clients, broker] = Layout::vertical([Constraint::Percentage(45), Constraint::Min(3)]).areas(left);
         let wide = bottom.width >= 110;
         let bottom_parts: Vec<(Pane, Rect)> = if wide {
@@ -322,37 +322,74 @@ fn qos_text(q: Option<Option<crate::proto::QoS>>) -> String {
 
 fn render_clients(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let zh = app.lang.is_zh();
-    let mut lines = Vec::new();
-    for c in &app.clients {
+    let inner_h = area.height.saturating_sub(2) as usize;
+    let bold = Style::new().add_modifier(ratatui::style::Modifier::BOLD);
+    let head = |c: &crate::app::ClientView, full: bool| {
         let dot = if c.connected { Span::styled("● ", theme.ok()) } else { Span::styled("○ ", theme.dim()) };
-        let mut head =
-            vec![dot, Span::styled(c.name.clone(), Style::new().add_modifier(ratatui::style::Modifier::BOLD))];
-        if zh && let Some(l) = &c.label_zh {
-            head.push(Span::raw(format!(" {l}")));
+        let mut spans = vec![dot, Span::styled(c.name.clone(), bold)];
+        if zh
+            && full
+            && let Some(l) = &c.label_zh
+        {
+            spans.push(Span::raw(format!(" {l}")));
         }
-        let state = if zh { &c.state_zh } else { &c.state_en };
-        head.push(Span::styled(format!(" {state}"), theme.dim()));
+        if full || !c.connected {
+            let state = if zh { &c.state_zh } else { &c.state_en };
+            spans.push(Span::styled(format!(" {state}"), theme.dim()));
+        }
         if c.frozen {
-            head.push(Span::styled(app.lang.pick(" 冻结", " frozen"), theme.warn()));
+            spans.push(Span::styled(app.lang.pick(" 冻结", " frozen"), theme.warn()));
         }
         if c.link_cut {
-            head.push(Span::styled(app.lang.pick(" 断线", " link cut"), theme.error()));
+            spans.push(Span::styled(app.lang.pick(" 断线", " link cut"), theme.error()));
         }
-        lines.push(Line::from(head));
-        if !c.subscriptions.is_empty() {
+        spans
+    };
+    let last = |c: &crate::app::ClientView| {
+        app.deliveries.iter().rev().find(|d| d.client == c.name).map(|d| {
+            Span::styled(
+                format!(" ⇐ {} {} q{}{}", d.topic, d.payload, d.qos.as_u8(), if d.retain { " R" } else { "" }),
+                theme.broker_to_client(),
+            )
+        })
+    };
+    let subs_text = |c: &crate::app::ClientView| -> Option<String> {
+        (!c.subscriptions.is_empty()).then(|| {
             let subs: Vec<String> = c.subscriptions.iter().map(|(t, q)| format!("{t} {}", qos_text(*q))).collect();
-            lines.push(Line::from(format!("  {} {}", app.lang.pick("订阅", "sub"), subs.join(", "))));
+            format!("{} {}", app.lang.pick("订阅", "sub"), subs.join(", "))
+        })
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    for c in &app.clients {
+        lines.push(Line::from(head(c, true)));
+        if let Some(s) = subs_text(c) {
+            lines.push(Line::from(format!("  {s}")));
         }
         if !c.inflight.is_empty() {
             let ids: Vec<String> = c.inflight.iter().map(|(id, st)| format!("{id} {st}")).collect();
             lines.push(Line::from(format!("  {} {}", app.lang.pick("待确认", "inflight"), ids.join(", "))));
         }
-        if let Some(d) = app.deliveries.iter().rev().find(|d| d.client == c.name) {
-            lines.push(Line::from(Span::styled(
-                format!("  ⇐ {} {} q{}{}", d.topic, d.payload, d.qos.as_u8(), if d.retain { " R" } else { "" }),
-                theme.broker_to_client(),
-            )));
+        if let Some(d) = last(c) {
+            lines.push(Line::from(vec![Span::raw(" "), d]));
         }
+    }
+    if lines.len() > inner_h {
+        // Short of room: one line per client — name, its newest message, its subscriptions.
+        lines = app
+            .clients
+            .iter()
+            .map(|c| {
+                let mut spans = head(c, false);
+                spans.extend(last(c));
+                if let Some(s) = subs_text(c) {
+                    spans.push(Span::styled(format!(" [{s}]"), theme.dim()));
+                }
+                if !c.inflight.is_empty() {
+                    spans.push(Span::styled(format!(" {}✉", c.inflight.len()), theme.warn()));
+                }
+                Line::from(spans)
+            })
+            .collect();
     }
     let p = Paragraph::new(lines).block(pane_block(app, theme, Pane::Clients, String::new()));
     f.render_widget(p, area);

@@ -6,7 +6,7 @@
 //! It draws what [`App`] holds and nothing more: it reads the model and never changes it, keeps no
 //! state between draws (the list's scroll position follows from the selection) and takes every style
 //! from [`Theme`]. It must not depend on the runtime's I/O (tokio, sockets), the broker core or the
-//! other panes; the ladder pane uses its [`peer_name`], [`arrow_text`] and [`fit`] so that both panes
+//! other panes; the ladder pane uses its [`peer_name`], [`arrow_text`], [`truncate`] and [`fit`] so that both panes
 //! name a frame's ends alike.
 
 use crate::app::inspector::FrameRow;
@@ -486,8 +486,9 @@ fn render_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme, d: &Detail
     let head_h = take(&mut left, usize::from(total >= 9));
     hex_h += take(&mut left, d.hex.lines.min((total / 3).max(2)).saturating_sub(hex_h));
     err_h += take(&mut left, d.err_need.saturating_sub(err_h));
-    expl_h += take(&mut left, d.expl_need.saturating_sub(expl_h));
+    expl_h += take(&mut left, d.expl_need.min(2).saturating_sub(expl_h));
     tree_h += take(&mut left, d.spans.len().saturating_sub(tree_h));
+    expl_h += take(&mut left, d.expl_need.saturating_sub(expl_h));
     hex_h += take(&mut left, d.hex.lines.saturating_sub(hex_h));
 
     let mut y = area.y;

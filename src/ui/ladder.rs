@@ -25,6 +25,8 @@ use unicode_width::UnicodeWidthStr;
 /// Below this many columns between neighbouring lanes (room for `PUBLISH q1 id=3` and its arrow),
 /// only the clients on screen get a lane.
 const ROOMY: usize = 17;
+/// Room between other neighbouring lanes for their names.
+const NAME_GAP: usize = 10;
 /// Below this, arrows cannot carry a label and the pane lists the frames as text instead.
 const NARROWEST: usize = 4;
 
@@ -72,24 +74,46 @@ struct Lane {
     label: String,
 }
 
-/// Where the lanes go: their x positions and the room between neighbours.
+/// Where the lanes go: their x positions and the columns between neighbours.
 struct Geometry {
     xs: Vec<u16>,
-    spacing: usize,
+    /// `gaps[i]` = columns from lane `i` to lane `i + 1`.
+    gaps: Vec<usize>,
+}
+
+impl Geometry {
+    /// The narrowest gap (the whole width with a single lane).
+    fn narrowest(&self, width: usize) -> usize {
+        self.gaps.iter().copied().min().unwrap_or(width)
+    }
+
+    /// Whether every arrow can carry a full label and every name its room.
+    fn roomy(&self) -> bool {
+        self.gaps.first().is_none_or(|&g| g >= ROOMY) && self.gaps.iter().skip(1).all(|&g| g >= NAME_GAP)
+    }
 }
 
 /// Spreads `lanes` over `width` columns from `left`, leaving room for the outer names to centre.
+/// Every arrow crosses the first gap (broker → first client), so it gets room for a full label
+/// when the other gaps can spare it; the others share the rest evenly.
 fn geometry(left: u16, width: usize, lanes: &[Lane]) -> Geometry {
     let n = lanes.len();
     if n <= 1 {
-        return Geometry { xs: vec![left + (width / 2) as u16], spacing: width };
+        return Geometry { xs: vec![left + (width / 2) as u16], gaps: Vec::new() };
     }
     let cap = (width / (2 * n)).max(1);
     let half = |l: &Lane| (l.label.width() / 2).clamp(1, cap);
     let (ml, mr) = (half(&lanes[0]), half(&lanes[n - 1]));
-    let spacing = width.saturating_sub(ml + mr + 1) / (n - 1);
-    let xs = (0..n).map(|i| left + (ml + i * spacing) as u16).collect();
-    Geometry { xs, spacing }
+    let span = width.saturating_sub(ml + mr + 1);
+    let even = span / (n - 1);
+    let first = if n == 2 { span } else { ROOMY.min(span.saturating_sub((n - 2) * NAME_GAP)).max(even) };
+    let rest = if n == 2 { 0 } else { (span - first) / (n - 2) };
+    let gaps: Vec<usize> = (0..n - 1).map(|i| if i == 0 { first } else { rest }).collect();
+    let mut xs = vec![left + ml as u16];
+    for g in &gaps {
+        xs.push(xs[xs.len() - 1] + *g as u16);
+    }
+    Geometry { xs, gaps }
 }
 
 fn draw(buf: &mut Buffer, inner: Rect, app: &App, theme: &Theme, window: &[&FrameRow], selected: Option<u64>) {
@@ -117,7 +141,7 @@ fn draw(buf: &mut Buffer, inner: Rect, app: &App, theme: &Theme, window: &[&Fram
     let lane_w = width.saturating_sub(gutter);
 
     let mut g = geometry(lane_left, lane_w, &lanes);
-    if g.spacing < ROOMY && lanes.len() > 2 {
+    if !g.roomy() && lanes.len() > 2 {
         lanes.retain(|l| l.key.as_ref().is_none_or(|k| peers.contains(k)));
         g = geometry(lane_left, lane_w, &lanes);
     }
@@ -128,7 +152,7 @@ fn draw(buf: &mut Buffer, inner: Rect, app: &App, theme: &Theme, window: &[&Fram
         }
     };
 
-    if g.spacing < NARROWEST || (lanes.len() < 2 && !window.is_empty()) {
+    if g.narrowest(lane_w) < NARROWEST || (lanes.len() < 2 && !window.is_empty()) {
         // Too narrow for lanes: one line of text per frame.
         for (k, r) in window.iter().enumerate() {
             let y = inner.y + 1 + k as u16;
@@ -144,11 +168,12 @@ fn draw(buf: &mut Buffer, inner: Rect, app: &App, theme: &Theme, window: &[&Fram
     let lane_right = lane_left + lane_w as u16;
     let mut free = lane_left;
     for (i, (lane, &x)) in lanes.iter().zip(&g.xs).enumerate() {
-        let room = match lanes.len() - i {
-            _ if lanes.len() == 1 => lane_w,
-            // The last name may also use the margin on its right.
-            1 => g.spacing.saturating_sub(1).max((2 * lane_right.saturating_sub(x) as usize).saturating_sub(1)),
-            _ => g.spacing.saturating_sub(1),
+        // A centred name may take one column less than the gap on either side of its lane; the
+        // last one whatever is left on its line.
+        let room = match (i.checked_sub(1).map(|j| g.gaps[j]), g.gaps.get(i)) {
+            (Some(l), Some(&r)) => l.min(r).saturating_sub(1),
+            (None, Some(&r)) => r.saturating_sub(1),
+            (_, None) => lane_right.saturating_sub(free) as usize,
         };
         let mut name = truncate(&lane.label, room.min(lane_w));
         let at = x.saturating_sub(name.width() as u16 / 2).max(free);
