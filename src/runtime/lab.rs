@@ -551,6 +551,7 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
     #[cfg(unix)]
     let mut term_signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| format!("cannot watch for SIGTERM: {e}"))?;
+    let mut composer: Option<ratatui_textarea::TextArea<'static>> = None;
     let mut dirty = true;
     let mut broker_dirty = true;
     let mut last_draw = Instant::now() - Duration::from_secs(1);
@@ -558,7 +559,12 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
     let frame_gap = Duration::from_millis(33);
     let result: Result<(), String> = loop {
         if dirty && last_draw.elapsed() >= frame_gap {
-            if let Err(e) = terminal.draw(|f| areas = ui::render(f, &app, &theme)) {
+            if let Err(e) = terminal.draw(|f| {
+                areas = ui::render(f, &app, &theme);
+                if let Some(t) = composer.as_mut() {
+                    ui::render_composer(f, t, &app, &theme);
+                }
+            }) {
                 break Err(format!("drawing failed: {e}"));
             }
             last_draw = Instant::now();
@@ -573,8 +579,34 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
         tokio::select! {
             ev = term_events.next() => match ev {
                 Some(Ok(TermEvent::Key(k))) => {
-                    if let Some(a) = ui::handle_key(&app, &k) {
+                    if let Some(editor) = composer.as_mut() {
+                        use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
+                        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+                        match k.code {
+                            _ if k.kind == KeyEventKind::Release => {}
+                            KeyCode::Char('s') if ctrl => {
+                                let text = editor.lines().join("\n");
+                                effects.extend(app.update(Msg::Action(crate::app::Action::ComposeDone { send: true, text })));
+                            }
+                            KeyCode::Char('c') if ctrl => {
+                                effects.extend(app.update(Msg::Action(crate::app::Action::Quit)));
+                            }
+                            KeyCode::Esc => {
+                                let text = String::new();
+                                effects.extend(app.update(Msg::Action(crate::app::Action::ComposeDone { send: false, text })));
+                            }
+                            _ => {
+                                editor.input(k);
+                            }
+                        }
+                        if app.composer.is_none() {
+                            composer = None;
+                        }
+                    } else if let Some(a) = ui::handle_key(&app, &k) {
                         effects.extend(app.update(Msg::Action(a)));
+                        if app.composer.is_some() {
+                            composer = Some(ratatui_textarea::TextArea::default());
+                        }
                     }
                     dirty = true;
                 }

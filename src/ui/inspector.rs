@@ -6,8 +6,8 @@
 //! It draws what [`App`] holds and nothing more: it reads the model and never changes it, keeps no
 //! state between draws (the list's scroll position follows from the selection) and takes every style
 //! from [`Theme`]. It must not depend on the runtime's I/O (tokio, sockets), the broker core or the
-//! other panes; the ladder pane uses its [`peer_name`], [`arrow_text`], [`truncate`] and [`fit`] so that both panes
-//! name a frame's ends alike.
+//! other panes; the ladder pane uses its [`peer_name`], [`arrow_text`], [`truncate`] and [`fit`] so
+//! that both panes name a frame's ends alike.
 
 use crate::app::inspector::FrameRow;
 use crate::app::{App, Pane};
@@ -220,7 +220,7 @@ fn render_list(f: &mut Frame, area: Rect, app: &App, theme: &Theme, visible: &[&
         "#",
         "t(ms)",
         "Δms",
-        lang.pick("收→发", "from→to"),
+        lang.pick("发→收", "from→to"),
         lang.pick("类型", "type"),
         lang.pick("摘要", "summary"),
         lang.pick("字节", "bytes"),
@@ -235,27 +235,15 @@ fn render_list(f: &mut Frame, area: Rect, app: &App, theme: &Theme, visible: &[&
         summary: 0,
         size: widest(heads[6], &|c| c.size.len()),
     };
-    // Gutter, then each column with one space before it; the summary takes what is left. Narrow
-    // panes lose the time, then the gap, then the size, keeping room for the summary.
+    // Gutter, then each column with one space before it; the summary takes what is left. Each
+    // optional column stays only while the summary keeps some room: the time since the start (the
+    // least telling) wants a wide summary beside it, the gap and the size less.
     let fixed = 1 + c.seq + 1 + c.who + 1 + c.ty + 1;
     let mut optional = c.t + 1 + c.d + 1 + c.size + 1;
-    for drop in 0..3 {
-        if width >= fixed + optional + 10 {
-            break;
-        }
-        match drop {
-            0 => {
-                optional -= c.t + 1;
-                c.t = 0;
-            }
-            1 => {
-                optional -= c.d + 1;
-                c.d = 0;
-            }
-            _ => {
-                optional -= c.size + 1;
-                c.size = 0;
-            }
+    for (col, keep_summary) in [(&mut c.t, 32), (&mut c.d, 12), (&mut c.size, 8)] {
+        if width < fixed + optional + keep_summary {
+            optional -= *col + 1;
+            *col = 0;
         }
     }
     c.summary = width.saturating_sub(fixed + optional);

@@ -1,0 +1,281 @@
+//! The real `mqtt-lab` binary: `mqtt-lab broker` as a user runs it, with mosquitto's clients talking
+//! to it. Every child process is killed when its guard drops, also when a test fails.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use support::{Proc, WAIT, require_mosquitto, scratch};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mqtt-lab");
+
+/// A running `mqtt-lab broker` whose stdout is read line by line.
+struct Broker {
+    /// Killed when the test ends.
+    _proc: Proc,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+    port: u16,
+}
+
+impl Broker {
+    /// Starts `mqtt-lab broker --listen 127.0.0.1:0 ARGS` and reads the port from the listening line,
+    /// which must contain `listening`.
+    fn start(args: &[&str], listening: &str) -> Broker {
+        let child = Command::new(BIN)
+            .args(["broker", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .env("LANG", "C")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run mqtt-lab");
+        let mut proc = Proc(child);
+        let stdout = proc.0.stdout.take().expect("stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut b = Broker { _proc: proc, lines, seen: Vec::new(), port: 0 };
+        let line = b.wait_line(|l| l.contains(listening));
+        let rest = &line[line.find(listening).expect("found") + listening.len()..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        b.port = digits.parse().unwrap_or_else(|_| panic!("no port after {listening:?} in {line:?}"));
+        assert_ne!(b.port, 0, "the printed port must be the one the OS chose, not 0");
+        b
+    }
+
+    /// The next line that satisfies `pred`, within [`WAIT`].
+    fn wait_line(&mut self, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if pred(&line) {
+                        return line;
+                    }
+                }
+                Err(e) => panic!("no matching line ({e}); the broker printed:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+
+    /// Runs a mosquitto client against this broker.
+    fn mosquitto(&self, program: &str, args: &[&str]) -> Proc {
+        require_mosquitto();
+        let child = Command::new(program)
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+        Proc(child)
+    }
+
+    /// Runs `mosquitto_pub ARGS` to its end and requires success.
+    fn publish(&self, args: &[&str]) {
+        let mut p = self.mosquitto("mosquitto_pub", args);
+        let status = p.wait_exit(WAIT);
+        assert!(status.success(), "mosquitto_pub {args:?}: {status} {}", p.stderr());
+    }
+}
+
+/// Runs `mqtt-lab ARGS` to its end: (exit code, stdout, stderr).
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let child = Command::new(BIN)
+        .args(args)
+        .env("LANG", "C")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run mqtt-lab");
+    let mut p = Proc(child);
+    let status = p.wait_exit(WAIT);
+    (status.code(), p.stdout(), p.stderr())
+}
+
+#[test]
+fn broker_prints_its_address_and_accepts_a_client() {
+    let mut b = Broker::start(&["--lang", "en"], "broker listening on 127.0.0.1:");
+    b.publish(&["-t", "car/speed", "-m", "50", "-i", "car"]);
+    b.wait_line(|l| l.contains("car connected (MQTT 3.1.1"));
+    b.wait_line(|l| l.contains("car sent DISCONNECT"));
+    assert!(
+        !b.seen.iter().any(|l| l.contains("published")),
+        "without -v single messages are not narrated:\n{}",
+        b.seen.join("\n")
+    );
+}
+
+#[test]
+fn verbose_narrates_every_publish() {
+    let mut b = Broker::start(&["-v", "--lang", "en"], "broker listening on 127.0.0.1:");
+    let mut sub = b.mosquitto("mosquitto_sub", &["-C", "1", "-q", "1", "-t", "car/speed", "-i", "phone"]);
+    b.wait_line(|l| l.contains("phone subscribed to car/speed"));
+    b.publish(&["-q", "1", "-t", "car/speed", "-m", "50", "-i", "car"]);
+    let line = b.wait_line(|l| l.contains("published car/speed (QoS 1) → delivered to"));
+    assert!(line.contains("car published car/speed (QoS 1) → delivered to phone (QoS 1)"), "{line}");
+    let status = sub.wait_exit(WAIT);
+    assert!(status.success(), "mosquitto_sub: {}", sub.stderr());
+    assert_eq!(sub.stdout(), "50\n");
+}
+
+#[test]
+fn lang_zh_narrates_in_chinese() {
+    let mut b = Broker::start(&["-v", "--lang", "zh"], "服务端正在监听 127.0.0.1:");
+    let mut sub = b.mosquitto("mosquitto_sub", &["-C", "1", "-q", "1", "-t", "car/speed", "-i", "phone"]);
+    b.wait_line(|l| l.contains("phone 订阅 car/speed"));
+    b.publish(&["-q", "1", "-t", "car/speed", "-m", "50", "-i", "car"]);
+    let line = b.wait_line(|l| l.contains("发布"));
+    assert!(line.contains("car 发布 car/speed (QoS 1) → 投递给 phone (QoS 1)"), "{line}");
+    let status = sub.wait_exit(WAIT);
+    assert!(status.success(), "mosquitto_sub: {}", sub.stderr());
+}
+
+#[test]
+fn port_in_use_exits_2_and_names_the_address() {
+    let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let (code, _, err) = run(&["broker", "--listen", &addr, "--lang", "en"]);
+    assert_eq!(code, Some(2), "stderr: {err}");
+    assert!(err.contains(&addr), "stderr must name {addr}: {err}");
+    assert!(err.contains("already in use"), "stderr: {err}");
+}
+
+#[test]
+fn unreadable_password_file_exits_2_and_names_it() {
+    let (code, _, err) = run(&["broker", "--listen", "127.0.0.1:0", "--passwd", "/nonexistent", "--lang", "en"]);
+    assert_eq!(code, Some(2), "stderr: {err}");
+    assert!(err.contains("/nonexistent"), "stderr: {err}");
+}
+
+#[test]
+fn bad_password_file_line_exits_2_with_file_line_column() {
+    let path = scratch("passwd-bad");
+    std::fs::write(&path.0, "# users\nalice:secret\nnocolon\n").expect("write");
+    let p = path.display();
+    let (code, _, err) = run(&["broker", "--listen", "127.0.0.1:0", "--passwd", &p, "--lang", "en"]);
+    assert_eq!(code, Some(2), "stderr: {err}");
+    assert!(err.contains(&format!("{p}:3:1")), "stderr must say {p}:3:1: {err}");
+}
+
+#[test]
+fn listen_nonsense_exits_2() {
+    let (code, _, err) = run(&["broker", "--listen", "nonsense", "--lang", "en"]);
+    assert_eq!(code, Some(2), "stderr: {err}");
+    assert!(err.contains("nonsense"), "stderr: {err}");
+}
+
+#[test]
+fn broker_help_lists_the_options() {
+    let (code, out, err) = run(&["broker", "--help"]);
+    assert_eq!(code, Some(0), "stderr: {err}");
+    for opt in ["--listen", "--lan", "--passwd", "--acl", "--tap", "-v, --verbose", "--lang"] {
+        assert!(out.contains(opt), "`mqtt-lab broker --help` does not list {opt}:\n{out}");
+    }
+}
+
+/// The lines of a tap file once one of them has `type` DISCONNECT.
+fn tap_lines_until_disconnect(path: &std::path::Path) -> Vec<serde_json::Value> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let lines: Vec<serde_json::Value> =
+            text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect();
+        if lines.iter().any(|l| l["type"] == "DISCONNECT") {
+            return lines;
+        }
+        assert!(Instant::now() < deadline, "the tap file never showed the DISCONNECT:\n{text}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn tap_file_has_json_lines_with_decoded_fields() {
+    let path = scratch("tap.jsonl");
+    let p = path.display();
+    let b = Broker::start(&["--lang", "en", "--tap", &p], "broker listening on 127.0.0.1:");
+    // Give the broker a moment to set the tap up: a client connecting at once is the subject of
+    // `tap_file_records_a_client_that_connects_as_soon_as_the_broker_listens`.
+    std::thread::sleep(Duration::from_millis(300));
+    b.publish(&["-q", "1", "-t", "car/speed", "-m", "50", "-i", "car"]);
+    let lines = tap_lines_until_disconnect(&path.0);
+    drop(b);
+
+    let types: BTreeSet<&str> = lines.iter().filter_map(|l| l["type"].as_str()).collect();
+    for t in ["CONNECT", "CONNACK", "PUBLISH", "PUBACK", "DISCONNECT"] {
+        assert!(types.contains(t), "no {t} line; types: {types:?}");
+    }
+    let keys: BTreeSet<&str> =
+        lines.iter().filter_map(|l| l["fields"].as_array()).flatten().filter_map(|f| f["key"].as_str()).collect();
+    assert!(keys.contains("mqtt.connect.flags.clean_session"), "keys: {keys:?}");
+    let publish = lines.iter().find(|l| l["type"] == "PUBLISH").expect("a PUBLISH line");
+    assert_eq!(publish["dir"], "in");
+    assert_eq!(publish["client"], "car");
+    let hex = publish["hex"].as_str().expect("hex");
+    assert!(hex.starts_with("32 ") && hex.ends_with(" 35 30"), "PUBLISH QoS 1 with payload \"50\": {hex}");
+}
+
+/// Devices that retry until the broker is up connect the moment it listens: their frames must be in
+/// the tap file too. Client "car" connects as soon as the listening line is printed and sends
+/// CONNECT (`10 0f … "car"`), then DISCONNECT; a second client comes 300 ms later. The file must
+/// show the first connection's CONNECT, CONNACK and DISCONNECT, not only the second one's.
+///
+/// The window is short (the broker subscribes its tap after printing the listening line), so a
+/// broker with that race fails this test only some of the time.
+#[test]
+fn tap_file_records_a_client_that_connects_as_soon_as_the_broker_listens() {
+    use std::io::{Read, Write};
+    let path = scratch("tap-early.jsonl");
+    let p = path.display();
+    let b = Broker::start(&["--lang", "en", "--tap", &p], "broker listening on 127.0.0.1:");
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", b.port)).expect("connect");
+    s.set_read_timeout(Some(WAIT)).expect("timeout");
+    s.write_all(&support::hex("10 0f | 00 04 4d 51 54 54 | 04 | 02 | 00 3c | 00 03 63 61 72")).expect("CONNECT");
+    let mut connack = [0u8; 4];
+    s.read_exact(&mut connack).expect("CONNACK");
+    assert_eq!(connack, [0x20, 0x02, 0x00, 0x00]);
+    s.write_all(&[0xe0, 0x00]).expect("DISCONNECT");
+    std::thread::sleep(Duration::from_millis(300));
+    b.publish(&["-t", "late", "-m", "x", "-i", "late"]);
+    let deadline = Instant::now() + WAIT;
+    let lines = loop {
+        let lines = tap_lines_until_disconnect(&path.0);
+        if lines.iter().any(|l| l["type"] == "DISCONNECT" && l["client"] == "late") {
+            break lines;
+        }
+        assert!(Instant::now() < deadline, "the late client's DISCONNECT never reached the tap file");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(b);
+    let first: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|l| l["conn"] == 1)
+        .map(|l| (l["dir"].as_str().unwrap_or("?"), l["type"].as_str().unwrap_or("?")))
+        .collect();
+    assert_eq!(
+        first,
+        vec![("in", "CONNECT"), ("out", "CONNACK"), ("in", "DISCONNECT")],
+        "the first connection's frames are missing from the tap file, which has only {:?}",
+        lines.iter().map(|l| format!("#{} {} {}", l["conn"], l["dir"], l["type"])).collect::<Vec<_>>()
+    );
+}
