@@ -216,7 +216,7 @@ async fn run_lab(net: &NetArgs, inspector_cap: usize, lang: Lang) -> Result<(), 
         println!("{line}");
     }
     let opts = mqtt_lab::runtime::lab::LabOptions {
-        server: ServerConfig { listen, broker: config },
+        server: ServerConfig { listen, broker: config, tap_capacity: Some(65_536) },
         lang,
         inspector_capacity: inspector_cap.max(100),
         cast: true,
@@ -228,29 +228,32 @@ async fn run_broker(args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
     let net = &args.net;
     let config = broker_config(net, args.verbose, lang)?;
     let listen = listen_addrs(net);
-    let server =
-        Server::start(ServerConfig { listen, broker: config }).await.map_err(|e| usage(e.message(lang.is_zh())))?;
-    let mut events = server.events();
-    for a in server.local_addrs() {
-        println!("{}", broker::Event::Listening { addr: a.to_string() }.text(lang));
+    // Create the tap file before listening, so that a bad path is reported first and no frame is missed.
+    if let Some(path) = &args.tap
+        && let Err(e) = std::fs::File::create(path)
+    {
+        return Err(usage(match lang {
+            Lang::Zh => format!("无法创建抓包文件 {}：{e} —— 请检查 --tap 后面的路径", path.display()),
+            Lang::En => format!("cannot create tap file {}: {e} — check the path given to --tap", path.display()),
+        }));
     }
-    for line in lan_lines(server.local_addrs(), lang) {
-        println!("{line}");
-    }
-    if let Some(path) = args.tap.clone() {
-        // Fail early and clearly if the file cannot be created.
-        if let Err(e) = std::fs::File::create(&path) {
-            return Err(usage(match lang {
-                Lang::Zh => format!("无法创建抓包文件 {}：{e} —— 请检查 --tap 后面的路径", path.display()),
-                Lang::En => format!("cannot create tap file {}: {e} — check the path given to --tap", path.display()),
-            }));
-        }
-        let rx = server.tap(65_536);
+    let tap_capacity = args.tap.as_ref().map(|_| 65_536);
+    let mut server = Server::start(ServerConfig { listen, broker: config, tap_capacity })
+        .await
+        .map_err(|e| usage(e.message(lang.is_zh())))?;
+    let mut events = server.take_events().unwrap_or_else(|| server.events());
+    if let (Some(path), Some(rx)) = (args.tap.clone(), server.take_tap()) {
         tokio::spawn(async move {
             if let Err(e) = tapfile::write_tap(path.clone(), rx).await {
                 eprintln!("mqtt-lab: tap file {}: {e}", path.display());
             }
         });
+    }
+    for a in server.local_addrs() {
+        println!("{}", broker::Event::Listening { addr: a.to_string() }.text(lang));
+    }
+    for line in lan_lines(server.local_addrs(), lang) {
+        println!("{line}");
     }
     use std::io::Write;
     let started = std::time::Instant::now();

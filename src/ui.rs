@@ -632,7 +632,9 @@ pub fn render_composer(f: &mut Frame, editor: &mut ratatui_textarea::TextArea<'_
     let (status, style) = match json {
         None => (String::new(), theme.dim()),
         Some(Ok(_)) => (app.lang.pick(" JSON 正确", " valid JSON").to_string(), theme.ok()),
-        Some(Err(e)) => (format!(" JSON: {} {}:{}", app.lang.pick("有误", "error at"), e.line(), e.column()), theme.error()),
+        Some(Err(e)) => {
+            (format!(" JSON: {} {}:{}", app.lang.pick("有误", "error at"), e.line(), e.column()), theme.error())
+        }
     };
     let title = format!(
         " {} {} → {} q{}{} — Ctrl-S {} · Esc {} ",

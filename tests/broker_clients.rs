@@ -1,6 +1,7 @@
 //! The broker against real clients that were written by others: rumqttc 0.25 (in process) and
 //! Debian's mosquitto_pub / mosquitto_sub (as processes).
 
+#[path = "support/helpers.rs"]
 mod support;
 
 use mqtt_lab::broker::{Event, WillCause};

@@ -2,6 +2,7 @@
 //! reply is checked byte for byte. Nothing in this file uses the crate's encoder or decoder, so a bug
 //! shared by both cannot hide. The rule ids are those of the MQTT 3.1.1 specification.
 
+#[path = "support/helpers.rs"]
 mod support;
 
 use mqtt_lab::broker::auth::Acl;

@@ -1,6 +1,7 @@
 //! The real `mqtt-lab` binary: `mqtt-lab broker` as a user runs it, with mosquitto's clients talking
 //! to it. Every child process is killed when its guard drops, also when a test fails.
 
+#[path = "support/helpers.rs"]
 mod support;
 
 use std::collections::BTreeSet;

@@ -528,8 +528,8 @@ fn restore_terminal() {
 pub async fn run(opts: LabOptions) -> Result<(), String> {
     let zh = opts.lang.is_zh();
     let (mut lab, mut rx) = Lab::start(opts.server).await.map_err(|e| e.message(zh))?;
-    let tap = lab.server.tap(65_536);
-    let mut events = lab.server.events();
+    let tap = lab.server.take_tap().unwrap_or_else(|| lab.server.tap(65_536));
+    let mut events = lab.server.take_events().unwrap_or_else(|| lab.server.events());
     let mut app = App::new(opts.lang, opts.inspector_capacity);
     if opts.cast {
         for (name, zh_name) in CAST {

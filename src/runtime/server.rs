@@ -22,11 +22,18 @@ use tokio::task::JoinHandle;
 pub struct ServerConfig {
     pub listen: Vec<SocketAddr>,
     pub broker: broker::Config,
+    /// Subscribe a tap receiver of this capacity before the first connection is accepted
+    /// (take it with [`Server::take_tap`]), so that no frame is missed.
+    pub tap_capacity: Option<usize>,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { listen: vec![SocketAddr::from(([127, 0, 0, 1], 1883))], broker: broker::Config::default() }
+        ServerConfig {
+            listen: vec![SocketAddr::from(([127, 0, 0, 1], 1883))],
+            broker: broker::Config::default(),
+            tap_capacity: None,
+        }
     }
 }
 
@@ -118,6 +125,8 @@ struct Shared {
 pub struct Server {
     shared: Arc<Shared>,
     addrs: Vec<SocketAddr>,
+    first_tap: Option<TapReceiver>,
+    first_events: Option<broadcast::Receiver<Event>>,
     tasks: Vec<JoinHandle<()>>,
     stop: watch::Sender<bool>,
 }
@@ -155,12 +164,14 @@ impl Server {
             max_packet,
             shutdown,
         });
+        let first_tap = config.tap_capacity.map(|c| shared.tap.subscribe(c));
+        let first_events = Some(shared.events.subscribe());
         let mut tasks = Vec::new();
         for l in listeners {
             tasks.push(tokio::spawn(accept_loop(shared.clone(), l)));
         }
         tasks.push(tokio::spawn(timer_loop(shared.clone())));
-        Ok(Server { shared, addrs, tasks, stop })
+        Ok(Server { shared, addrs, first_tap, first_events, tasks, stop })
     }
 
     /// The addresses actually bound (port 0 resolved).
@@ -171,6 +182,16 @@ impl Server {
     /// Narration events from now on.
     pub fn events(&self) -> broadcast::Receiver<Event> {
         self.shared.events.subscribe()
+    }
+
+    /// Narration events from before the first connection was accepted (once; then `None`).
+    pub fn take_events(&mut self) -> Option<broadcast::Receiver<Event>> {
+        self.first_events.take()
+    }
+
+    /// The tap receiver subscribed at start (see [`ServerConfig::tap_capacity`]), once.
+    pub fn take_tap(&mut self) -> Option<TapReceiver> {
+        self.first_tap.take()
     }
 
     /// A new tap subscriber keeping at most `capacity` unread frames.
@@ -380,6 +401,13 @@ impl Shared {
 
     fn send(&self, core: &Core, conn: ConnId, p: &Packet) {
         let Some(io) = core.conns.get(&conn) else { return };
+        if let Packet::ConnAck(_) = p
+            && io.client.get().is_none()
+            && let Some(c) = core.broker.client_of(conn)
+        {
+            // The CONNACK that accepts a client already carries its name in the tap.
+            let _ = io.client.set(c.clone());
+        }
         if self.tap.is_active() || self.gate.is_engaged() {
             let mut b = BytesMut::with_capacity(p.encoded_len());
             p.encode(&mut b);

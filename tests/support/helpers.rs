@@ -409,9 +409,13 @@ pub fn config() -> Config {
 
 /// A broker on 127.0.0.1 at a port the OS chose.
 pub async fn broker(config: Config) -> (Server, SocketAddr) {
-    let server = Server::start(ServerConfig { listen: vec!["127.0.0.1:0".parse().expect("addr")], broker: config })
-        .await
-        .expect("the broker starts");
+    let server = Server::start(ServerConfig {
+        listen: vec!["127.0.0.1:0".parse().expect("addr")],
+        broker: config,
+        tap_capacity: None,
+    })
+    .await
+    .expect("the broker starts");
     let addr = server.local_addrs()[0];
     (server, addr)
 }
