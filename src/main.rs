@@ -242,12 +242,10 @@ async fn run_broker(args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
         .await
         .map_err(|e| usage(e.message(lang.is_zh())))?;
     let mut events = server.take_events().unwrap_or_else(|| server.events());
-    if let (Some(path), Some(rx)) = (args.tap.clone(), server.take_tap()) {
-        tokio::spawn(async move {
-            if let Err(e) = tapfile::write_tap(path.clone(), rx).await {
-                eprintln!("mqtt-lab: tap file {}: {e}", path.display());
-            }
-        });
+    if let (Some(path), Some(rx)) = (args.tap.clone(), server.take_tap())
+        && let Err(e) = tapfile::spawn_tap_writer(path.clone(), rx, tokio::runtime::Handle::current())
+    {
+        return Err(Fail { code: 1, message: format!("tap file {}: {e}", path.display()) });
     }
     for a in server.local_addrs() {
         println!("{}", broker::Event::Listening { addr: a.to_string() }.text(lang));

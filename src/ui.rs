@@ -431,10 +431,8 @@ fn render_broker(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         }
         lines.push(Line::from(t));
     }
-    lines.push(head(app.lang.pick("订阅", "subscriptions")));
-    for (filter, client, q) in &b.subscriptions {
-        lines.push(Line::from(format!("  {filter} → {client} q{}", q.as_u8())));
-    }
+    lines.push(head(app.lang.pick("订阅（主题树）", "subscriptions (topic tree)")));
+    lines.extend(subscription_tree(&b.subscriptions).into_iter().map(Line::from));
     lines.push(head(app.lang.pick("保留消息", "retained")));
     for r in &b.retained {
         lines.push(Line::from(format!(
@@ -448,6 +446,26 @@ fn render_broker(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
     let p = Paragraph::new(lines).block(pane_block(app, theme, Pane::Broker, String::new()));
     f.render_widget(p, area);
+}
+
+/// The subscriptions as a tree of topic levels: shared leading levels are written once.
+pub fn subscription_tree(subs: &[(String, String, crate::proto::QoS)]) -> Vec<String> {
+    let mut sorted: Vec<&(String, String, crate::proto::QoS)> = subs.iter().collect();
+    sorted.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let mut out = Vec::new();
+    let mut prev: Vec<&str> = Vec::new();
+    for (filter, client, q) in sorted {
+        let levels: Vec<&str> = filter.split('/').collect();
+        let common = levels.iter().zip(&prev).take_while(|(a, b)| a == b).count().min(levels.len() - 1);
+        for (d, level) in levels.iter().enumerate().take(levels.len() - 1).skip(common) {
+            out.push(format!("{}{}/", "  ".repeat(d + 1), level));
+        }
+        let leaf = levels[levels.len() - 1];
+        let leaf = if leaf.is_empty() { "\"\"" } else { leaf };
+        out.push(format!("{}{leaf} → {client} q{}", "  ".repeat(levels.len()), q.as_u8()));
+        prev = levels;
+    }
+    out
 }
 
 fn render_narration(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
@@ -570,51 +588,58 @@ fn render_footer(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 }
 
 fn render_help(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let w = area.width.saturating_sub(4).min(72);
-    let h = area.height.saturating_sub(2);
-    let popup = Rect { x: area.x + (area.width - w) / 2, y: area.y + 1, width: w, height: h };
-    let mut lines = vec![Line::from(Span::styled(
+    let popup =
+        Rect { x: area.x + 1, y: area.y, width: area.width.saturating_sub(2), height: area.height.saturating_sub(1) };
+    let key_line = |b: &Binding| {
+        let keys: Vec<String> = b.keys.iter().map(Key::label).collect();
+        Line::from(vec![
+            Span::styled(format!("{:<12}", keys.join(" ")), theme.key()),
+            Span::raw(app.lang.pick(b.zh, b.en).to_string()),
+        ])
+    };
+    let own = if app.focus == Pane::Command { command_keys() } else { pane_keys(app.focus) };
+    let mut left = vec![Line::from(Span::styled(
         format!("{} — {}", app.lang.pick("按键", "Keys"), app.focus.title(app.lang)),
         theme.focused(),
     ))];
-    for b in keymap(app.focus) {
-        let keys: Vec<String> = b.keys.iter().map(Key::label).collect();
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<14}", keys.join(" ")), theme.key()),
-            Span::raw(app.lang.pick(b.zh, b.en).to_string()),
-        ]));
-    }
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled(app.lang.pick("命令", "Commands"), theme.focused())));
+    left.extend(own.iter().map(key_line));
+    let mut right = vec![Line::from(Span::styled(app.lang.pick("任何时候", "Anywhere"), theme.focused()))];
+    right.extend(global_keys().iter().map(key_line));
+    right.push(Line::from(Span::styled(
+        app.lang.pick("命令（在 > 后输入）", "Commands (type after >)"),
+        theme.focused(),
+    )));
     let cmds: &[(&str, &str, &str)] = &[
         ("phone sub car/# -q 1", "订阅", "subscribe"),
         ("phone unsub car/#", "取消订阅", "unsubscribe"),
         ("car pub car/speed 60 -q 1 -r", "发布（-r 保留）", "publish (-r retained)"),
         ("car compose car/json", "多行/JSON 编辑器", "multi-line / JSON composer"),
         ("car connect --clean false --keepalive 10 --will-topic T --will-msg M", "重新连接", "reconnect with options"),
-        (
-            "car disconnect / cut / freeze / thaw",
-            "正常断开/断线/冻结/恢复",
-            "clean goodbye / link dies / stop loop() / resume",
-        ),
-        ("new esp --keepalive 15 / rm esp", "添加/移除客户端", "add / remove a client"),
+        ("car disconnect|cut|freeze|thaw", "正常断开/断线/冻结/恢复", "goodbye / link dies / stop loop() / resume"),
+        ("new esp --keepalive 15 · rm esp", "添加/移除客户端", "add / remove a client"),
         ("step on|off · next · drop · cutheld", "单步：扣住/放行/丢弃/切断", "step: hold / release / drop / cut"),
         ("filter client car|type PUBLISH|topic car|clear", "筛选报文", "filter frames"),
-        ("lang zh|en · quit", "语言 · 退出", "language · quit"),
+        ("lang zh|en · help · quit", "语言 · 帮助 · 退出", "language · help · quit"),
     ];
     for (c, zh, en) in cmds {
-        lines.push(Line::from(vec![
+        right.push(Line::from(vec![
             Span::styled(format!("{c}  "), theme.key()),
             Span::raw(app.lang.pick(zh, en).to_string()),
         ]));
     }
     f.render_widget(Clear, popup);
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(" ? ").border_style(theme.focused())),
-        popup,
-    );
+    let block = Block::bordered().title(" ? ").title_bottom(" Esc ").border_style(theme.focused());
+    let inner = block.inner(popup);
+    f.render_widget(block, popup);
+    if inner.width >= 70 {
+        let [l, r] = Layout::horizontal([Constraint::Percentage(45), Constraint::Min(10)]).areas(inner);
+        f.render_widget(Paragraph::new(left), l);
+        f.render_widget(Paragraph::new(right).wrap(Wrap { trim: false }), r);
+    } else {
+        left.push(Line::default());
+        left.extend(right);
+        f.render_widget(Paragraph::new(left).wrap(Wrap { trim: false }), inner);
+    }
 }
 
 /// The payload composer: a multi-line editor over the screen (JSON is checked as you type).
@@ -659,4 +684,104 @@ pub fn render_composer(f: &mut Frame, editor: &mut ratatui_textarea::TextArea<'_
 /// The language-independent check that every binding has words in both languages.
 pub fn keymaps_complete(lang: Lang) -> bool {
     Pane::CYCLE.iter().all(|p| keymap(*p).iter().all(|b| !lang.pick(b.zh, b.en).is_empty() && !b.keys.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{Action, ClientView, Msg};
+    use crate::proto::QoS;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    fn draw(app: &App, w: u16, h: u16) -> String {
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| {
+            render(f, app, &Theme::new(false));
+        })
+        .unwrap();
+        let buf = t.backend().buffer();
+        let mut out = String::new();
+        for y in 0..h {
+            let mut x = 0;
+            while x < w {
+                let sym = buf[(x, y)].symbol();
+                out.push_str(sym);
+                x += (sym.width() as u16).max(1);
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn subscriptions_render_as_a_topic_tree() {
+        let subs = vec![
+            ("car/speed".to_string(), "phone".to_string(), QoS::AtLeastOnce),
+            ("car/#".to_string(), "computer".to_string(), QoS::AtMostOnce),
+            ("汽车速度".to_string(), "phone".to_string(), QoS::AtMostOnce),
+        ];
+        assert_eq!(
+            subscription_tree(&subs),
+            vec!["  car/", "    # → computer q0", "    speed → phone q1", "  汽车速度 → phone q0"]
+        );
+    }
+
+    #[test]
+    fn footer_and_help_come_from_the_keymap() {
+        let mut app = App::new(Lang::En, 100);
+        app.update(Msg::Action(Action::Focus(Pane::Inspector)));
+        let s = draw(&app, 120, 30);
+        let footer = s.lines().last().unwrap();
+        for b in keymap(Pane::Inspector).iter().filter(|b| b.footer) {
+            assert!(footer.contains(b.en), "footer lacks {:?}: {footer}", b.en);
+        }
+        app.update(Msg::Action(Action::ToggleHelp));
+        let s = draw(&app, 120, 40);
+        for b in keymap(Pane::Inspector) {
+            assert!(s.contains(b.en), "help lacks {:?}", b.en);
+        }
+        assert!(keymaps_complete(Lang::Zh) && keymaps_complete(Lang::En));
+    }
+
+    #[test]
+    fn keys_dispatch_through_the_same_table() {
+        let mut app = App::new(Lang::En, 100);
+        let key = |c: char| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        // In the command line letters are typed …
+        assert_eq!(handle_key(&app, &key('s')), Some(Action::Input('s')));
+        // … elsewhere they are commands.
+        app.focus = Pane::Inspector;
+        assert_eq!(handle_key(&app, &key('s')), Some(Action::ToggleStep));
+        assert_eq!(handle_key(&app, &key(':')), Some(Action::Focus(Pane::Command)));
+        assert_eq!(handle_key(&app, &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
+    }
+
+    #[test]
+    fn usable_at_80_by_24_in_both_languages_and_tiny_sizes_do_not_panic() {
+        for lang in [Lang::En, Lang::Zh] {
+            let mut app = App::new(lang, 100);
+            app.update(Msg::Client(ClientView {
+                name: "car".into(),
+                label_zh: Some("汽车".into()),
+                connected: true,
+                ..Default::default()
+            }));
+            let s = draw(&app, 80, 24);
+            assert!(s.contains(Pane::Inspector.title(lang)), "{s}");
+            assert!(s.contains(Pane::Clients.title(lang)), "{s}");
+            assert!(s.contains("car"), "{s}");
+            for (w, h) in [(1, 1), (10, 3), (19, 7), (20, 8), (40, 12)] {
+                draw(&app, w, h);
+            }
+        }
+    }
+
+    #[test]
+    fn wrap_keeps_display_width() {
+        for part in wrap_text("汽车速度汽车速度 abc", 5) {
+            assert!(part.width() <= 5, "{part:?}");
+        }
+        assert_eq!(wrap_text("", 5), vec![String::new()]);
+    }
 }

@@ -102,15 +102,20 @@ impl Tap {
         }
         for w in subs.iter() {
             let Some(q) = w.upgrade() else { continue };
-            {
+            let was_empty = {
                 let mut frames = q.frames.lock().expect("tap queue lock");
                 if frames.len() >= q.capacity {
                     frames.pop_front();
                     q.lost.fetch_add(1, Ordering::Relaxed);
                 }
+                let was_empty = frames.is_empty();
                 frames.push_back(frame.clone());
+                was_empty
+            };
+            // A consumer only ever waits on an empty queue: wake it for the first frame only.
+            if was_empty {
+                q.notify.notify_one();
             }
-            q.notify.notify_one();
         }
         Some(seq)
     }

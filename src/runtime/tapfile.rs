@@ -7,7 +7,6 @@ use super::tap::{Dir, TapFrame, TapItem, TapReceiver};
 use crate::proto::{self, PacketType};
 use serde::Serialize;
 use std::path::PathBuf;
-use tokio::io::AsyncWriteExt;
 
 #[derive(Serialize)]
 struct FieldLine<'a> {
@@ -77,23 +76,34 @@ pub fn frame_json(f: &TapFrame) -> String {
     serde_json::to_string(&line).expect("tap lines serialize")
 }
 
-/// Writes the tap to `path` until the receiver's broker stops.
-pub async fn write_tap(path: PathBuf, rx: TapReceiver) -> std::io::Result<()> {
-    let file = tokio::fs::File::create(&path).await?;
-    let mut w = tokio::io::BufWriter::with_capacity(256 * 1024, file);
-    loop {
-        let first = rx.recv().await;
-        let mut items = vec![first];
-        items.extend(rx.drain(4096));
+/// Writes the tap to `path` on a thread of its own, so that decoding and formatting never take a
+/// turn from the broker's tasks. `handle` is the runtime the broker runs on. The file is written in
+/// batches: after the first frame of a batch arrives the writer waits a few milliseconds for more.
+pub fn spawn_tap_writer(
+    path: PathBuf,
+    rx: TapReceiver,
+    handle: tokio::runtime::Handle,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    use std::io::Write;
+    let file = std::fs::File::create(&path)?;
+    std::thread::Builder::new().name("tap-writer".into()).spawn(move || {
+        let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
         let mut text = String::new();
-        for item in items {
-            match item {
-                TapItem::Frame(f) => text.push_str(&frame_json(&f)),
-                TapItem::Lost(n) => text.push_str(&format!("{{\"lost\":{n}}}")),
+        loop {
+            let first = handle.block_on(rx.recv());
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            text.clear();
+            for item in std::iter::once(first).chain(rx.drain(usize::MAX)) {
+                match item {
+                    TapItem::Frame(f) => text.push_str(&frame_json(&f)),
+                    TapItem::Lost(n) => text.push_str(&format!("{{\"lost\":{n}}}")),
+                }
+                text.push('\n');
             }
-            text.push('\n');
+            if w.write_all(text.as_bytes()).and_then(|_| w.flush()).is_err() {
+                eprintln!("mqtt-lab: cannot write the tap file {}", path.display());
+                return;
+            }
         }
-        w.write_all(text.as_bytes()).await?;
-        w.flush().await?;
-    }
+    })
 }
