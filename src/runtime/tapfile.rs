@@ -44,12 +44,14 @@ pub fn frame_json(f: &TapFrame) -> String {
         Err(e) => (Some(e.message(false)), e.rule()),
     };
     let kind = f.bytes.first().and_then(|b| PacketType::from_u8(b >> 4)).map(PacketType::name);
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut hex = String::with_capacity(f.bytes.len() * 3);
     for (i, b) in f.bytes.iter().enumerate() {
         if i > 0 {
             hex.push(' ');
         }
-        hex.push_str(&format!("{b:02x}"));
+        hex.push(DIGITS[(b >> 4) as usize] as char);
+        hex.push(DIGITS[(b & 15) as usize] as char);
     }
     let line = FrameLine {
         seq: f.seq,
