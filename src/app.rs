@@ -282,6 +282,8 @@ pub struct App {
     /// Scroll offset (rows from the bottom) of the narration and ladder panes.
     pub scroll: HashMap<Pane, usize>,
     pub quit: bool,
+    /// Where LAN devices reach the broker and the sketch line, (en, zh), when listening on all interfaces.
+    pub lan: Vec<(String, String)>,
     /// The newest time the app has seen (from frames and deliveries).
     pub now: Duration,
 }
@@ -310,6 +312,7 @@ impl App {
             chart_topic: None,
             scroll: HashMap::new(),
             quit: false,
+            lan: Vec::new(),
             now: Duration::ZERO,
         }
     }

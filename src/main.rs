@@ -25,6 +25,9 @@ struct Cli {
     /// Frames the inspector keeps (older ones are forgotten).
     #[arg(long, value_name = "N", default_value_t = 20_000)]
     inspector_cap: usize,
+    /// Append the narration and errors to this file (nothing is ever printed over the screen).
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -119,7 +122,7 @@ fn main() -> ExitCode {
         match cli.command {
             Some(Command::Bench(args)) => mqtt_lab::bench::run(args).await.map_err(|m| Fail { code: 1, message: m }),
             Some(Command::Broker(b)) => run_broker(b, lang).await,
-            None => run_lab(&cli.net, cli.inspector_cap, lang).await,
+            None => run_lab(&cli.net, cli.inspector_cap, cli.log, lang).await,
         }
     });
     match result {
@@ -182,44 +185,18 @@ fn listen_addrs(net: &NetArgs) -> Vec<SocketAddr> {
 
 /// The lines that tell a maker where to point the sketch.
 fn lan_lines(addrs: &[SocketAddr], lang: Lang) -> Vec<String> {
-    let mut out = Vec::new();
-    let Some(port) = addrs.iter().find(|a| a.ip().is_unspecified()).map(|a| a.port()) else { return out };
-    let ifs = if_addrs::get_if_addrs().unwrap_or_default();
-    let lan: Vec<_> = ifs.iter().filter(|i| !i.is_loopback() && i.ip().is_ipv4()).collect();
-    if lan.is_empty() {
-        out.push(
-            lang.pick(
-                "没有找到局域网地址：这台电脑连上 Wi-Fi 或网线了吗？",
-                "no LAN address found: is this computer on Wi-Fi or Ethernet?",
-            )
-            .to_string(),
-        );
-    }
-    for i in lan {
-        let ip = i.ip();
-        out.push(match lang {
-            Lang::Zh => format!("局域网地址 {ip}:{port}（{}）。复制到 Arduino 程序中：", i.name),
-            Lang::En => format!("LAN address {ip}:{port} ({}). Paste into the Arduino sketch:", i.name),
-        });
-        out.push(format!("    const char* mqttServer = \"{ip}\";"));
-        if port != 1883 {
-            out.push(format!("    const int mqttPort = {port};"));
-        }
-    }
-    out
+    mqtt_lab::runtime::lan::sketch_lines(addrs, lang)
 }
 
-async fn run_lab(net: &NetArgs, inspector_cap: usize, lang: Lang) -> Result<(), Fail> {
+async fn run_lab(net: &NetArgs, inspector_cap: usize, log: Option<PathBuf>, lang: Lang) -> Result<(), Fail> {
     let config = broker_config(net, true, lang)?;
     let listen = listen_addrs(net);
-    for line in lan_lines(&listen, lang) {
-        println!("{line}");
-    }
     let opts = mqtt_lab::runtime::lab::LabOptions {
         server: ServerConfig { listen, broker: config, tap_capacity: Some(65_536) },
         lang,
         inspector_capacity: inspector_cap.max(100),
         cast: true,
+        log,
     };
     mqtt_lab::runtime::lab::run(opts).await.map_err(usage)
 }

@@ -4,6 +4,7 @@
 
 pub mod gate;
 pub mod lab;
+pub mod lan;
 pub mod server;
 pub mod tap;
 pub mod tapfile;

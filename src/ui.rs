@@ -405,6 +405,9 @@ fn render_broker(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let zh = app.lang.is_zh();
     let mut lines = Vec::new();
     let head = |t: &str| Line::from(Span::styled(t.to_string(), theme.dim()));
+    for (en, zh_text) in &app.lan {
+        lines.push(Line::from(Span::styled(if zh { zh_text.clone() } else { en.clone() }, theme.warn())));
+    }
     lines.push(head(app.lang.pick("会话", "sessions")));
     for s in &b.sessions {
         let mut t = format!(
@@ -444,7 +447,12 @@ fn render_broker(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             app.lang.pick("前", "ago")
         )));
     }
-    let p = Paragraph::new(lines).block(pane_block(app, theme, Pane::Broker, String::new()));
+    let p = Paragraph::new(lines).block(pane_block(
+        app,
+        theme,
+        Pane::Broker,
+        b.listen.first().map(|a| format!(" {a}")).unwrap_or_default(),
+    ));
     f.render_widget(p, area);
 }
 

@@ -129,3 +129,27 @@ fn numeric_deliveries_feed_the_chart() {
     assert_eq!(s, vec![50.0, 60.0, 70.0]);
     assert_eq!(a.chart_topic.as_deref(), Some("car/speed"));
 }
+
+#[test]
+fn the_composer_sends_a_multi_line_payload() {
+    let mut a = app();
+    assert!(typed(&mut a, "car compose car/json -q 1 -r").is_empty());
+    assert_eq!(a.composer.as_ref().map(|c| c.topic.as_str()), Some("car/json"));
+    let fx = a.update(Msg::Action(Action::ComposeDone { send: true, text: "{\n  \"speed\": 60\n}".into() }));
+    assert_eq!(
+        fx,
+        vec![Effect::Client {
+            name: "car".into(),
+            cmd: ClientCmd::Publish {
+                topic: "car/json".into(),
+                payload: "{\n  \"speed\": 60\n}".into(),
+                qos: QoS::AtLeastOnce,
+                retain: true
+            }
+        }]
+    );
+    assert!(a.composer.is_none());
+    // Esc cancels: nothing is sent.
+    typed(&mut a, "car compose car/json");
+    assert!(a.update(Msg::Action(Action::ComposeDone { send: false, text: "x".into() })).is_empty());
+}

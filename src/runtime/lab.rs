@@ -32,6 +32,8 @@ pub struct LabOptions {
     pub inspector_capacity: usize,
     /// Put car, phone and computer on stage at start.
     pub cast: bool,
+    /// Append narration and errors to this file.
+    pub log: Option<std::path::PathBuf>,
 }
 
 /// The tutorial's cast: name, 中文 name.
@@ -531,6 +533,22 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
     let tap = lab.server.take_tap().unwrap_or_else(|| lab.server.tap(65_536));
     let mut events = lab.server.take_events().unwrap_or_else(|| lab.server.events());
     let mut app = App::new(opts.lang, opts.inspector_capacity);
+    let mut log = match &opts.log {
+        Some(p) => Some(std::io::BufWriter::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .map_err(|e| format!("cannot open the log file {}: {e}", p.display()))?,
+        )),
+        None => None,
+    };
+    for (en, zh) in super::lan::sketch_lines(lab.server.local_addrs(), Lang::En)
+        .into_iter()
+        .zip(super::lan::sketch_lines(lab.server.local_addrs(), Lang::Zh))
+    {
+        app.lan.push((en, zh));
+    }
     if opts.cast {
         for (name, zh_name) in CAST {
             lab.add_client(name, Some(zh_name), ConnectOpts::default());
@@ -635,8 +653,11 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
             e = events.recv() => {
                 match e {
                     Ok(e) => {
-                        app.update(Msg::Broker(e));
-                        while let Ok(e) = events.try_recv() {
+                        for e in std::iter::once(e).chain(std::iter::from_fn(|| events.try_recv().ok())) {
+                            if let Some(w) = log.as_mut() {
+                                use std::io::Write;
+                                let _ = writeln!(w, "[{:10.3}] {}", lab.server.elapsed().as_secs_f64(), e.text(Lang::En));
+                            }
                             app.update(Msg::Broker(e));
                         }
                     }
@@ -653,6 +674,10 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
                 dirty = true;
             },
             _ = tick.tick() => {
+                if let Some(w) = log.as_mut() {
+                    use std::io::Write;
+                    let _ = w.flush();
+                }
                 if broker_dirty || last_snapshot.elapsed() >= Duration::from_secs(1) {
                     app.update(Msg::BrokerState(broker_view(&lab.server)));
                     app.update(held_view(&lab.server));
@@ -678,5 +703,9 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
         }
     };
     restore_terminal();
+    if let Some(w) = log.as_mut() {
+        use std::io::Write;
+        let _ = w.flush();
+    }
     result
 }
