@@ -1043,3 +1043,34 @@ async fn slow_tap_subscriber_loses_frames_not_messages() {
         "the last frame is the last delivery"
     );
 }
+
+/// A subscriber that never reads cannot make the broker hoard memory: once megabytes of QoS 0
+/// messages wait for it, further QoS 0 messages to it are dropped (and said so), while everyone
+/// else keeps being served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_that_never_reads_gets_its_qos0_messages_dropped_not_hoarded() {
+    let (server, addr) = broker(config()).await;
+    let mut events = server.events();
+    let mut probe = Probe::new(addr).await;
+    let mut stuck = Raw::connect(addr, &Conn::new("stuck")).await;
+    stuck.subscribe(1, "flood", 0).await;
+    let mut publ = Raw::connect(addr, &Conn::new("flooder")).await;
+    // 3000 × 10 KB = 30 MB at QoS 0; "stuck" reads none of it.
+    let payload = "x".repeat(10_000);
+    let frame = publish(0, "flood", 0, &payload);
+    let mut burst = Vec::new();
+    for _ in 0..100 {
+        burst.extend_from_slice(&frame);
+    }
+    for _ in 0..30 {
+        publ.send(&burst).await;
+    }
+    let who = wait_event(&mut events, |e| match e {
+        Event::SlowConsumer { client_id, .. } => Some(client_id.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(who, "stuck");
+    probe.check().await;
+    drop(stuck);
+}

@@ -162,6 +162,12 @@ pub enum Event {
     AcceptFailed {
         error: String,
     },
+    /// A client reads so slowly that `buffered` bytes wait for it: QoS 0 messages to it are dropped
+    /// until it catches up.
+    SlowConsumer {
+        client_id: String,
+        buffered: usize,
+    },
 }
 
 fn qos_list(lang: Lang, ds: &[Delivery]) -> String {
@@ -443,6 +449,16 @@ impl Event {
                 (true, true) => format!("向 {client_id} 重发 PUBREL id={pid}"),
                 (true, false) => format!("resending PUBREL id={pid} to {client_id}"),
             },
+            SlowConsumer { client_id, buffered } => {
+                let mib = buffered / (1024 * 1024);
+                if zh {
+                    format!("{client_id} 读得太慢，已积压 {mib} MiB：在它赶上之前，发给它的 QoS 0 消息被丢弃")
+                } else {
+                    format!(
+                        "{client_id} reads too slowly ({mib} MiB waiting): QoS 0 messages to it are dropped until it catches up"
+                    )
+                }
+            }
             AcceptFailed { error } => {
                 if zh {
                     format!("无法接受新连接：{error}（文件描述符用完了？试试 ulimit -n）")

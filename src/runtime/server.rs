@@ -95,7 +95,13 @@ struct ConnIo {
     out: Mutex<OutState>,
     notify: Notify,
     client: OnceLock<Arc<str>>,
+    /// QoS 0 messages are being dropped because the client reads too slowly.
+    dropping: std::sync::atomic::AtomicBool,
 }
+
+/// Unsent bytes a connection may pile up before QoS 0 messages to it are dropped. (QoS 1 and 2 are
+/// bounded by the inflight window and the session queue instead.)
+const OUT_LIMIT: usize = 8 * 1024 * 1024;
 
 impl ConnIo {
     fn push(&self, bytes: &[u8]) {
@@ -401,6 +407,16 @@ impl Shared {
 
     fn send(&self, core: &Core, conn: ConnId, p: &Packet) {
         let Some(io) = core.conns.get(&conn) else { return };
+        if let Packet::Publish(pb) = p
+            && pb.qos() == crate::proto::QoS::AtMostOnce
+            && io.out.lock().expect("out lock").buf.len() > OUT_LIMIT
+        {
+            if !io.dropping.swap(true, Ordering::Relaxed) {
+                let client_id = io.client.get().map(|c| c.to_string()).unwrap_or_else(|| format!("#{conn}"));
+                let _ = self.events.send(Event::SlowConsumer { client_id, buffered: OUT_LIMIT });
+            }
+            return;
+        }
         if let Packet::ConnAck(_) = p
             && io.client.get().is_none()
             && let Some(c) = core.broker.client_of(conn)
@@ -456,6 +472,7 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
             out: Mutex::new(OutState { buf: BytesMut::new(), close: false, reset: false }),
             notify: Notify::new(),
             client: OnceLock::new(),
+            dropping: std::sync::atomic::AtomicBool::new(false),
         });
         {
             let mut core = shared.lock();
@@ -598,6 +615,9 @@ fn flush(stream: &TcpStream, io: &ConnIo) -> io::Result<()> {
         }
     }
     let mut o = io.out.lock().expect("out lock");
+    if o.buf.len() + chunk.len() < OUT_LIMIT / 2 {
+        io.dropping.store(false, Ordering::Relaxed);
+    }
     if !chunk.is_empty() {
         // Put the unwritten rest back in front of anything queued meanwhile.
         chunk.extend_from_slice(&o.buf);
