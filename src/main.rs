@@ -106,6 +106,8 @@ fn usage(message: String) -> Fail {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A broker (and the bench's conns scenario) may hold thousands of sockets: use the hard limit.
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
     let chosen = match &cli.command {
         Some(Command::Broker(b)) => b.net.lang,
         _ => cli.net.lang,

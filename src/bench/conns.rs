@@ -188,21 +188,8 @@ fn nofile_limits() -> Option<(u64, Option<u64>)> {
 }
 
 /// Raises the soft open-file limit to the hard one if it is lower, and returns the soft limit in
-/// force. The crate forbids `unsafe` (so no setrlimit(2) here): util-linux's `prlimit` does it for
-/// this process's pid when it is installed; otherwise the limit stays and a warning tells what to do.
+/// force.
 fn raise_nofile_limit() -> Option<u64> {
-    let (soft, hard) = nofile_limits()?;
-    if let Some(hard) = hard
-        && soft < hard
-    {
-        let _ = std::process::Command::new("prlimit")
-            .arg("--pid")
-            .arg(std::process::id().to_string())
-            .arg(format!("--nofile={hard}:{hard}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status();
-        return nofile_limits().map(|(s, _)| s);
-    }
-    Some(soft)
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    nofile_limits().map(|(soft, _)| soft)
 }
