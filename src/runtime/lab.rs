@@ -558,8 +558,11 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
     let mut terminal = ratatui::try_init().map_err(|e| format!("cannot use this terminal: {e}"))?;
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // A bug anywhere (also in a background task) must not leave the terminal raw or keep
+        // drawing into a restored one: restore it, say what happened, and stop.
         restore_terminal();
         hook(info);
+        std::process::exit(101);
     }));
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     let mut term_events = EventStream::new();
