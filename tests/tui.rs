@@ -10,13 +10,18 @@ struct Tmux {
 
 impl Tmux {
     fn start(width: u16, height: u16, lang: &str) -> Tmux {
+        Tmux::start_then(width, height, lang, "sleep 60")
+    }
+
+    /// Starts the lab; `after` runs in the same terminal once the lab has exited.
+    fn start_then(width: u16, height: u16, lang: &str, after: &str) -> Tmux {
         assert!(
             Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success()),
             "tmux is needed for these tests: install it (the project's test command, scripts/test, does)"
         );
         let socket = format!("mqtt-lab-test-{}-{}", std::process::id(), rand_suffix());
         let bin = env!("CARGO_BIN_EXE_mqtt-lab");
-        let cmd = format!("{bin} --listen 127.0.0.1:0 --lang {lang}; sleep 60");
+        let cmd = format!("{bin} --listen 127.0.0.1:0 --lang {lang}; {after}");
         let ok = Command::new("tmux")
             .args([
                 "-L",
@@ -174,4 +179,31 @@ fn chinese_at_80_by_24_with_a_chinese_topic() {
     t.command("car pub 汽车速度 60 -q 7");
     let s = t.wait_for("the error", |s| s.contains("QoS must be 0, 1 or 2"), 5);
     assert!(s.contains("✗"), "{s}");
+}
+
+/// Quitting with Ctrl-C, or being sent SIGTERM, leaves the terminal as it was: cooked mode with echo,
+/// the normal screen, no mouse reporting.
+#[test]
+fn the_terminal_is_restored_after_ctrl_c_and_sigterm() {
+    for how in ["ctrl-c", "sigterm"] {
+        let t = Tmux::start_then(100, 30, "en", "echo EXITED $?; stty -a | tr '\\n' ' '; echo; sleep 60");
+        match how {
+            "ctrl-c" => t.keys(&["C-c"]),
+            _ => {
+                let pid = t.tmux(&["display", "-p", "-t", "lab", "#{pane_pid}"]);
+                let out = Command::new("pkill")
+                    .args(["-TERM", "-P", pid.trim(), "-f", "mqtt-lab"])
+                    .status()
+                    .expect("pkill runs");
+                assert!(out.success(), "no lab process under the pane's shell {pid}");
+            }
+        }
+        let s = t.wait_for("the lab to exit and stty to report", |s| s.contains("EXITED") && s.contains("baud"), 10);
+        assert!(s.contains("EXITED 0"), "{how}: {s}");
+        assert!(!s.contains("Inspector"), "{how}: the lab's screen is still shown:\n{s}");
+        let stty = s.lines().skip_while(|l| !l.contains("EXITED")).skip(1).collect::<Vec<_>>().join(" ");
+        for flag in [" icanon", " echo ", " isig"] {
+            assert!(stty.contains(flag), "{how}: terminal not restored ({flag:?} missing): {stty}");
+        }
+    }
 }
