@@ -786,6 +786,24 @@ mod tests {
     }
 
     #[test]
+    fn a_click_focuses_the_pane_under_the_mouse_and_the_wheel_scrolls_it() {
+        let app = App::new(Lang::En, 100);
+        let mut t = Terminal::new(TestBackend::new(120, 35)).unwrap();
+        let mut areas = Areas::default();
+        t.draw(|f| areas = render(f, &app, &Theme::new(false))).unwrap();
+        let r = areas.0[&Pane::Ladder];
+        let at = |kind| MouseEvent { kind, column: r.x + 2, row: r.y + 2, modifiers: KeyModifiers::NONE };
+        assert_eq!(
+            handle_mouse(&app, &areas, &at(MouseEventKind::Down(MouseButton::Left))),
+            vec![Action::Focus(Pane::Ladder)]
+        );
+        assert_eq!(
+            handle_mouse(&app, &areas, &at(MouseEventKind::ScrollUp)),
+            vec![Action::Focus(Pane::Ladder), Action::Up]
+        );
+    }
+
+    #[test]
     fn wrap_keeps_display_width() {
         for part in wrap_text("汽车速度汽车速度 abc", 5) {
             assert!(part.width() <= 5, "{part:?}");
