@@ -502,11 +502,14 @@ async fn timer_loop(shared: Arc<Shared>) {
 }
 
 const READ_CHUNK: usize = 16 * 1024;
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
 async fn conn_task(shared: Arc<Shared>, stream: TcpStream, id: ConnId, io: Arc<ConnIo>) {
     let mut rbuf = BytesMut::new();
     let mut shutdown = shared.shutdown.clone();
     let mut reading = true;
+    // A client told goodbye gets this long to take its last bytes (a CONNACK refusal, say).
+    let mut give_up: Option<tokio::time::Instant> = None;
     loop {
         let (pending, close, reset) = {
             let o = io.out.lock().expect("out lock");
@@ -515,6 +518,15 @@ async fn conn_task(shared: Arc<Shared>, stream: TcpStream, id: ConnId, io: Arc<C
         if reset || (close && !pending) {
             break;
         }
+        if close && give_up.is_none() {
+            give_up = Some(tokio::time::Instant::now() + CLOSE_GRACE);
+        }
+        let deadline = async {
+            match give_up {
+                Some(t) => tokio::time::sleep_until(t).await,
+                None => std::future::pending().await,
+            }
+        };
         let interest = match (reading && !close, pending) {
             (true, true) => Interest::READABLE | Interest::WRITABLE,
             (true, false) => Interest::READABLE,
@@ -534,6 +546,7 @@ async fn conn_task(shared: Arc<Shared>, stream: TcpStream, id: ConnId, io: Arc<C
             },
             _ = io.notify.notified() => continue,
             _ = shutdown.changed() => break,
+            _ = deadline => break,
         };
         if ready.is_writable() && pending && flush(&stream, &io).is_err() {
             break;
