@@ -36,6 +36,9 @@ pub struct Config {
     pub max_inflight: usize,
     /// Connected clients at once.
     pub max_connections: usize,
+    /// Unsent bytes one connection may pile up (a client that reads too slowly) before QoS 0
+    /// messages to it are dropped; QoS 1 and 2 are bounded by `max_inflight` and `max_queued`.
+    pub max_buffered_bytes: usize,
     /// How long a connection may stay open without sending CONNECT.
     pub connect_timeout: Duration,
     /// Emit an event for every routed message (the headless broker's `-v`; always on in the lab).
@@ -53,6 +56,7 @@ impl Default for Config {
             max_queued: 1000,
             max_inflight: 64,
             max_connections: 100_000,
+            max_buffered_bytes: 64 * 1024 * 1024,
             connect_timeout: Duration::from_secs(10),
             narrate_messages: false,
             passwords: None,

@@ -67,6 +67,9 @@ struct NetArgs {
     /// Clients connected at once; the next gets CONNACK 3 (server unavailable).
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     max_connections: usize,
+    /// Unsent bytes one slow client may pile up before QoS 0 messages to it are dropped.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    max_buffered_bytes: usize,
 }
 
 #[derive(Args, Debug)]
@@ -152,6 +155,7 @@ fn broker_config(net: &NetArgs, verbose: bool, lang: Lang) -> Result<broker::Con
         max_queued: net.max_queued,
         max_inflight: net.max_inflight.max(1),
         max_connections: net.max_connections,
+        max_buffered_bytes: net.max_buffered_bytes.max(64 * 1024),
         ..broker::Config::default()
     };
     if let Some(p) = &net.passwd {

@@ -1044,12 +1044,12 @@ async fn slow_tap_subscriber_loses_frames_not_messages() {
     );
 }
 
-/// A subscriber that never reads cannot make the broker hoard memory: once megabytes of QoS 0
-/// messages wait for it, further QoS 0 messages to it are dropped (and said so), while everyone
+/// A subscriber that never reads cannot make the broker hoard memory: once `max_buffered_bytes` of
+/// QoS 0 messages wait for it, further QoS 0 messages to it are dropped (and said so), while everyone
 /// else keeps being served.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_that_never_reads_gets_its_qos0_messages_dropped_not_hoarded() {
-    let (server, addr) = broker(config()).await;
+    let (server, addr) = broker(Config { max_buffered_bytes: 4 * 1024 * 1024, ..config() }).await;
     let mut events = server.events();
     let mut probe = Probe::new(addr).await;
     let mut stuck = Raw::connect(addr, &Conn::new("stuck")).await;

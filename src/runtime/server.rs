@@ -99,10 +99,6 @@ struct ConnIo {
     dropping: std::sync::atomic::AtomicBool,
 }
 
-/// Unsent bytes a connection may pile up before QoS 0 messages to it are dropped. (QoS 1 and 2 are
-/// bounded by the inflight window and the session queue instead.)
-const OUT_LIMIT: usize = 8 * 1024 * 1024;
-
 impl ConnIo {
     fn push(&self, bytes: &[u8]) {
         self.out.lock().expect("out lock").buf.extend_from_slice(bytes);
@@ -124,6 +120,8 @@ struct Shared {
     next_conn: AtomicU64,
     timer: Notify,
     max_packet: usize,
+    /// Unsent bytes one connection may pile up before QoS 0 messages to it are dropped.
+    max_buffered: usize,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -159,6 +157,7 @@ impl Server {
         let (events, _) = broadcast::channel(4096);
         let (stop, shutdown) = watch::channel(false);
         let max_packet = config.broker.max_packet_size;
+        let max_buffered = config.broker.max_buffered_bytes;
         let shared = Arc::new(Shared {
             core: Mutex::new(Core { broker: Broker::new(config.broker), conns: HashMap::new() }),
             tap: Tap::default(),
@@ -168,6 +167,7 @@ impl Server {
             next_conn: AtomicU64::new(1),
             timer: Notify::new(),
             max_packet,
+            max_buffered,
             shutdown,
         });
         let first_tap = config.tap_capacity.map(|c| shared.tap.subscribe(c));
@@ -409,11 +409,11 @@ impl Shared {
         let Some(io) = core.conns.get(&conn) else { return };
         if let Packet::Publish(pb) = p
             && pb.qos() == crate::proto::QoS::AtMostOnce
-            && io.out.lock().expect("out lock").buf.len() > OUT_LIMIT
+            && io.out.lock().expect("out lock").buf.len() > self.max_buffered
         {
             if !io.dropping.swap(true, Ordering::Relaxed) {
                 let client_id = io.client.get().map(|c| c.to_string()).unwrap_or_else(|| format!("#{conn}"));
-                let _ = self.events.send(Event::SlowConsumer { client_id, buffered: OUT_LIMIT });
+                let _ = self.events.send(Event::SlowConsumer { client_id, buffered: self.max_buffered });
             }
             return;
         }
@@ -548,7 +548,7 @@ async fn conn_task(shared: Arc<Shared>, stream: TcpStream, id: ConnId, io: Arc<C
             _ = shutdown.changed() => break,
             _ = deadline => break,
         };
-        if ready.is_writable() && pending && flush(&stream, &io).is_err() {
+        if ready.is_writable() && pending && flush(&stream, &io, shared.max_buffered).is_err() {
             break;
         }
         if ready.is_readable() && reading && !close {
@@ -614,7 +614,7 @@ fn read_some(stream: &TcpStream, rbuf: &mut BytesMut) -> io::Result<bool> {
 }
 
 /// Writes as much of the pending output as the socket takes.
-fn flush(stream: &TcpStream, io: &ConnIo) -> io::Result<()> {
+fn flush(stream: &TcpStream, io: &ConnIo, max_buffered: usize) -> io::Result<()> {
     let mut chunk = std::mem::take(&mut io.out.lock().expect("out lock").buf);
     let mut result = Ok(());
     while !chunk.is_empty() {
@@ -628,7 +628,7 @@ fn flush(stream: &TcpStream, io: &ConnIo) -> io::Result<()> {
         }
     }
     let mut o = io.out.lock().expect("out lock");
-    if o.buf.len() + chunk.len() < OUT_LIMIT / 2 {
+    if o.buf.len() + chunk.len() < max_buffered / 2 {
         io.dropping.store(false, Ordering::Relaxed);
     }
     if !chunk.is_empty() {
