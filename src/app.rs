@@ -230,7 +230,7 @@ pub struct CommandLine {
     pub history: Vec<String>,
     history_pos: Option<usize>,
     pub candidates: Vec<String>,
-    pub error: Option<String>,
+    pub error: Option<command::CmdError>,
     pub info: Option<String>,
 }
 
@@ -393,7 +393,7 @@ impl App {
                 self.holding = holding;
                 self.held = frames;
             }
-            Msg::Error(e) => self.cmd.error = Some(e),
+            Msg::Error(e) => self.cmd.error = Some(command::CmdError { zh: e.clone(), en: e }),
             Msg::Action(a) => return self.act(a),
         }
         Vec::new()
@@ -622,7 +622,12 @@ impl App {
                     FilterCmd::Topic(t) => flt.topic = Some(t),
                     FilterCmd::Type(t) => match (1..=14).filter_map(PacketType::from_u8).find(|k| k.name() == t) {
                         Some(k) => flt.kind = Some(k),
-                        None => self.cmd.error = Some(format!("no packet type {t}: CONNECT, PUBLISH, PUBACK, …")),
+                        None => {
+                            self.cmd.error = Some(command::CmdError {
+                                en: format!("no packet type {t}: CONNECT, PUBLISH, PUBACK, …"),
+                                zh: format!("没有报文类型 {t}：CONNECT、PUBLISH、PUBACK……"),
+                            })
+                        }
                     },
                 }
                 self.inspector.selected = None;

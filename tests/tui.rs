@@ -177,7 +177,7 @@ fn chinese_at_80_by_24_with_a_chinese_topic() {
     assert!(s.contains("客户端") && s.contains("报文检查器"), "{s}");
     // Inline errors say what is wrong.
     t.command("car pub 汽车速度 60 -q 7");
-    let s = t.wait_for("the error", |s| s.contains("QoS must be 0, 1 or 2"), 5);
+    let s = t.wait_for("the error", |s| s.contains("QoS 只能是 0、1 或 2"), 5);
     assert!(s.contains("✗"), "{s}");
 }
 

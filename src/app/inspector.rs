@@ -27,18 +27,21 @@ pub struct FrameRow {
     /// Short description of the decoded packet, or of the decode error.
     pub summary: String,
     pub malformed: bool,
+    /// Why the frame did not decode (the summary says it in English; panes use this for 中文).
+    pub error: Option<proto::DecodeError>,
 }
 
 impl FrameRow {
     pub fn from_tap(f: &TapFrame) -> FrameRow {
         let kind = f.bytes.first().and_then(|b| PacketType::from_u8(b >> 4));
-        let (summary, pid, topic, malformed) = match proto::decode(&f.bytes) {
+        let (summary, pid, topic, error) = match proto::decode(&f.bytes) {
             Ok(p) => {
                 let (s, t) = summarize(&p);
-                (s, p.packet_id().map(|i| i.get()), t, false)
+                (s, p.packet_id().map(|i| i.get()), t, None)
             }
-            Err(e) => (e.message(false), None, None, true),
+            Err(e) => (e.message(false), None, None, Some(e)),
         };
+        let malformed = error.is_some();
         FrameRow {
             seq: f.seq,
             at: f.at,
@@ -51,6 +54,15 @@ impl FrameRow {
             topic,
             summary,
             malformed,
+            error,
+        }
+    }
+
+    /// The summary in the given language (only decode errors differ).
+    pub fn summary_in(&self, zh: bool) -> String {
+        match &self.error {
+            Some(e) if zh => e.message(true),
+            _ => self.summary.clone(),
         }
     }
 

@@ -45,7 +45,9 @@ fn a_leading_colon_is_ignored_and_errors_stay_inline() {
     let mut a = app();
     let fx = typed(&mut a, ":car pub car/speed 60 -q 5");
     assert!(fx.is_empty());
-    assert!(a.cmd.error.as_deref().unwrap().contains("QoS must be 0, 1 or 2"));
+    let e = a.cmd.error.clone().unwrap();
+    assert!(e.en.contains("QoS must be 0, 1 or 2"));
+    assert!(e.zh.contains("QoS 只能是 0、1 或 2"));
     assert_eq!(a.cmd.text, "car pub car/speed 60 -q 5", "the line stays for fixing");
 }
 

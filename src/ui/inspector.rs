@@ -312,7 +312,7 @@ fn render_list(f: &mut Frame, area: Rect, app: &App, theme: &Theme, visible: &[&
         spans.push(Span::styled(fit(&cell.who, c.who), dir_style));
         spans.push(Span::raw(format!(" {}", fit(cell.ty, c.ty))));
         if c.summary > 0 {
-            spans.push(Span::raw(format!(" {}", fit(&r.summary, c.summary - 1))));
+            spans.push(Span::raw(format!(" {}", fit(&r.summary_in(app.lang.is_zh()), c.summary - 1))));
         }
         if c.size > 0 {
             spans.push(Span::styled(format!(" {}", fit_right(&cell.size, c.size)), dim));
