@@ -535,11 +535,10 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
     let mut app = App::new(opts.lang, opts.inspector_capacity);
     let mut log = match &opts.log {
         Some(p) => Some(std::io::BufWriter::new(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .map_err(|e| format!("cannot open the log file {}: {e}", p.display()))?,
+            std::fs::OpenOptions::new().create(true).append(true).open(p).map_err(|e| match zh {
+                true => format!("无法打开日志文件 {}：{e} —— 请检查 --log 后面的路径", p.display()),
+                false => format!("cannot open the log file {}: {e} — check the path given to --log", p.display()),
+            })?,
         )),
         None => None,
     };
@@ -555,7 +554,12 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
         }
     }
     let theme = Theme::from_env();
-    let mut terminal = ratatui::try_init().map_err(|e| format!("cannot use this terminal: {e}"))?;
+    let mut terminal = ratatui::try_init().map_err(|e| match zh {
+        true => format!("无法使用这个终端：{e}（实验室需要在真正的终端里运行；只要服务端请用 mqtt-lab broker）"),
+        false => format!(
+            "cannot use this terminal: {e} (the lab needs a real terminal; for the broker alone use mqtt-lab broker)"
+        ),
+    })?;
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         // A bug anywhere (also in a background task) must not leave the terminal raw or keep
@@ -571,7 +575,7 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     #[cfg(unix)]
     let mut term_signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| format!("cannot watch for SIGTERM: {e}"))?;
+        .map_err(|e| format!("SIGTERM: {e}"))?;
     let mut composer: Option<ratatui_textarea::TextArea<'static>> = None;
     let mut dirty = true;
     let mut broker_dirty = true;
@@ -586,7 +590,7 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
                     ui::render_composer(f, t, &app, &theme);
                 }
             }) {
-                break Err(format!("drawing failed: {e}"));
+                break Err(format!("{}: {e}", opts.lang.pick("无法绘制屏幕", "drawing failed")));
             }
             last_draw = Instant::now();
             dirty = false;
@@ -638,7 +642,7 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
                     dirty = true;
                 }
                 Some(Ok(_)) => dirty = true,
-                Some(Err(e)) => break Err(format!("terminal input failed: {e}")),
+                Some(Err(e)) => break Err(format!("{}: {e}", opts.lang.pick("无法读取终端输入", "terminal input failed"))),
                 None => break Ok(()),
             },
             item = tap.recv() => {
