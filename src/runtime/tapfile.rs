@@ -80,7 +80,8 @@ pub fn frame_json(f: &TapFrame) -> String {
 
 /// Writes the tap to `path` on a thread of its own, so that decoding and formatting never take a
 /// turn from the broker's tasks. `handle` is the runtime the broker runs on. The file is written in
-/// batches: after the first frame of a batch arrives the writer waits a few milliseconds for more.
+/// batches: after the first frame of a batch arrives the writer waits a few milliseconds for more,
+/// and never works more than half the time.
 pub fn spawn_tap_writer(
     path: PathBuf,
     rx: TapReceiver,
@@ -91,9 +92,13 @@ pub fn spawn_tap_writer(
     std::thread::Builder::new().name("tap-writer".into()).spawn(move || {
         let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
         let mut text = String::new();
+        let mut busy = std::time::Duration::ZERO;
         loop {
             let first = handle.block_on(rx.recv());
-            std::thread::sleep(std::time::Duration::from_millis(5));
+            // Rest at least as long as the last batch took: the writer uses at most half a core, so
+            // under a flood it loses frames (and says so) rather than taking the broker's CPU.
+            std::thread::sleep(busy.max(std::time::Duration::from_millis(5)));
+            let started = std::time::Instant::now();
             text.clear();
             for item in std::iter::once(first).chain(rx.drain(usize::MAX)) {
                 match item {
@@ -106,6 +111,7 @@ pub fn spawn_tap_writer(
                 eprintln!("mqtt-lab: cannot write the tap file {}", path.display());
                 return;
             }
+            busy = started.elapsed();
         }
     })
 }
