@@ -28,6 +28,9 @@ struct Cli {
     /// Append the narration and errors to this file (nothing is ever printed over the screen).
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
+    /// Use an external broker (mosquitto, EMQX …) instead of the built-in one: mqtt://HOST[:PORT].
+    #[arg(long, value_name = "URL", conflicts_with_all = ["listen", "lan", "passwd", "acl"])]
+    broker: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -127,7 +130,13 @@ fn main() -> ExitCode {
         match cli.command {
             Some(Command::Bench(args)) => mqtt_lab::bench::run(args).await.map_err(|m| Fail { code: 1, message: m }),
             Some(Command::Broker(b)) => run_broker(b, lang).await,
-            None => run_lab(&cli.net, cli.inspector_cap, cli.log, lang).await,
+            None => {
+                let external = match &cli.broker {
+                    Some(url) => Some(resolve_broker(url, lang).await?),
+                    None => None,
+                };
+                run_lab(&cli.net, cli.inspector_cap, cli.log, external, lang).await
+            }
         }
     });
     match result {
@@ -194,7 +203,41 @@ fn lan_lines(addrs: &[SocketAddr], lang: Lang) -> Vec<String> {
     mqtt_lab::runtime::lan::sketch_lines(addrs, lang)
 }
 
-async fn run_lab(net: &NetArgs, inspector_cap: usize, log: Option<PathBuf>, lang: Lang) -> Result<(), Fail> {
+/// `mqtt://HOST[:PORT]` (or `HOST[:PORT]`) to an address; the port defaults to 1883.
+async fn resolve_broker(url: &str, lang: Lang) -> Result<SocketAddr, Fail> {
+    let rest = url.strip_prefix("mqtt://").unwrap_or(url).trim_end_matches('/');
+    if rest.starts_with("mqtts://") || url.starts_with("mqtts://") || url.contains("://") && !url.starts_with("mqtt://")
+    {
+        return Err(usage(match lang {
+            Lang::Zh => format!("--broker {url}：只支持 mqtt://主机:端口（不支持 TLS 和 WebSocket）"),
+            Lang::En => format!("--broker {url}: only mqtt://HOST:PORT is supported (no TLS or WebSocket)"),
+        }));
+    }
+    let with_port = if rest.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
+        rest.to_string()
+    } else {
+        format!("{rest}:1883")
+    };
+    let found = tokio::net::lookup_host(with_port.as_str()).await.ok().and_then(|mut a| a.next());
+    found.ok_or_else(|| {
+        usage(match lang {
+            Lang::Zh => {
+                format!("--broker {url}：找不到这个地址 —— 请写成 mqtt://主机:端口，例如 mqtt://127.0.0.1:1883")
+            }
+            Lang::En => {
+                format!("--broker {url}: no such address — write it as mqtt://HOST:PORT, e.g. mqtt://127.0.0.1:1883")
+            }
+        })
+    })
+}
+
+async fn run_lab(
+    net: &NetArgs,
+    inspector_cap: usize,
+    log: Option<PathBuf>,
+    external: Option<SocketAddr>,
+    lang: Lang,
+) -> Result<(), Fail> {
     let config = broker_config(net, true, lang)?;
     let listen = listen_addrs(net);
     let opts = mqtt_lab::runtime::lab::LabOptions {
@@ -203,8 +246,17 @@ async fn run_lab(net: &NetArgs, inspector_cap: usize, log: Option<PathBuf>, lang
         inspector_capacity: inspector_cap.max(100),
         cast: true,
         log,
+        external,
     };
     mqtt_lab::runtime::lab::run(opts).await.map_err(usage)
+}
+
+/// One line on stdout; a closed stdout (`| head`) is not an error worth dying for.
+fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
 }
 
 async fn run_broker(args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
@@ -231,10 +283,10 @@ async fn run_broker(args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
         return Err(Fail { code: 1, message: format!("tap file {}: {e}", path.display()) });
     }
     for a in server.local_addrs() {
-        println!("{}", broker::Event::Listening { addr: a.to_string() }.text(lang));
+        say(&broker::Event::Listening { addr: a.to_string() }.text(lang));
     }
     for line in lan_lines(server.local_addrs(), lang) {
-        println!("{line}");
+        say(&line);
     }
     use std::io::Write;
     let started = std::time::Instant::now();
@@ -248,7 +300,7 @@ async fn run_broker(args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
                     let _ = out.flush();
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                    println!("{}", match lang {
+                    say(&match lang {
                         Lang::Zh => format!("（输出跟不上，省略了 {n} 条叙述）"),
                         Lang::En => format!("(output fell behind: {n} narration lines skipped)"),
                     });
@@ -256,7 +308,7 @@ async fn run_broker(args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
                 Err(_) => return Ok(()),
             },
             _ = tokio::signal::ctrl_c() => {
-                println!("{}", lang.pick("服务端已停止", "broker stopped"));
+                say(lang.pick("服务端已停止", "broker stopped"));
                 return Ok(());
             }
         }

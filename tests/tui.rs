@@ -15,13 +15,18 @@ impl Tmux {
 
     /// Starts the lab; `after` runs in the same terminal once the lab has exited.
     fn start_then(width: u16, height: u16, lang: &str, after: &str) -> Tmux {
+        Tmux::start_with(width, height, &format!("--listen 127.0.0.1:0 --lang {lang}"), after)
+    }
+
+    /// Starts the lab with these arguments.
+    fn start_with(width: u16, height: u16, args: &str, after: &str) -> Tmux {
         assert!(
             Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success()),
             "tmux is needed for these tests: install it (the project's test command, scripts/test, does)"
         );
         let socket = format!("mqtt-lab-test-{}-{}", std::process::id(), rand_suffix());
         let bin = env!("CARGO_BIN_EXE_mqtt-lab");
-        let cmd = format!("{bin} --listen 127.0.0.1:0 --lang {lang}; {after}");
+        let cmd = format!("{bin} {args}; {after}");
         let ok = Command::new("tmux")
             .args([
                 "-L",
@@ -206,4 +211,42 @@ fn the_terminal_is_restored_after_ctrl_c_and_sigterm() {
             assert!(stty.contains(flag), "{how}: terminal not restored ({flag:?} missing): {stty}");
         }
     }
+}
+
+/// `--broker mqtt://HOST:PORT`: the lab's clients use another broker (here a headless mqtt-lab
+/// broker in its own process); the inspector shows their frames and step mode says it needs the
+/// built-in broker.
+#[test]
+fn the_lab_can_use_an_external_broker() {
+    use std::io::{BufRead, BufReader};
+    let mut broker = Command::new(env!("CARGO_BIN_EXE_mqtt-lab"))
+        .args(["broker", "--listen", "127.0.0.1:0", "--lang", "en"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the broker starts");
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut first = String::new();
+    // Keep reading the broker's narration so that it never writes into a closed pipe.
+    let mut out = BufReader::new(broker.stdout.take().unwrap());
+    out.read_line(&mut first).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    let _guard = Kill(broker);
+    let addr = first.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(addr.starts_with("127.0.0.1:"), "{first}");
+    let t = Tmux::start_with(120, 35, &format!("--broker mqtt://{addr} --lang en"), "sleep 60");
+    let s = t.wait_for("the external broker in the broker pane", |s| s.contains("(external"), 5);
+    assert!(s.contains(&addr), "{s}");
+    t.command("phone sub car/speed -q 1");
+    t.wait_for("the SUBACK", |s| s.contains("SUBACK"), 5);
+    t.command("car pub car/speed 60 -q 1");
+    let s = t.wait_for("the delivery", |s| s.contains("⇐ car/speed 60 q1"), 5);
+    assert!(!rows_with(&s, &["car→broker", "PUBLISH", "car/speed q1"]).is_empty(), "{s}");
+    t.command("step on");
+    t.wait_for("the explanation", |s| s.contains("need the built-in broker") || s.contains("need the bui"), 5);
 }

@@ -4,7 +4,7 @@
 
 use super::gate::CutMode;
 use super::server::{Server, ServerConfig};
-use super::tap::{TapItem, TapReceiver};
+use super::tap::{Dir, Tap, TapItem, TapReceiver};
 use crate::app::command::{ClientCmd, ConnectOpts};
 use crate::app::inspector::summarize;
 use crate::app::{App, BrokerView, ClientView, Delivered, Effect, HeldView, Msg, RetainedRow, SessionRow};
@@ -17,6 +17,8 @@ use crossterm::event::{Event as TermEvent, EventStream};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -34,6 +36,9 @@ pub struct LabOptions {
     pub cast: bool,
     /// Append narration and errors to this file.
     pub log: Option<std::path::PathBuf>,
+    /// Use this broker instead of starting one (`--broker mqtt://HOST:PORT`): the inspector then
+    /// shows the frames of the lab's own clients, and step mode is not available.
+    pub external: Option<SocketAddr>,
 }
 
 /// The tutorial's cast: name, 中文 name.
@@ -96,9 +101,21 @@ struct VirtualClient {
     app: mpsc::UnboundedSender<Msg>,
     epoch: Instant,
     last_view: Option<ClientView>,
+    /// With an external broker the client records its own frames here.
+    tap: Option<Arc<Tap>>,
+    conn: u64,
+    conns: Arc<AtomicU64>,
 }
 
 impl VirtualClient {
+    /// Records a frame of this client's (external broker mode only).
+    fn record(&self, dir: Dir, bytes: Bytes) {
+        if let Some(t) = &self.tap {
+            let id: Arc<str> = Arc::from(self.client.options().client_id.as_str());
+            t.record(self.epoch.elapsed(), self.conn, Some(id), dir, bytes);
+        }
+    }
+
     fn note(&self, en: String, zh: String) {
         let _ = self.app.send(Msg::ClientNote { client: self.name.clone(), text_en: en, text_zh: zh });
     }
@@ -157,8 +174,12 @@ impl VirtualClient {
                     if self.link_cut {
                         continue;
                     }
+                    let bytes = p.to_bytes();
+                    if self.writer.is_some() {
+                        self.record(Dir::In, bytes.clone());
+                    }
                     if let Some(w) = &mut self.writer
-                        && w.write_all(&p.to_bytes()).await.is_err()
+                        && w.write_all(&bytes).await.is_err()
                     {
                         self.reader = None;
                         self.writer = None;
@@ -217,6 +238,7 @@ impl VirtualClient {
         match TcpStream::connect(self.addr).await {
             Ok(s) => {
                 let _ = s.set_nodelay(true);
+                self.conn = self.conns.fetch_add(1, Ordering::Relaxed);
                 let (r, w) = s.into_split();
                 self.reader = Some(r);
                 self.writer = Some(w);
@@ -277,6 +299,7 @@ impl VirtualClient {
                     if self.link_cut {
                         continue;
                     }
+                    self.record(Dir::Out, frame.clone());
                     match proto::decode(&frame) {
                         Ok(p) => self.client.handle_packet(p, now),
                         Err(e) => {
@@ -420,11 +443,15 @@ fn held_view(server: &Server) -> Msg {
 
 /// The lab's world: the broker and the virtual clients.
 pub struct Lab {
-    pub server: Server,
+    /// The built-in broker; `None` with an external one.
+    pub server: Option<Server>,
+    /// With an external broker, the clients' own frames.
+    own_tap: Option<Arc<Tap>>,
     addr: SocketAddr,
     clients: HashMap<String, ClientHandle>,
     tx: mpsc::UnboundedSender<Msg>,
     epoch: Instant,
+    conns: Arc<AtomicU64>,
 }
 
 impl Lab {
@@ -437,7 +464,44 @@ impl Lab {
         }
         let (tx, rx) = mpsc::unbounded_channel();
         let epoch = Instant::now() - server.elapsed();
-        Ok((Lab { server, addr, clients: HashMap::new(), tx, epoch }, rx))
+        let lab = Lab {
+            server: Some(server),
+            own_tap: None,
+            addr,
+            clients: HashMap::new(),
+            tx,
+            epoch,
+            conns: Arc::new(AtomicU64::new(1)),
+        };
+        Ok((lab, rx))
+    }
+
+    /// The lab without a broker of its own: the clients connect to `addr`.
+    pub fn external(addr: SocketAddr) -> (Lab, mpsc::UnboundedReceiver<Msg>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let lab = Lab {
+            server: None,
+            own_tap: Some(Arc::new(Tap::default())),
+            addr,
+            clients: HashMap::new(),
+            tx,
+            epoch: Instant::now(),
+            conns: Arc::new(AtomicU64::new(1)),
+        };
+        (lab, rx)
+    }
+
+    /// Time since the lab (or its broker) started: the frames' clock.
+    pub fn elapsed(&self) -> Duration {
+        self.epoch.elapsed()
+    }
+
+    fn needs_broker(&self) {
+        let _ = self.tx.send(Msg::ClientNote {
+            client: "lab".into(),
+            text_en: "step mode and the gate need the built-in broker (run without --broker)".into(),
+            text_zh: "单步模式需要内置服务端（不要用 --broker）".into(),
+        });
     }
 
     /// Puts a client on stage and connects it.
@@ -455,6 +519,9 @@ impl Lab {
             app: self.tx.clone(),
             epoch: self.epoch,
             last_view: None,
+            tap: self.own_tap.clone(),
+            conn: 0,
+            conns: self.conns.clone(),
         };
         tokio::spawn(client_task(vc, crx));
         let _ = ctx.send(ToClient::Cmd(ClientCmd::Connect(opts)));
@@ -468,8 +535,10 @@ impl Lab {
                 let Some(h) = self.clients.get_mut(&name) else { return };
                 match &cmd {
                     ClientCmd::Cut => {
-                        if let Some(conn) = self.server.conn_of(&h.client_id) {
-                            self.server.cut(conn, CutMode::Silent);
+                        if let Some(server) = &self.server
+                            && let Some(conn) = server.conn_of(&h.client_id)
+                        {
+                            server.cut(conn, CutMode::Silent);
                         }
                     }
                     ClientCmd::Connect(o) => {
@@ -485,21 +554,28 @@ impl Lab {
                     let _ = h.tx.send(ToClient::Remove);
                 }
             }
-            Effect::Hold(on) => self.server.set_hold(on),
+            Effect::Hold(_) | Effect::ReleaseNext | Effect::DropNext | Effect::CutHeld if self.server.is_none() => {
+                self.needs_broker()
+            }
+            Effect::Hold(on) => self.server.iter().for_each(|s| s.set_hold(on)),
             Effect::ReleaseNext => {
-                self.server.release_next();
+                self.server.iter().for_each(|s| drop(s.release_next()));
             }
             Effect::DropNext => {
-                self.server.drop_next();
+                self.server.iter().for_each(|s| drop(s.drop_next()));
             }
             Effect::CutHeld => {
-                if let Some(h) = self.server.held().first() {
-                    self.server.cut(h.conn, CutMode::Reset);
+                if let Some(s) = &self.server
+                    && let Some(h) = s.held().first()
+                {
+                    s.cut(h.conn, CutMode::Reset);
                 }
             }
             Effect::Quit => {}
         }
-        let _ = self.tx.send(held_view(&self.server));
+        if let Some(s) = &self.server {
+            let _ = self.tx.send(held_view(s));
+        }
     }
 }
 
@@ -529,9 +605,20 @@ fn restore_terminal() {
 /// Runs the lab in the terminal until the learner quits.
 pub async fn run(opts: LabOptions) -> Result<(), String> {
     let zh = opts.lang.is_zh();
-    let (mut lab, mut rx) = Lab::start(opts.server).await.map_err(|e| e.message(zh))?;
-    let tap = lab.server.take_tap().unwrap_or_else(|| lab.server.tap(65_536));
-    let mut events = lab.server.take_events().unwrap_or_else(|| lab.server.events());
+    let (mut lab, mut rx) = match opts.external {
+        Some(addr) => Lab::external(addr),
+        None => Lab::start(opts.server).await.map_err(|e| e.message(zh))?,
+    };
+    // With an external broker there are no broker events: a channel that stays silent.
+    let (_quiet, quiet_rx) = tokio::sync::broadcast::channel(1);
+    let (tap, mut events) = match (&mut lab.server, &lab.own_tap) {
+        (Some(server), _) => (
+            server.take_tap().unwrap_or_else(|| server.tap(65_536)),
+            server.take_events().unwrap_or_else(|| server.events()),
+        ),
+        (None, Some(own)) => (own.subscribe(65_536), quiet_rx),
+        (None, None) => unreachable!("a lab has a broker or a tap of its own"),
+    };
     let mut app = App::new(opts.lang, opts.inspector_capacity);
     let mut log = match &opts.log {
         Some(p) => Some(std::io::BufWriter::new(
@@ -542,9 +629,9 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
         )),
         None => None,
     };
-    for (en, zh) in super::lan::sketch_lines(lab.server.local_addrs(), Lang::En)
-        .into_iter()
-        .zip(super::lan::sketch_lines(lab.server.local_addrs(), Lang::Zh))
+    let listen: Vec<SocketAddr> = lab.server.as_ref().map(|s| s.local_addrs().to_vec()).unwrap_or_default();
+    for (en, zh) in
+        super::lan::sketch_lines(&listen, Lang::En).into_iter().zip(super::lan::sketch_lines(&listen, Lang::Zh))
     {
         app.lan.push((en, zh));
     }
@@ -663,7 +750,7 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
                         for e in std::iter::once(e).chain(std::iter::from_fn(|| events.try_recv().ok())) {
                             if let Some(w) = log.as_mut() {
                                 use std::io::Write;
-                                let _ = writeln!(w, "[{:10.3}] {}", lab.server.elapsed().as_secs_f64(), e.text(Lang::En));
+                                let _ = writeln!(w, "[{:10.3}] {}", lab.elapsed().as_secs_f64(), e.text(Lang::En));
                             }
                             app.update(Msg::Broker(e));
                         }
@@ -686,8 +773,16 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
                     let _ = w.flush();
                 }
                 if broker_dirty || last_snapshot.elapsed() >= Duration::from_secs(1) {
-                    app.update(Msg::BrokerState(broker_view(&lab.server)));
-                    app.update(held_view(&lab.server));
+                    match &lab.server {
+                        Some(server) => {
+                            app.update(Msg::BrokerState(broker_view(server)));
+                            app.update(held_view(server));
+                        }
+                        None => {
+                            let listen = vec![format!("{} ({})", lab.addr, opts.lang.pick("外部服务端", "external broker"))];
+                            app.update(Msg::BrokerState(BrokerView { listen, ..BrokerView::default() }));
+                        }
+                    }
                     last_snapshot = Instant::now();
                     broker_dirty = false;
                     dirty = true;
