@@ -559,12 +559,34 @@ fn render_command(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             theme.dim(),
         )
     } else {
-        Span::raw(app.cmd.text.clone())
+        Span::raw(String::new())
     };
-    f.render_widget(Paragraph::new(Line::from(vec![prompt, text])), input);
+    // A line longer than the row scrolls sideways so that the cursor stays in view.
+    let room = (input.width as usize).saturating_sub(3).max(1);
+    let chars: Vec<char> = app.cmd.text.chars().collect();
+    let cursor = app.cmd.cursor.min(chars.len());
+    let cw = |c: &char| unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
+    let mut start = 0;
+    let mut before_w: usize = chars[..cursor].iter().map(cw).sum();
+    while before_w > room {
+        before_w -= cw(&chars[start]);
+        start += 1;
+    }
+    let mut shown = String::new();
+    let mut used = 0;
+    for c in &chars[start..] {
+        if used + cw(c) > room + 1 {
+            break;
+        }
+        shown.push(*c);
+        used += cw(c);
+    }
+    let text = if app.cmd.text.is_empty() { text } else { Span::raw(shown) };
+    let marker = if start > 0 { Span::styled("…", theme.dim()) } else { Span::raw("") };
+    f.render_widget(Paragraph::new(Line::from(vec![prompt, marker, text])), input);
     if focused {
-        let before: String = app.cmd.text.chars().take(app.cmd.cursor).collect();
-        let x = input.x + 2 + before.width() as u16;
+        let before: String = chars[start..cursor].iter().collect();
+        let x = input.x + 2 + u16::from(start > 0) + before.width() as u16;
         f.set_cursor_position(Position { x: x.min(input.right().saturating_sub(1)), y: input.y });
     }
     let line = if let Some(e) = &app.cmd.error {
@@ -801,6 +823,20 @@ mod tests {
             handle_mouse(&app, &areas, &at(MouseEventKind::ScrollUp)),
             vec![Action::Focus(Pane::Ladder), Action::Up]
         );
+    }
+
+    #[test]
+    fn a_long_command_line_scrolls_to_keep_the_cursor_in_view() {
+        let mut app = App::new(Lang::En, 100);
+        let line = "car connect --clean false --keepalive 10 --will-topic 汽车/状态 --will-msg offline-now";
+        for c in line.chars() {
+            app.update(Msg::Action(Action::Input(c)));
+        }
+        let s = draw(&app, 60, 20);
+        let row = s.lines().rev().nth(2).unwrap();
+        assert!(row.contains("offline-now"), "{row}");
+        assert!(row.contains("…"), "{row}");
+        assert!(!row.contains("car connect"), "{row}");
     }
 
     #[test]
