@@ -394,11 +394,6 @@ impl Shared {
                     }
                 }
                 Output::Event(e) => {
-                    if let Event::Connected { conn, client_id, .. } = &e
-                        && let Some(io) = core.conns.get(conn)
-                    {
-                        let _ = io.client.set(Arc::from(client_id.as_str()));
-                    }
                     let _ = self.events.send(e);
                 }
             }
@@ -421,7 +416,7 @@ impl Shared {
             && io.client.get().is_none()
             && let Some(c) = core.broker.client_of(conn)
         {
-            // The CONNACK that accepts a client already carries its name in the tap.
+            // From the CONNACK that accepts it on, the connection's frames carry the client's name.
             let _ = io.client.set(c.clone());
         }
         if self.tap.is_active() || self.gate.is_engaged() {
