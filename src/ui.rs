@@ -215,6 +215,18 @@ fn pane_block<'a>(app: &App, theme: &Theme, pane: Pane, extra: String) -> Block<
         .border_style(if focused { theme.focused() } else { theme.border() })
 }
 
+/// A payload on one row: line breaks shown as ⏎, other control characters as �.
+pub fn one_line(s: &str) -> String {
+    s.chars()
+        .filter(|c| *c != '\r')
+        .map(|c| match c {
+            '\n' => '⏎',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
 /// Truncates `s` to `w` display columns.
 pub fn fit(s: &str, w: usize) -> String {
     if s.width() <= w {
@@ -348,7 +360,13 @@ fn render_clients(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let last = |c: &crate::app::ClientView| {
         app.deliveries.iter().rev().find(|d| d.client == c.name).map(|d| {
             Span::styled(
-                format!(" ⇐ {} {} q{}{}", d.topic, d.payload, d.qos.as_u8(), if d.retain { " R" } else { "" }),
+                format!(
+                    " ⇐ {} {} q{}{}",
+                    d.topic,
+                    one_line(&d.payload),
+                    d.qos.as_u8(),
+                    if d.retain { " R" } else { "" }
+                ),
                 theme.broker_to_client(),
             )
         })
@@ -441,7 +459,7 @@ fn render_broker(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         lines.push(Line::from(format!(
             "  {} = {} q{} ({} {})",
             r.topic,
-            fit(&r.payload, 20),
+            fit(&one_line(&r.payload), 20),
             r.qos.as_u8(),
             ago(app.now, r.stored_at),
             app.lang.pick("前", "ago")
@@ -510,7 +528,7 @@ fn render_narration(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         if rows.len() >= room {
             break;
         }
-        let wrapped = wrap_text(&n.text(app.lang), w.max(4));
+        let wrapped = wrap_text(&one_line(&n.text(app.lang)), w.max(4));
         for (i, part) in wrapped.into_iter().enumerate().rev() {
             let style = if matches!(n, crate::app::Narration::Note { .. }) { theme.dim() } else { Style::new() };
             let text = if i == 0 { part } else { format!(" {part}") };
@@ -837,6 +855,12 @@ mod tests {
         assert!(row.contains("offline-now"), "{row}");
         assert!(row.contains("…"), "{row}");
         assert!(!row.contains("car connect"), "{row}");
+    }
+
+    #[test]
+    fn multi_line_payloads_stay_on_one_row() {
+        assert_eq!(one_line("{\r\n  \"a\": 1\n}"), "{⏎  \"a\": 1⏎}");
+        assert_eq!(one_line("a\u{7}b"), "a\u{fffd}b");
     }
 
     #[test]
