@@ -83,6 +83,7 @@ fn full_app(lang: Lang) -> App {
                     downgraded: false,
                     queued: false,
                     dropped: false,
+                    offline: false,
                 }],
                 bytes: 2,
             }));

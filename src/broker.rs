@@ -16,7 +16,7 @@ use crate::proto::{
 };
 use auth::Acl;
 use bytes::Bytes;
-pub use event::{Delivery, Event, RetainAction, WillCause};
+pub use event::{Delivery, Event, PublishRefusal, RetainAction, SubscribeRefusal, WillCause, clip};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,15 +36,22 @@ pub struct Config {
     pub max_inflight: usize,
     /// Connected clients at once.
     pub max_connections: usize,
-    /// Unsent bytes one connection may pile up (a client that reads too slowly) before QoS 0
-    /// messages to it are dropped; QoS 1 and 2 are bounded by `max_inflight` and `max_queued`.
+    /// Unsent bytes one connection may pile up before QoS 0 messages to it are dropped, even while
+    /// it still reads (publishers feeding it are paused long before; see the runtime).
     pub max_buffered_bytes: usize,
+    /// Unsent bytes all connections together may pile up; past it, QoS 0 messages to clients that
+    /// have stopped reading are dropped at once.
+    pub buffer_budget: usize,
+    /// Levels a subscription's topic filter may have (`a/b/#` has 3); a deeper one gets SUBACK 0x80.
+    pub max_topic_levels: usize,
+    /// Subscriptions one session may hold; the next gets SUBACK 0x80.
+    pub max_subscriptions: usize,
     /// How long a connection may stay open without sending CONNECT.
     pub connect_timeout: Duration,
     /// Emit an event for every routed message (the headless broker's `-v`; always on in the lab).
     pub narrate_messages: bool,
     /// When set, clients must give a user name and password from this table.
-    pub passwords: Option<HashMap<String, String>>,
+    pub passwords: Option<auth::Passwords>,
     /// When set, topics are checked against these ACLs.
     pub acl: Option<Acl>,
 }
@@ -56,7 +63,10 @@ impl Default for Config {
             max_queued: 1000,
             max_inflight: 64,
             max_connections: 100_000,
-            max_buffered_bytes: 64 * 1024 * 1024,
+            max_buffered_bytes: 8 * 1024 * 1024,
+            buffer_budget: 128 * 1024 * 1024,
+            max_topic_levels: 128,
+            max_subscriptions: 1000,
             connect_timeout: Duration::from_secs(10),
             narrate_messages: false,
             passwords: None,
@@ -106,6 +116,12 @@ pub struct Session {
     /// QoS 2 packet ids received and answered with PUBREC, awaiting PUBREL.
     pub awaiting_pubrel: HashSet<PacketId>,
     pub last_seen: Instant,
+    /// When the client last acknowledged a message (or its session started): a client that keeps
+    /// acknowledging is still reading, and publishers are paused for it rather than its messages
+    /// dropped.
+    pub last_ack: Instant,
+    /// The packet ids of `inflight`.
+    inflight_ids: HashSet<PacketId>,
     next_pid: u16,
 }
 
@@ -124,18 +140,42 @@ impl Session {
             queue: VecDeque::new(),
             awaiting_pubrel: HashSet::new(),
             last_seen: now,
+            last_ack: now,
+            inflight_ids: HashSet::new(),
             next_pid: 0,
         }
     }
 
-    fn alloc_pid(&mut self) -> PacketId {
+    /// A packet id no inflight message uses, or `None` when all 65,535 are taken (the message then
+    /// waits in the queue; the limit on the inflight window keeps this from happening).
+    fn alloc_pid(&mut self) -> Option<PacketId> {
+        if self.inflight_ids.len() >= u16::MAX as usize {
+            return None;
+        }
+        // At least one id is free, so this ends within 65,535 steps.
         loop {
             self.next_pid = self.next_pid.wrapping_add(1);
             if let Some(pid) = PacketId::new(self.next_pid)
-                && !self.inflight.iter().any(|m| m.publish.qos_pid.pid() == Some(pid))
+                && !self.inflight_ids.contains(&pid)
             {
-                return pid;
+                return Some(pid);
             }
+        }
+    }
+
+    /// Puts `p` (with QoS 1 or 2 and the id from [`alloc_pid`](Self::alloc_pid)) in the window.
+    fn push_inflight(&mut self, p: Publish) {
+        if let Some(pid) = p.qos_pid.pid() {
+            self.inflight_ids.insert(pid);
+        }
+        self.inflight.push_back(Inflight { publish: p, released: false });
+    }
+
+    fn remove_inflight(&mut self, i: usize) {
+        if let Some(m) = self.inflight.remove(i)
+            && let Some(pid) = m.publish.qos_pid.pid()
+        {
+            self.inflight_ids.remove(&pid);
         }
     }
 }
@@ -171,6 +211,24 @@ pub struct Broker {
     next_check: Option<Instant>,
     stats: Stats,
     matches: Vec<(Arc<str>, QoS)>,
+    /// Connections whose queue made publishers wait (see [`Broker::is_congested`]).
+    pressured: HashSet<ConnId>,
+    newly_pressured: Vec<ConnId>,
+    relieved: bool,
+}
+
+/// A client that has not acknowledged anything for this long while messages wait for it has
+/// stopped reading: publishers are no longer paused for it, and its queue may overflow.
+pub const ACK_STALL: Duration = Duration::from_secs(2);
+
+/// Queue length at which the publishers feeding a connected, acknowledging client are paused.
+fn queue_high(max_queued: usize) -> usize {
+    (max_queued / 2).max(1)
+}
+
+/// Queue length below which they go on.
+fn queue_low(max_queued: usize) -> usize {
+    (max_queued / 4).max(1)
 }
 
 impl Broker {
@@ -187,6 +245,9 @@ impl Broker {
             next_check: None,
             stats: Stats::default(),
             matches: Vec::new(),
+            pressured: HashSet::new(),
+            newly_pressured: Vec::new(),
+            relieved: false,
         }
     }
 
@@ -230,15 +291,15 @@ impl Broker {
                 "MQTT-3.1.0-2",
             ),
             Packet::Publish(p) => self.on_publish(conn, &client, p, now),
-            Packet::PubAck(pid) => self.on_ack(&client, pid, false),
-            Packet::PubRec(pid) => self.on_pubrec(conn, &client, pid),
+            Packet::PubAck(pid) => self.on_ack(conn, &client, pid, false, now),
+            Packet::PubRec(pid) => self.on_pubrec(conn, &client, pid, now),
             Packet::PubRel(pid) => {
                 if let Some(s) = self.sessions.get_mut(&client) {
                     s.awaiting_pubrel.remove(&pid);
                 }
                 self.send(conn, Packet::PubComp(pid));
             }
-            Packet::PubComp(pid) => self.on_ack(&client, pid, true),
+            Packet::PubComp(pid) => self.on_ack(conn, &client, pid, true, now),
             Packet::Subscribe(s) => self.on_subscribe(conn, &client, s, now),
             Packet::Unsubscribe(u) => self.on_unsubscribe(conn, &client, u),
             Packet::PingReq => self.send(conn, Packet::PingResp),
@@ -394,9 +455,15 @@ impl Broker {
                 };
                 return self.refuse(conn, "", Rc::IdentifierRejected, reason);
             }
-            self.next_auto_id += 1;
             assigned_id = true;
-            Arc::from(format!("auto-{:08x}", self.next_auto_id))
+            // A name no session has, not even one a client chose itself.
+            loop {
+                self.next_auto_id += 1;
+                let id = format!("auto-{:08x}", self.next_auto_id);
+                if !self.sessions.contains_key(id.as_str()) {
+                    break Arc::from(id);
+                }
+            }
         } else {
             Arc::from(c.client_id.as_str())
         };
@@ -419,10 +486,7 @@ impl Broker {
                     );
                 }
                 Some(u) => {
-                    let ok = match (passwords.get(u), &c.password) {
-                        (Some(want), Some(got)) => want.as_bytes() == got.as_ref(),
-                        _ => false,
-                    };
+                    let ok = c.password.as_ref().is_some_and(|got| passwords.check(u, got));
                     if !ok {
                         return self.refuse(
                             conn,
@@ -444,7 +508,9 @@ impl Broker {
         if let Some(old) = old_conn {
             self.emit(Event::TakenOver { client_id: client_id.to_string(), old_conn: old, new_conn: conn });
             self.out.push_back(Output::Close(old));
-            self.end_connection(old, None, now);
+            // The old network connection closes without DISCONNECT: its will is published
+            // [MQTT-3.1.2-8].
+            self.end_connection(old, Some(WillCause::TakenOver), now);
         }
         // Session.
         let mut session_present = false;
@@ -471,14 +537,16 @@ impl Broker {
         if c.keep_alive > 0 {
             self.lower_check(now + Duration::from_millis(c.keep_alive as u64 * 1500));
         }
-        self.send(conn, Packet::ConnAck(ConnAck { session_present, code: Rc::Accepted }));
+        // MQTT 3.1 has no session present flag: the byte is reserved and sent as 0.
+        let flag = session_present && c.protocol != Protocol::V31;
+        self.send(conn, Packet::ConnAck(ConnAck { session_present: flag, code: Rc::Accepted }));
         self.emit(Event::Connected {
             conn,
             client_id: client_id.to_string(),
             protocol: c.protocol,
             clean_session: c.clean_session,
             keep_alive: c.keep_alive,
-            session_present,
+            session_present: flag,
             assigned_id,
         });
         if session_present {
@@ -512,6 +580,9 @@ impl Broker {
     /// Detaches `conn` from its session; publishes the will when `cause` says the ending was abnormal.
     fn end_connection(&mut self, conn: ConnId, cause: Option<WillCause>, now: Instant) {
         let Some(c) = self.conns.remove(&conn) else { return };
+        if self.pressured.remove(&conn) {
+            self.relieved = true;
+        }
         let Some(client) = c.client else { return };
         let Some(s) = self.sessions.get_mut(&client) else { return };
         if s.conn != Some(conn) {
@@ -594,10 +665,18 @@ impl Broker {
 
     /// Stores or clears the retained message and delivers to every matching subscription.
     fn route(&mut self, from: &Arc<str>, user: Option<&str>, p: Publish, now: Instant) {
-        if let Some(acl) = &self.config.acl
+        // `$SYS/` belongs to the broker: like mosquitto, it takes no client's message there.
+        let refusal = if p.topic.starts_with("$SYS/") || &*p.topic == "$SYS" {
+            Some(PublishRefusal::SysTopic)
+        } else if let Some(acl) = &self.config.acl
             && !acl.can_publish(user, from, &p.topic)
         {
-            self.emit(Event::PublishDenied { client_id: from.to_string(), topic: p.topic.to_string() });
+            Some(PublishRefusal::NotAuthorized)
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
+            self.emit(Event::PublishRefused { client_id: from.to_string(), topic: clip(&p.topic), reason });
             return;
         }
         self.stats.routed += 1;
@@ -631,7 +710,7 @@ impl Broker {
                 }
             }
             let qos = p.qos().min(*sub_qos);
-            let d = self.deliver(client, &p.topic, &p.payload, qos, false);
+            let d = self.deliver(client, &p.topic, &p.payload, qos, false, now);
             if narrate {
                 deliveries.push(Delivery { client_id: client.to_string(), downgraded: qos < p.qos(), ..d });
             }
@@ -640,7 +719,7 @@ impl Broker {
         if narrate {
             self.emit(Event::Routed {
                 from: from.to_string(),
-                topic: p.topic.to_string(),
+                topic: clip(&p.topic),
                 qos: p.qos(),
                 retain,
                 deliveries,
@@ -650,7 +729,7 @@ impl Broker {
             // Retained store changes are always narrated: they outlive the message.
             self.emit(Event::Routed {
                 from: from.to_string(),
-                topic: p.topic.to_string(),
+                topic: clip(&p.topic),
                 qos: p.qos(),
                 retain,
                 deliveries: Vec::new(),
@@ -660,14 +739,31 @@ impl Broker {
     }
 
     /// Sends or queues one message for a session.
-    fn deliver(&mut self, client: &Arc<str>, topic: &Arc<str>, payload: &Bytes, qos: QoS, retain: bool) -> Delivery {
-        let max_inflight = self.config.max_inflight;
+    fn deliver(
+        &mut self,
+        client: &Arc<str>,
+        topic: &Arc<str>,
+        payload: &Bytes,
+        qos: QoS,
+        retain: bool,
+        now: Instant,
+    ) -> Delivery {
+        let max_inflight = self.config.max_inflight.clamp(1, u16::MAX as usize);
         let max_queued = self.config.max_queued;
-        let mut d = Delivery { client_id: String::new(), qos, downgraded: false, queued: false, dropped: false };
+        let mut d = Delivery {
+            client_id: String::new(),
+            qos,
+            downgraded: false,
+            queued: false,
+            dropped: false,
+            offline: false,
+        };
         let Some(s) = self.sessions.get_mut(client) else {
             d.dropped = true;
+            d.offline = true;
             return d;
         };
+        d.offline = s.conn.is_none();
         let template = || Publish {
             dup: false,
             qos_pid: QosPid::AtMostOnce,
@@ -691,10 +787,10 @@ impl Broker {
         if let Some(conn) = s.conn
             && s.queue.is_empty()
             && s.inflight.len() < max_inflight
+            && let Some(pid) = s.alloc_pid()
         {
-            let pid = s.alloc_pid();
             let p = Publish { qos_pid: QosPid::from_qos(qos, pid), ..template() };
-            s.inflight.push_back(Inflight { publish: p.clone(), released: false });
+            s.push_inflight(p.clone());
             self.stats.delivered += 1;
             self.out.push_back(Output::Send(conn, Packet::Publish(p)));
             return d;
@@ -702,80 +798,148 @@ impl Broker {
         if s.queue.len() >= max_queued {
             self.stats.dropped += 1;
             d.dropped = true;
-            let e = Event::QueueFull { client_id: client.to_string(), topic: topic.to_string(), limit: max_queued };
+            let e = Event::QueueFull {
+                client_id: client.to_string(),
+                topic: topic.to_string(),
+                limit: max_queued,
+                offline: s.conn.is_none(),
+            };
             self.emit(e);
             return d;
         }
         s.queue.push_back(Publish { qos_pid: QosPid::from_qos(qos, PacketId::new(1).expect("1")), ..template() });
         d.queued = true;
+        // A connected client whose window is full but who keeps acknowledging is slow, not gone:
+        // the runtime pauses the publishers feeding it before its queue overflows.
+        if let Some(conn) = s.conn
+            && s.queue.len() >= queue_high(max_queued)
+            && now.saturating_duration_since(s.last_ack) < ACK_STALL
+        {
+            self.pressured.insert(conn);
+            if self.newly_pressured.last() != Some(&conn) {
+                self.newly_pressured.push(conn);
+            }
+        }
         self.pump(client);
         d
     }
 
     /// Moves queued messages into the inflight window while the client is connected.
     fn pump(&mut self, client: &Arc<str>) {
-        let max_inflight = self.config.max_inflight;
+        let max_inflight = self.config.max_inflight.clamp(1, u16::MAX as usize);
+        let max_queued = self.config.max_queued;
         let Some(s) = self.sessions.get_mut(client) else { return };
         let Some(conn) = s.conn else { return };
-        while s.inflight.len() < max_inflight {
+        while s.inflight.len() < max_inflight && !s.queue.is_empty() {
+            let Some(pid) = s.alloc_pid() else { break };
             let Some(mut p) = s.queue.pop_front() else { break };
-            let pid = s.alloc_pid();
             p.qos_pid = QosPid::from_qos(p.qos(), pid);
-            s.inflight.push_back(Inflight { publish: p.clone(), released: false });
+            s.push_inflight(p.clone());
             self.stats.delivered += 1;
             self.out.push_back(Output::Send(conn, Packet::Publish(p)));
         }
-    }
-
-    fn on_ack(&mut self, client: &Arc<str>, pid: PacketId, pubcomp: bool) {
-        let Some(s) = self.sessions.get_mut(client) else { return };
-        let want_qos = if pubcomp { QoS::ExactlyOnce } else { QoS::AtLeastOnce };
-        if let Some(i) = s
-            .inflight
-            .iter()
-            .position(|m| m.publish.qos_pid.pid() == Some(pid) && m.publish.qos() == want_qos && m.released == pubcomp)
-        {
-            s.inflight.remove(i);
-            self.pump(client);
+        if s.queue.len() < queue_low(max_queued) && self.pressured.remove(&conn) {
+            self.relieved = true;
         }
     }
 
-    fn on_pubrec(&mut self, conn: ConnId, client: &Arc<str>, pid: PacketId) {
+    /// PUBACK (`pubcomp` false) or PUBCOMP (true) for an outgoing message.
+    fn on_ack(&mut self, conn: ConnId, client: &Arc<str>, pid: PacketId, pubcomp: bool, now: Instant) {
         let Some(s) = self.sessions.get_mut(client) else { return };
-        if let Some(m) = s.inflight.iter_mut().find(|m| m.publish.qos_pid == QosPid::ExactlyOnce(pid)) {
-            m.released = true;
-            self.send(conn, Packet::PubRel(pid));
+        let Some(i) = s.inflight.iter().position(|m| m.publish.qos_pid.pid() == Some(pid)) else {
+            // Not in flight (a late answer to a message already acknowledged): nothing to do.
+            return;
+        };
+        let m = &s.inflight[i];
+        let (qos, released) = (m.publish.qos(), m.released);
+        let right = if pubcomp { qos == QoS::ExactlyOnce && released } else { qos == QoS::AtLeastOnce };
+        if !right {
+            let got = if pubcomp { "PUBCOMP" } else { "PUBACK" };
+            return self.wrong_ack(conn, got, pid, qos, released, now);
         }
+        s.remove_inflight(i);
+        s.last_ack = now;
+        self.pump(client);
+    }
+
+    fn on_pubrec(&mut self, conn: ConnId, client: &Arc<str>, pid: PacketId, now: Instant) {
+        let Some(s) = self.sessions.get_mut(client) else { return };
+        let Some(m) = s.inflight.iter_mut().find(|m| m.publish.qos_pid.pid() == Some(pid)) else {
+            return;
+        };
+        if m.publish.qos() != QoS::ExactlyOnce {
+            let qos = m.publish.qos();
+            return self.wrong_ack(conn, "PUBREC", pid, qos, false, now);
+        }
+        // A repeated PUBREC (ours PUBREL got lost) is answered with PUBREL again [MQTT-4.3.3-1].
+        m.released = true;
+        s.last_ack = now;
+        self.send(conn, Packet::PubRel(pid));
+    }
+
+    /// An acknowledgement that does not fit the message with that id: a protocol violation.
+    fn wrong_ack(&mut self, conn: ConnId, got: &str, pid: PacketId, qos: QoS, released: bool, _now: Instant) {
+        let (want_en, want_zh) = match (qos, released) {
+            (QoS::AtLeastOnce, _) => ("PUBACK", "PUBACK"),
+            (_, false) => ("PUBREC", "PUBREC"),
+            (_, true) => ("PUBCOMP", "PUBCOMP"),
+        };
+        let q = qos.as_u8();
+        self.protocol_violation(
+            conn,
+            format!("{got} for packet id {pid}, but that message is QoS {q} and waits for {want_en}"),
+            format!("收到 packet id {pid} 的 {got}，但这条消息是 QoS {q}，等待的是 {want_zh}"),
+            "MQTT-4.8.0-1",
+        );
+    }
+
+    /// Whether the client on `conn` is connected, keeps acknowledging, and still has so many
+    /// messages queued that the publishers feeding it should wait.
+    pub fn is_congested(&self, conn: ConnId, now: Instant) -> bool {
+        let Some(client) = self.client_of(conn) else { return false };
+        let Some(s) = self.sessions.get(client) else { return false };
+        s.conn == Some(conn)
+            && s.queue.len() >= queue_low(self.config.max_queued)
+            && now.saturating_duration_since(s.last_ack) < ACK_STALL
+    }
+
+    /// Connections whose queue was found long since the last call: the runtime pauses the publisher
+    /// of the packet just handled until [`is_congested`](Self::is_congested) turns false.
+    pub fn take_pressured(&mut self) -> Vec<ConnId> {
+        std::mem::take(&mut self.newly_pressured)
+    }
+
+    /// Whether some congested queue has drained since the last call (paused publishers may go on).
+    pub fn take_relief(&mut self) -> bool {
+        std::mem::take(&mut self.relieved)
     }
 
     // ---- SUBSCRIBE / UNSUBSCRIBE ----------------------------------------------------------------
 
     fn on_subscribe(&mut self, conn: ConnId, client: &Arc<str>, sub: Subscribe, now: Instant) {
-        let _ = now;
         let user = self.sessions.get(client).and_then(|s| s.username.clone());
         let mut codes = Vec::with_capacity(sub.filters.len());
         let mut granted_filters = Vec::new();
         for (filter, requested) in sub.filters {
-            if let Some(rule) = topic_filter_error(&filter) {
-                codes.push(SubAckCode::Failure);
-                self.emit(Event::SubscribeRefused {
-                    client_id: client.to_string(),
-                    filter,
-                    not_authorized: false,
-                    rule: Some(rule.into()),
-                });
-                continue;
-            }
-            if let Some(acl) = &self.config.acl
+            let held = self.sessions.get(client).map_or(0, |s| s.subscriptions.len());
+            let renews = self.sessions.get(client).is_some_and(|s| s.subscriptions.contains_key(&filter));
+            let levels = topic::level_count(&filter);
+            let refusal = if let Some(rule) = topic_filter_error(&filter) {
+                Some(SubscribeRefusal::InvalidFilter { rule })
+            } else if levels > self.config.max_topic_levels {
+                Some(SubscribeRefusal::TooManyLevels { levels, limit: self.config.max_topic_levels })
+            } else if !renews && held >= self.config.max_subscriptions {
+                Some(SubscribeRefusal::TooManySubscriptions { limit: self.config.max_subscriptions })
+            } else if let Some(acl) = &self.config.acl
                 && !acl.can_subscribe(user.as_deref(), client, &filter)
             {
+                Some(SubscribeRefusal::NotAuthorized)
+            } else {
+                None
+            };
+            if let Some(reason) = refusal {
                 codes.push(SubAckCode::Failure);
-                self.emit(Event::SubscribeRefused {
-                    client_id: client.to_string(),
-                    filter,
-                    not_authorized: true,
-                    rule: None,
-                });
+                self.emit(Event::SubscribeRefused { client_id: client.to_string(), filter: clip(&filter), reason });
                 continue;
             }
             let granted = requested;
@@ -802,19 +966,30 @@ impl Broker {
             let n = replay.len();
             for p in replay {
                 let qos = p.qos().min(granted);
-                self.deliver(client, &p.topic, &p.payload, qos, true);
+                self.deliver(client, &p.topic, &p.payload, qos, true, now);
             }
             self.emit(Event::Subscribed { client_id: client.to_string(), filter, requested, granted, retained: n });
         }
     }
 
     fn on_unsubscribe(&mut self, conn: ConnId, client: &Arc<str>, u: Unsubscribe) {
+        // An invalid filter makes the whole packet a protocol violation [MQTT-4.8.0-1]: empty
+        // [MQTT-4.7.3-1], `#` not alone at the end [MQTT-4.7.1-2], `+` not a whole level [MQTT-4.7.1-3].
+        if let Some((filter, rule)) = u.filters.iter().find_map(|f| topic_filter_error(f).map(|r| (f, r))) {
+            let f = clip(filter);
+            return self.protocol_violation(
+                conn,
+                format!("UNSUBSCRIBE with the invalid topic filter {f:?} [{rule}]"),
+                format!("UNSUBSCRIBE 里的主题过滤器 {f:?} 不合法 [{rule}]"),
+                "MQTT-4.8.0-1",
+            );
+        }
         for filter in u.filters {
             let existed = self.subs.remove(&filter, client);
             if let Some(s) = self.sessions.get_mut(client) {
                 s.subscriptions.remove(&filter);
             }
-            self.emit(Event::Unsubscribed { client_id: client.to_string(), filter, existed });
+            self.emit(Event::Unsubscribed { client_id: client.to_string(), filter: clip(&filter), existed });
         }
         self.send(conn, Packet::UnsubAck(u.pid));
     }

@@ -301,7 +301,7 @@ impl Client {
     ) -> Result<Option<PacketId>, ClientError> {
         self.check_ready()?;
         if let Err(kind) = validate_topic_name(topic) {
-            let rule = DecodeError::new(0, kind).rule().unwrap_or("MQTT-4.7.3");
+            let rule = DecodeError::new(0, kind).rule().unwrap_or("§4.7.3");
             return Err(ClientError::InvalidTopic { topic: topic.to_string(), rule });
         }
         self.publish_inner(topic, payload, qos, retain, now)
@@ -325,7 +325,7 @@ impl Client {
     pub fn subscribe(&mut self, filters: Vec<(String, QoS)>, now: Instant) -> Result<PacketId, ClientError> {
         self.check_ready()?;
         if filters.is_empty() {
-            return Err(ClientError::NoFilters);
+            return Err(ClientError::NoFilters { unsubscribe: false });
         }
         if let Some((filter, rule)) = filters.iter().find_map(|(f, _)| topic_filter_error(f).map(|r| (f, r))) {
             return Err(ClientError::InvalidFilter { filter: filter.clone(), rule });
@@ -344,7 +344,7 @@ impl Client {
     pub fn unsubscribe(&mut self, filters: Vec<String>, now: Instant) -> Result<PacketId, ClientError> {
         self.check_ready()?;
         if filters.is_empty() {
-            return Err(ClientError::NoFilters);
+            return Err(ClientError::NoFilters { unsubscribe: true });
         }
         if let Some((filter, rule)) = filters.iter().find_map(|f| topic_filter_error(f).map(|r| (f, r))) {
             return Err(ClientError::InvalidFilter { filter: filter.clone(), rule });

@@ -64,15 +64,26 @@ struct NetArgs {
     /// Messages kept per session while its client is offline or busy; more are dropped.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     max_queued: usize,
-    /// Unacknowledged QoS 1/2 messages in flight to one client.
-    #[arg(long, value_name = "N", default_value_t = 64)]
-    max_inflight: usize,
+    /// Unacknowledged QoS 1/2 messages in flight to one client (1 to 65535: one packet id each).
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..))]
+    max_inflight: u16,
     /// Clients connected at once; the next gets CONNACK 3 (server unavailable).
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     max_connections: usize,
-    /// Unsent bytes one slow client may pile up before QoS 0 messages to it are dropped.
-    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    /// Unsent bytes one client may pile up before QoS 0 messages to it are dropped (publishers that
+    /// feed a client still reading are paused long before).
+    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
     max_buffered_bytes: usize,
+    /// Unsent bytes all clients together may pile up; past it, clients that stopped reading lose
+    /// their QoS 0 messages at once.
+    #[arg(long, value_name = "BYTES", default_value_t = 128 * 1024 * 1024)]
+    buffer_budget: usize,
+    /// Levels a subscription's topic filter may have; a deeper one gets SUBACK 0x80.
+    #[arg(long, value_name = "N", default_value_t = 128)]
+    max_topic_levels: usize,
+    /// Subscriptions one client may hold; more get SUBACK 0x80.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    max_subscriptions: usize,
 }
 
 #[derive(Args, Debug)]
@@ -162,21 +173,28 @@ fn broker_config(net: &NetArgs, verbose: bool, lang: Lang) -> Result<broker::Con
         narrate_messages: verbose,
         max_packet_size: net.max_packet_size.max(2),
         max_queued: net.max_queued,
-        max_inflight: net.max_inflight.max(1),
+        max_inflight: net.max_inflight.max(1) as usize,
         max_connections: net.max_connections,
         max_buffered_bytes: net.max_buffered_bytes.max(64 * 1024),
+        buffer_budget: net.buffer_budget.max(1024 * 1024),
+        max_topic_levels: net.max_topic_levels.max(1),
+        max_subscriptions: net.max_subscriptions,
         ..broker::Config::default()
     };
     if let Some(p) = &net.passwd {
         let text = read_file(p, "password file", "密码文件", "--passwd", lang)?;
+        // The offending line is not echoed: it holds a password.
         let users = auth::parse_passwords(&text)
-            .map_err(|e| usage(format!("{}:{}:{}: {}", p.display(), e.line, e.column, e.message)))?;
+            .map_err(|e| usage(format!("{}:{}:{}: {}", p.display(), e.line, e.column, e.text(lang.is_zh()))))?;
         config.passwords = Some(users);
     }
     if let Some(p) = &net.acl {
         let text = read_file(p, "ACL file", "ACL 文件", "--acl", lang)?;
-        let acl = auth::Acl::parse(&text)
-            .map_err(|e| usage(format!("{}:{}:{}: {}", p.display(), e.line, e.column, e.message)))?;
+        let acl = auth::Acl::parse(&text).map_err(|e| {
+            let line = text.lines().nth(e.line - 1).unwrap_or("").trim_end_matches('\r');
+            let caret = format!("{}^", " ".repeat(e.column.saturating_sub(1)));
+            usage(format!("{}:{}:{}: {}\n    {line}\n    {caret}", p.display(), e.line, e.column, e.text(lang.is_zh())))
+        })?;
         config.acl = Some(acl);
     }
     Ok(config)
@@ -277,10 +295,12 @@ async fn run_broker(args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
         .await
         .map_err(|e| usage(e.message(lang.is_zh())))?;
     let mut events = server.take_events().unwrap_or_else(|| server.events());
-    if let (Some(path), Some(rx)) = (args.tap.clone(), server.take_tap())
-        && let Err(e) = tapfile::spawn_tap_writer(path.clone(), rx, tokio::runtime::Handle::current())
-    {
-        return Err(Fail { code: 1, message: format!("tap file {}: {e}", path.display()) });
+    let mut writer = None;
+    if let (Some(path), Some(rx)) = (args.tap.clone(), server.take_tap()) {
+        match tapfile::spawn_tap_writer(path.clone(), rx, tokio::runtime::Handle::current()) {
+            Ok(w) => writer = Some(w),
+            Err(e) => return Err(Fail { code: 1, message: format!("tap file {}: {e}", path.display()) }),
+        }
     }
     for a in server.local_addrs() {
         say(&broker::Event::Listening { addr: a.to_string() }.text(lang));
@@ -290,7 +310,9 @@ async fn run_broker(args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
     }
     use std::io::Write;
     let started = std::time::Instant::now();
-    loop {
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    let result = loop {
         tokio::select! {
             e = events.recv() => match e {
                 Ok(e) => {
@@ -305,12 +327,46 @@ async fn run_broker(args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
                         Lang::En => format!("(output fell behind: {n} narration lines skipped)"),
                     });
                 }
-                Err(_) => return Ok(()),
+                Err(_) => break Ok(()),
             },
-            _ = tokio::signal::ctrl_c() => {
-                say(lang.pick("服务端已停止", "broker stopped"));
-                return Ok(());
+            signal = &mut stop => {
+                say(&match lang {
+                    Lang::Zh => format!("收到 {signal}：服务端已停止"),
+                    Lang::En => format!("{signal}: broker stopped"),
+                });
+                break Ok(());
             }
         }
+    };
+    // Stop taking frames, then write every frame the tap recorded before the file is closed.
+    drop(server);
+    if let Some(w) = writer {
+        w.finish();
+    }
+    result
+}
+
+/// Resolves on Ctrl-C (SIGINT), SIGTERM or SIGHUP, with the signal's name.
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (mut term, mut hup) = match (signal(SignalKind::terminate()), signal(SignalKind::hangup())) {
+            (Ok(t), Ok(h)) => (t, h),
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+                return "SIGINT";
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
+            _ = hup.recv() => "SIGHUP",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
     }
 }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod field;
 pub mod packet;
 mod reader;
+pub mod rules;
 pub mod span;
 
 use bytes::{BufMut, Bytes, BytesMut};

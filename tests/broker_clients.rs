@@ -10,7 +10,6 @@ use mqtt_lab::runtime::{Dir, Server, TapItem};
 use rumqttc::{
     AsyncClient, ConnAck, Event as REvent, Incoming, LastWill, MqttOptions, Publish, QoS, SubscribeReasonCode,
 };
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -299,7 +298,7 @@ async fn mosquitto_retained_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mosquitto_user_name_and_password() {
     require_mosquitto();
-    let passwords = HashMap::from([("alice".to_string(), "secret".to_string())]);
+    let passwords = mqtt_lab::broker::auth::Passwords::from_plain([("alice", "secret")]);
     let (server, addr) = broker(mqtt_lab::broker::Config { passwords: Some(passwords), ..config() }).await;
     let mut events = server.events();
 

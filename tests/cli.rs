@@ -280,3 +280,70 @@ fn tap_file_records_a_client_that_connects_as_soon_as_the_broker_listens() {
         lines.iter().map(|l| format!("#{} {} {}", l["conn"], l["dir"], l["type"])).collect::<Vec<_>>()
     );
 }
+
+/// Sends a signal to a process by pid with the system's `kill`.
+fn signal(pid: u32, name: &str) {
+    let status = Command::new("kill").args([&format!("-{name}"), &pid.to_string()]).status().expect("run kill");
+    assert!(status.success(), "kill -{name} {pid}");
+}
+
+/// Every frame is in the tap file after the broker is stopped with SIGTERM, Ctrl-C (SIGINT) or SIGHUP
+/// right after the traffic: a subscriber and a QoS 1 publisher make 12 frames (CONNECT, CONNACK,
+/// SUBSCRIBE, SUBACK; CONNECT, CONNACK, PUBLISH, PUBACK; the delivery and its PUBACK; two
+/// DISCONNECTs), and the signal comes the moment the last one is sent.
+#[test]
+fn tap_file_keeps_every_frame_when_the_broker_is_stopped_by_a_signal() {
+    use std::io::{Read, Write};
+    for sig in ["TERM", "INT", "HUP"] {
+        let path = scratch(&format!("tap-{sig}.jsonl"));
+        let p = path.display();
+        let mut b = Broker::start(&["--lang", "en", "--tap", &p], "broker listening on 127.0.0.1:");
+        let open = |id: &str| {
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", b.port)).expect("connect");
+            s.set_read_timeout(Some(WAIT)).expect("timeout");
+            s.set_nodelay(true).expect("nodelay");
+            // CONNECT, 3.1.1, clean session, keep alive 60, client id of 3 letters
+            let mut c = support::hex("10 0f | 00 04 4d 51 54 54 | 04 | 02 | 00 3c | 00 03");
+            c.extend_from_slice(id.as_bytes());
+            s.write_all(&c).expect("CONNECT");
+            let mut ack = [0u8; 4];
+            s.read_exact(&mut ack).expect("CONNACK");
+            assert_eq!(ack, [0x20, 0x02, 0x00, 0x00]);
+            s
+        };
+        let mut sub = open("sub");
+        // SUBSCRIBE id 1 to "t" at QoS 1 → SUBACK granted 1
+        sub.write_all(&support::hex("82 06 | 00 01 | 00 01 74 | 01")).expect("SUBSCRIBE");
+        let mut suback = [0u8; 5];
+        sub.read_exact(&mut suback).expect("SUBACK");
+        assert_eq!(suback, [0x90, 0x03, 0x00, 0x01, 0x01]);
+        let mut publ = open("pub");
+        // PUBLISH QoS 1 "t" id 7 payload "x" → PUBACK 7
+        publ.write_all(&support::hex("32 06 | 00 01 74 | 00 07 | 78")).expect("PUBLISH");
+        let mut puback = [0u8; 4];
+        publ.read_exact(&mut puback).expect("PUBACK");
+        assert_eq!(puback, [0x40, 0x02, 0x00, 0x07]);
+        let mut delivery = [0u8; 8];
+        sub.read_exact(&mut delivery).expect("delivery");
+        assert_eq!(&delivery[..5], &support::hex("32 06 00 01 74")[..]);
+        sub.write_all(&[0x40, 0x02, delivery[5], delivery[6]]).expect("PUBACK");
+        publ.write_all(&[0xe0, 0x00]).expect("DISCONNECT");
+        sub.write_all(&[0xe0, 0x00]).expect("DISCONNECT");
+        // The broker closes both after their DISCONNECT: then all 12 frames have reached it.
+        let mut rest = Vec::new();
+        let _ = sub.read_to_end(&mut rest);
+        let _ = publ.read_to_end(&mut rest);
+        signal(b._proc.0.id(), sig);
+        let status = b._proc.wait_exit(WAIT);
+        assert!(status.success(), "SIG{sig}: the broker exits with 0, not {status}");
+        let text = std::fs::read_to_string(&path.0).expect("the tap file");
+        let frames: Vec<(String, String)> = text
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .map(|l| (l["dir"].as_str().unwrap_or("?").to_string(), l["type"].as_str().unwrap_or("?").to_string()))
+            .collect();
+        assert_eq!(frames.len(), 12, "SIG{sig}: the tap file holds {} of 12 frames: {frames:?}", frames.len());
+        assert_eq!(frames.iter().filter(|f| f.1 == "DISCONNECT").count(), 2, "SIG{sig}: {frames:?}");
+        assert_eq!(frames.iter().filter(|f| f.1 == "PUBACK").count(), 2, "SIG{sig}: {frames:?}");
+    }
+}

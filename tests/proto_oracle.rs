@@ -364,11 +364,12 @@ fn ntex_refuses_an_empty_client_id_without_clean_session_but_encodes_it_like_our
 const OURS_STRICTER: &[fn(&ErrorKind) -> bool] = &[
     |k| matches!(k, ErrorKind::NullCharacter { .. }),    // MQTT-1.5.3-2
     |k| matches!(k, ErrorKind::WildcardInTopic),         // MQTT-3.3.2-2
+    |k| matches!(k, ErrorKind::WildcardInWillTopic),     // MQTT-4.7.1-1
     |k| matches!(k, ErrorKind::EmptyTopic),              // MQTT-4.7.3-1
     |k| matches!(k, ErrorKind::TrailingBytes(_)),        // CONNECT / CONNACK longer than their fields
     |k| matches!(k, ErrorKind::NoTopicFilters { .. }),   // MQTT-3.8.3-3, MQTT-3.10.3-2
     |k| matches!(k, ErrorKind::BadRequestedQoS(_)),      // MQTT-3.8.3-4 (ntex masks the reserved bits)
-    |k| matches!(k, ErrorKind::WillFlagsWithoutWill),    // MQTT-3.1.2-13, -15
+    |k| matches!(k, ErrorKind::WillFlagsWithoutWill),    // MQTT-3.1.2-11 (-13, -15)
     |k| matches!(k, ErrorKind::PasswordWithoutUsername), // MQTT-3.1.2-22
     |k| matches!(k, ErrorKind::DupAtQoS0),               // MQTT-3.3.1-2
     |k| matches!(k, ErrorKind::BadConnack),              // return code 6 is "Reserved" in ntex

@@ -12,6 +12,46 @@ pub enum WillCause {
     KeepAliveExpired,
     ConnectionLost,
     ProtocolError,
+    /// A new connection with the same client id closed this one.
+    TakenOver,
+}
+
+/// Why a SUBSCRIBE's filter got return code 0x80.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum SubscribeRefusal {
+    /// Not a valid topic filter; `rule` is the conformance statement it breaks.
+    InvalidFilter { rule: &'static str },
+    /// The ACL does not allow it.
+    NotAuthorized,
+    /// The filter has more levels than the broker keeps.
+    TooManyLevels { levels: usize, limit: usize },
+    /// The session already holds as many subscriptions as the broker allows one client.
+    TooManySubscriptions { limit: usize },
+}
+
+/// Why a PUBLISH was taken but not routed (MQTT 3.1.1 has no way to say so to the client).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PublishRefusal {
+    /// The ACL does not allow this client to publish there.
+    NotAuthorized,
+    /// `$SYS/...` topics are the broker's own.
+    SysTopic,
+}
+
+/// The longest topic or filter an event keeps; longer ones are cut (narration is for people, and a
+/// 65,535-byte topic in every line would only fill memory).
+pub const CLIP: usize = 256;
+
+/// `s`, or its first [`CLIP`] bytes (at a character boundary) and how long it was.
+pub fn clip(s: &str) -> String {
+    if s.len() <= CLIP {
+        return s.to_string();
+    }
+    let mut end = CLIP;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…({} bytes)", &s[..end], s.len())
 }
 
 /// What a PUBLISH did to the retained store.
@@ -31,8 +71,10 @@ pub struct Delivery {
     pub downgraded: bool,
     /// The client was offline (or its inflight window full): the message waits in its queue.
     pub queued: bool,
-    /// The client was offline and the message was not kept (QoS 0, or the queue was full).
+    /// The message was not kept: the client was offline at QoS 0, or its queue was full.
     pub dropped: bool,
+    /// The client was not connected.
+    pub offline: bool,
 }
 
 /// A broker decision.
@@ -120,8 +162,7 @@ pub enum Event {
     SubscribeRefused {
         client_id: String,
         filter: String,
-        not_authorized: bool,
-        rule: Option<String>,
+        reason: SubscribeRefusal,
     },
     Unsubscribed {
         client_id: String,
@@ -136,9 +177,10 @@ pub enum Event {
         deliveries: Vec<Delivery>,
         bytes: usize,
     },
-    PublishDenied {
+    PublishRefused {
         client_id: String,
         topic: String,
+        reason: PublishRefusal,
     },
     DuplicateQos2 {
         client_id: String,
@@ -148,6 +190,8 @@ pub enum Event {
         client_id: String,
         topic: String,
         limit: usize,
+        /// The client was offline (otherwise connected, but its inflight window was full).
+        offline: bool,
     },
     Resent {
         client_id: String,
@@ -168,28 +212,38 @@ pub enum Event {
         client_id: String,
         buffered: usize,
     },
+    /// A client's messages wait unsent (it reads slowly, or its queue is long): the publisher is
+    /// not read from until the client catches up, so that nothing is dropped.
+    Throttled {
+        publisher: String,
+        behind: String,
+    },
 }
 
 fn qos_list(lang: Lang, ds: &[Delivery]) -> String {
     let parts: Vec<String> = ds
         .iter()
         .map(|d| {
-            let q = d.qos.as_u8();
-            if d.dropped {
-                return match lang {
-                    Lang::Zh => format!("{} (离线，QoS {q} 消息不保存，丢弃)", d.client_id),
-                    Lang::En => format!("{} (offline: not kept at QoS {q}, dropped)", d.client_id),
-                };
-            }
-            match (lang, d.downgraded, d.queued) {
-                (Lang::Zh, false, false) => format!("{} (QoS {q})", d.client_id),
-                (Lang::Zh, true, false) => format!("{} (按订阅降为 QoS {q})", d.client_id),
-                (Lang::Zh, false, true) => format!("{} (QoS {q}，离线，已排队)", d.client_id),
-                (Lang::Zh, true, true) => format!("{} (按订阅降为 QoS {q}，离线，已排队)", d.client_id),
-                (Lang::En, false, false) => format!("{} (QoS {q})", d.client_id),
-                (Lang::En, true, false) => format!("{} (QoS {q}, downgraded by its subscription)", d.client_id),
-                (Lang::En, false, true) => format!("{} (QoS {q}, offline: queued)", d.client_id),
-                (Lang::En, true, true) => format!("{} (QoS {q}, downgraded, offline: queued)", d.client_id),
+            let (c, q) = (&d.client_id, d.qos.as_u8());
+            let down = match (lang, d.downgraded) {
+                (_, false) => "",
+                (Lang::Zh, true) => "按订阅降级，",
+                (Lang::En, true) => "downgraded by its subscription, ",
+            };
+            match (lang, d.dropped, d.queued, d.offline) {
+                (Lang::Zh, true, _, true) if q == 0 => format!("{c}（离线：QoS 0 消息不为离线客户端保存，已丢弃）"),
+                (Lang::En, true, _, true) if q == 0 => {
+                    format!("{c} (offline: QoS 0 messages are not kept for offline clients, dropped)")
+                }
+                (Lang::Zh, true, _, _) => format!("{c}（QoS {q}，{down}队列已满，已丢弃）"),
+                (Lang::En, true, _, _) => format!("{c} (QoS {q}, {down}its queue is full: dropped)"),
+                (Lang::Zh, false, true, true) => format!("{c}（QoS {q}，{down}离线，已排队等它回来）"),
+                (Lang::En, false, true, true) => format!("{c} (QoS {q}, {down}offline: queued until it returns)"),
+                (Lang::Zh, false, true, false) => format!("{c}（QoS {q}，{down}在途窗口已满，已排队）"),
+                (Lang::En, false, true, false) => format!("{c} (QoS {q}, {down}its inflight window is full: queued)"),
+                (Lang::Zh, false, false, _) if d.downgraded => format!("{c}（按订阅降为 QoS {q}）"),
+                (Lang::En, false, false, _) if d.downgraded => format!("{c} (QoS {q}, downgraded by its subscription)"),
+                (_, false, false, _) => format!("{c} (QoS {q})"),
             }
         })
         .collect();
@@ -229,19 +283,23 @@ impl Event {
                     (true, false) => " (empty client id: assigned by the broker)",
                     _ => "",
                 };
+                let sp = match (*protocol == Protocol::V31, zh) {
+                    (true, true) => "（MQTT 3.1 的 CONNACK 没有会话存在标志）".to_string(),
+                    (true, false) => " (MQTT 3.1's CONNACK has no session present flag)".to_string(),
+                    (false, true) => format!("，会话存在={}", yn(*session_present)),
+                    (false, false) => format!(", session present={}", yn(*session_present)),
+                };
                 if zh {
                     format!(
-                        "{client_id}{assigned} 已连接（MQTT {}，清理会话={}，心跳 {keep_alive} 秒）→ CONNACK 0，当前会话={}",
+                        "{client_id}{assigned} 已连接（MQTT {}，清除会话={}，心跳 {keep_alive} 秒）→ CONNACK 0{sp}",
                         protocol.label(),
                         yn(*clean_session),
-                        yn(*session_present)
                     )
                 } else {
                     format!(
-                        "{client_id}{assigned} connected (MQTT {}, clean session={}, keep alive {keep_alive} s) → CONNACK 0, session present={}",
+                        "{client_id}{assigned} connected (MQTT {}, clean session={}, keep alive {keep_alive} s) → CONNACK 0{sp}",
                         protocol.label(),
                         yn(*clean_session),
-                        yn(*session_present)
                     )
                 }
             }
@@ -341,6 +399,8 @@ impl Event {
                     (WillCause::ConnectionLost, false) => "connection lost",
                     (WillCause::ProtocolError, true) => "协议错误",
                     (WillCause::ProtocolError, false) => "protocol error",
+                    (WillCause::TakenOver, true) => "被同一客户端ID的新连接顶替",
+                    (WillCause::TakenOver, false) => "taken over by a new connection with the same client id",
                 };
                 let q = qos.as_u8();
                 if zh {
@@ -375,12 +435,26 @@ impl Event {
                     format!("{client_id} subscribed to {filter} (asked QoS {r}) → SUBACK granted QoS {g}{replay}")
                 }
             }
-            SubscribeRefused { client_id, filter, not_authorized, rule } => {
-                let why = match (not_authorized, zh) {
-                    (true, true) => "ACL 不允许".to_string(),
-                    (true, false) => "not allowed by the ACL".to_string(),
-                    (false, true) => format!("主题过滤器不合法 [{}]", rule.as_deref().unwrap_or("")),
-                    (false, false) => format!("invalid topic filter [{}]", rule.as_deref().unwrap_or("")),
+            SubscribeRefused { client_id, filter, reason } => {
+                let why = match (reason, zh) {
+                    (SubscribeRefusal::NotAuthorized, true) => "ACL 不允许".to_string(),
+                    (SubscribeRefusal::NotAuthorized, false) => "not allowed by the ACL".to_string(),
+                    (SubscribeRefusal::InvalidFilter { rule }, true) => format!("主题过滤器不合法 [{rule}]"),
+                    (SubscribeRefusal::InvalidFilter { rule }, false) => format!("invalid topic filter [{rule}]"),
+                    (SubscribeRefusal::TooManyLevels { levels, limit }, true) => {
+                        format!("主题过滤器有 {levels} 级，本服务端最多保存 {limit} 级（--max-topic-levels）")
+                    }
+                    (SubscribeRefusal::TooManyLevels { levels, limit }, false) => {
+                        format!(
+                            "the filter has {levels} levels; this broker keeps at most {limit} (--max-topic-levels)"
+                        )
+                    }
+                    (SubscribeRefusal::TooManySubscriptions { limit }, true) => {
+                        format!("它已有 {limit} 个订阅，达到每个客户端的上限（--max-subscriptions）")
+                    }
+                    (SubscribeRefusal::TooManySubscriptions { limit }, false) => {
+                        format!("it already holds {limit} subscriptions, the limit per client (--max-subscriptions)")
+                    }
                 };
                 if zh {
                     format!("{client_id} 订阅 {filter} 失败：{why} → SUBACK 0x80")
@@ -418,15 +492,22 @@ impl Event {
                 }
                 s
             }
-            PublishDenied { client_id, topic } => {
-                if zh {
-                    format!("{client_id} 无权发布到 {topic}：消息被悄悄丢弃（3.1.1 没有发布错误码）")
-                } else {
+            PublishRefused { client_id, topic, reason } => match (reason, zh) {
+                (PublishRefusal::NotAuthorized, true) => {
                     format!(
-                        "{client_id} may not publish to {topic}: the message is dropped silently (3.1.1 has no error code for it)"
+                        "{client_id} 无权发布到 {topic}：消息被丢弃（MQTT 3.1.1 没有发布失败的返回码，QoS 1/2 仍照常确认）"
                     )
                 }
-            }
+                (PublishRefusal::NotAuthorized, false) => format!(
+                    "{client_id} may not publish to {topic}: the message is dropped (MQTT 3.1.1 has no return code for a refused PUBLISH; QoS 1/2 are still acknowledged)"
+                ),
+                (PublishRefusal::SysTopic, true) => {
+                    format!("{client_id} 发布到 {topic}：$SYS/ 主题属于服务端自己，客户端的消息被丢弃")
+                }
+                (PublishRefusal::SysTopic, false) => format!(
+                    "{client_id} published to {topic}: $SYS/ topics belong to the broker, so a client's message there is dropped"
+                ),
+            },
             DuplicateQos2 { client_id, pid } => {
                 if zh {
                     format!("{client_id} 重发了 QoS 2 报文 id={pid}（还没收到 PUBREL）：只回 PUBREC，不再次投递")
@@ -436,13 +517,20 @@ impl Event {
                     )
                 }
             }
-            QueueFull { client_id, topic, limit } => {
-                if zh {
-                    format!("{client_id} 的离线队列已满（{limit} 条）：{topic} 的消息被丢弃")
-                } else {
-                    format!("{client_id}'s queue is full ({limit} messages): the message on {topic} is dropped")
+            QueueFull { client_id, topic, limit, offline } => match (offline, zh) {
+                (true, true) => {
+                    format!("{client_id} 离线，它的队列已满（{limit} 条，--max-queued）：{topic} 的这条消息被丢弃")
                 }
-            }
+                (true, false) => format!(
+                    "{client_id} is offline and its queue is full ({limit} messages, --max-queued): the message on {topic} is dropped"
+                ),
+                (false, true) => format!(
+                    "{client_id} 的在途窗口已满且队列已满（{limit} 条，--max-queued），它长时间不确认：{topic} 的这条消息被丢弃"
+                ),
+                (false, false) => format!(
+                    "{client_id}'s inflight window and queue are full ({limit} messages, --max-queued) and it has stopped acknowledging: the message on {topic} is dropped"
+                ),
+            },
             Resent { client_id, pid, pubrel } => match (pubrel, zh) {
                 (false, true) => format!("向 {client_id} 重发未确认的 PUBLISH id={pid}（DUP=1）"),
                 (false, false) => format!("resending unacknowledged PUBLISH id={pid} to {client_id} (DUP=1)"),
@@ -450,12 +538,23 @@ impl Event {
                 (true, false) => format!("resending PUBREL id={pid} to {client_id}"),
             },
             SlowConsumer { client_id, buffered } => {
-                let mib = buffered / (1024 * 1024);
+                let kib = buffered / 1024;
                 if zh {
-                    format!("{client_id} 读得太慢，已积压 {mib} MiB：在它赶上之前，发给它的 QoS 0 消息被丢弃")
+                    format!(
+                        "{client_id} 停止读取了（{kib} KiB 未发出）：在它赶上之前，发给它的 QoS 0 消息被丢弃；发布者不再为它等待"
+                    )
                 } else {
                     format!(
-                        "{client_id} reads too slowly ({mib} MiB waiting): QoS 0 messages to it are dropped until it catches up"
+                        "{client_id} has stopped reading ({kib} KiB unsent): QoS 0 messages to it are dropped until it catches up, and publishers no longer wait for it"
+                    )
+                }
+            }
+            Throttled { publisher, behind } => {
+                if zh {
+                    format!("{behind} 跟不上了：暂停读取 {publisher} 的报文，等 {behind} 赶上，这样不会丢消息")
+                } else {
+                    format!(
+                        "{behind} is behind: {publisher} is not read from until {behind} catches up, so nothing is lost"
                     )
                 }
             }
@@ -495,6 +594,7 @@ mod tests {
                     downgraded: false,
                     queued: false,
                     dropped: false,
+                    offline: false,
                 },
                 Delivery {
                     client_id: "computer".into(),
@@ -502,13 +602,14 @@ mod tests {
                     downgraded: true,
                     queued: false,
                     dropped: false,
+                    offline: false,
                 },
             ],
             bytes: 2,
         };
         assert_eq!(
             e.text(Lang::Zh),
-            "car 发布 car/speed (QoS 1) → 投递给 phone (QoS 1) 和 computer (按订阅降为 QoS 0)；已作为保留消息存储"
+            "car 发布 car/speed (QoS 1) → 投递给 phone (QoS 1) 和 computer（按订阅降为 QoS 0）；已作为保留消息存储"
         );
         assert!(
             e.text(Lang::En).starts_with("car published car/speed (QoS 1) → delivered to phone (QoS 1) and computer")

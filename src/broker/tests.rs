@@ -77,8 +77,7 @@ fn connack(out: &[Output]) -> ConnAck {
 
 #[test]
 fn connack_return_codes() {
-    let mut passwords = HashMap::new();
-    passwords.insert("alice".to_string(), "secret".to_string());
+    let passwords = auth::Passwords::from_plain([("alice", "secret")]);
     let mut lab = Lab::with(Config { passwords: Some(passwords), ..Config::default() });
     // 5: no credentials where they are required
     let (conn, out) = lab.connect_with(Connect::new("a"));
@@ -246,7 +245,7 @@ fn delivery_qos_is_the_minimum_and_overlaps_deliver_once_at_the_highest() {
     assert_eq!(to(pc), vec![QoS::AtMostOnce]);
     let routed = out.iter().find_map(|o| if let Output::Event(e @ Event::Routed { .. }) = o { Some(e) } else { None });
     let text = routed.unwrap().text(crate::i18n::Lang::Zh);
-    assert!(text.contains("computer (按订阅降为 QoS 0)"), "{text}");
+    assert!(text.contains("computer（按订阅降为 QoS 0）"), "{text}");
 }
 
 #[test]
@@ -362,10 +361,10 @@ fn dollar_topics_and_invalid_filters() {
     assert_eq!(got, vec![Packet::SubAck(SubAck { pid: pid(1), codes: vec![SubAckCode::Failure] })]);
     lab.sub(s, "#", QoS::AtMostOnce);
     let p = lab.connect("p", true);
-    lab.publish(p, "$SYS/x", "1", QosPid::AtMostOnce, false);
+    lab.publish(p, "$lab/x", "1", QosPid::AtMostOnce, false);
     assert!(publishes(&lab.sent(s)).is_empty(), "# does not match $ topics");
-    lab.sub(s, "$SYS/#", QoS::AtMostOnce);
-    lab.publish(p, "$SYS/x", "1", QosPid::AtMostOnce, false);
+    lab.sub(s, "$lab/#", QoS::AtMostOnce);
+    lab.publish(p, "$lab/x", "1", QosPid::AtMostOnce, false);
     assert_eq!(publishes(&lab.sent(s)).len(), 1);
 }
 
@@ -382,7 +381,7 @@ fn acl_refuses_subscribe_with_0x80_and_drops_publish_silently() {
     lab.publish(a, "car/ac", "on", QosPid::AtLeastOnce(pid(5)), false);
     let out = lab.drain();
     assert!(out.contains(&Output::Send(a, Packet::PubAck(pid(5)))), "still acknowledged");
-    assert!(out.iter().any(|o| matches!(o, Output::Event(Event::PublishDenied { .. }))));
+    assert!(out.iter().any(|o| matches!(o, Output::Event(Event::PublishRefused { .. }))));
     assert!(!out.iter().any(|o| matches!(o, Output::Send(_, Packet::Publish(_)))));
     lab.publish(a, "car/speed", "1", QosPid::AtMostOnce, false);
     assert_eq!(publishes(&lab.sent(a)).len(), 1);
@@ -407,4 +406,257 @@ fn clean_session_discards_a_stored_session() {
     let (_, out) = lab.connect_with(Connect::new("a"));
     assert!(!connack(&out).session_present);
     assert!(lab.b.subscriptions().is_empty());
+}
+
+// ---- what one client can make the broker hold ----------------------------------------------------
+
+fn refusal(out: &[Output]) -> Option<&SubscribeRefusal> {
+    out.iter().find_map(|o| match o {
+        Output::Event(Event::SubscribeRefused { reason, .. }) => Some(reason),
+        _ => None,
+    })
+}
+
+/// The filter of the crash report (8,150 `/` and a `#`: 8,151 levels) is legal but deeper than the
+/// broker keeps: SUBACK 0x80 with the reason, nothing stored; DISCONNECT afterwards is ordinary.
+#[test]
+fn filters_deeper_than_the_limit_are_refused_and_nothing_is_stored() {
+    let mut lab = Lab::new();
+    let c = lab.connect("deep", true);
+    let filter = format!("{}#", "/".repeat(8_150));
+    lab.b.handle_packet(
+        c,
+        Packet::Subscribe(Subscribe { pid: pid(1), filters: vec![(filter, QoS::AtMostOnce)] }),
+        lab.now,
+    );
+    let out = lab.drain();
+    assert!(out.contains(&Output::Send(c, Packet::SubAck(SubAck { pid: pid(1), codes: vec![SubAckCode::Failure] }))));
+    assert_eq!(refusal(&out), Some(&SubscribeRefusal::TooManyLevels { levels: 8_151, limit: 128 }));
+    let text = out
+        .iter()
+        .find_map(|o| {
+            if let Output::Event(e @ Event::SubscribeRefused { .. }) = o {
+                Some(e.text(crate::i18n::Lang::En))
+            } else {
+                None
+            }
+        })
+        .unwrap();
+    assert!(text.len() < 600, "the narration clips the filter: {text}");
+    assert_eq!(lab.b.subscriptions().len(), 0);
+    // At the limit it is kept.
+    let ok = format!("{}#", "a/".repeat(127));
+    assert_eq!(
+        lab.sub(c, &ok, QoS::AtMostOnce),
+        vec![Packet::SubAck(SubAck { pid: pid(1), codes: vec![SubAckCode::Granted(QoS::AtMostOnce)] })]
+    );
+    lab.b.handle_packet(c, Packet::Disconnect, lab.now);
+    assert!(lab.drain().contains(&Output::Close(c)));
+    assert_eq!(lab.b.subscriptions().len(), 0);
+}
+
+#[test]
+fn subscriptions_per_client_are_bounded_but_renewals_are_not_new() {
+    let mut lab = Lab::with(Config { max_subscriptions: 3, narrate_messages: true, ..Config::default() });
+    let c = lab.connect("c", true);
+    for f in ["a", "b", "c"] {
+        lab.sub(c, f, QoS::AtMostOnce);
+    }
+    lab.b.handle_packet(
+        c,
+        Packet::Subscribe(Subscribe { pid: pid(2), filters: vec![("d".into(), QoS::AtMostOnce)] }),
+        lab.now,
+    );
+    let out = lab.drain();
+    assert_eq!(refusal(&out), Some(&SubscribeRefusal::TooManySubscriptions { limit: 3 }));
+    assert_eq!(
+        lab.sub(c, "a", QoS::AtLeastOnce),
+        vec![Packet::SubAck(SubAck { pid: pid(1), codes: vec![SubAckCode::Granted(QoS::AtLeastOnce)] })]
+    );
+    let other = lab.connect("other", true);
+    assert_eq!(lab.sub(other, "d", QoS::AtMostOnce).len(), 1, "the limit is per client");
+}
+
+/// [MQTT-4.7.3-1] [MQTT-4.7.1-2] [MQTT-4.7.1-3] [MQTT-4.8.0-1] An invalid filter in UNSUBSCRIBE
+/// closes the connection instead of being acknowledged.
+#[test]
+fn unsubscribe_with_an_invalid_filter_closes_the_connection() {
+    for bad in ["", "a+", "#/b", "a/#/b"] {
+        let mut lab = Lab::new();
+        let c = lab.connect("c", true);
+        lab.b.handle_packet(
+            c,
+            Packet::Unsubscribe(Unsubscribe { pid: pid(4), filters: vec!["ok".into(), bad.into()] }),
+            lab.now,
+        );
+        let out = lab.drain();
+        assert!(out.contains(&Output::Close(c)), "{bad:?}: {out:?}");
+        assert!(
+            !out.iter().any(|o| matches!(o, Output::Send(_, Packet::UnsubAck(_)))),
+            "{bad:?} must not be acknowledged"
+        );
+        assert!(
+            out.iter()
+                .any(|o| matches!(o, Output::Event(Event::ProtocolError { rule: Some(r), .. }) if r == "MQTT-4.8.0-1"))
+        );
+    }
+}
+
+/// [MQTT-3.1.2-8] A takeover closes the old network connection without DISCONNECT: its will goes out.
+#[test]
+fn takeover_publishes_the_old_connections_will() {
+    let mut lab = Lab::new();
+    let w = lab.connect("watcher", true);
+    lab.sub(w, "status/car", QoS::AtMostOnce);
+    let mut c = Connect::new("car");
+    c.will = Some(Will {
+        topic: "status/car".into(),
+        message: Bytes::from_static(b"lost"),
+        qos: QoS::AtMostOnce,
+        retain: false,
+    });
+    let (old, _) = lab.connect_with(c);
+    let (_new, out) = lab.connect_with(Connect::new("car"));
+    assert!(out.contains(&Output::Close(old)));
+    assert!(out.iter().any(|o| matches!(o, Output::Event(Event::WillPublished { cause: WillCause::TakenOver, .. }))));
+    let got: Vec<&Publish> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send(c, Packet::Publish(p)) if *c == w => Some(p),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(got.len(), 1);
+    assert_eq!(&*got[0].payload, b"lost");
+}
+
+/// MQTT 3.1 has no session present flag: the CONNACK of a resumed session is `20 02 00 00`.
+#[test]
+fn mqtt_31_connack_never_sets_session_present() {
+    let mut lab = Lab::new();
+    let mut c = Connect::new("old-board");
+    c.protocol = Protocol::V31;
+    c.clean_session = false;
+    let (conn, _) = lab.connect_with(c.clone());
+    lab.sub(conn, "a", QoS::AtLeastOnce);
+    lab.b.closed(conn, lab.now);
+    lab.drain();
+    let (_, out) = lab.connect_with(c.clone());
+    let ack = Packet::ConnAck(connack(&out));
+    assert_eq!(ack.to_bytes().as_ref(), [0x20, 0x02, 0x00, 0x00]);
+    assert!(out.iter().any(|o| matches!(o, Output::Event(Event::SessionResumed { subscriptions: 1, .. }))));
+    // 3.1.1 does set it.
+    c.protocol = Protocol::V311;
+    let (conn, _) = lab.connect_with(c.clone());
+    lab.b.closed(conn, lab.now);
+    let (_, out) = lab.connect_with(c);
+    assert_eq!(Packet::ConnAck(connack(&out)).to_bytes().as_ref(), [0x20, 0x02, 0x01, 0x00]);
+}
+
+/// [MQTT-4.8.0-1] An acknowledgement of the wrong kind for a packet id is a protocol violation.
+#[test]
+fn acknowledgements_of_the_wrong_kind_close_the_connection() {
+    let cases: [(QoS, Packet); 4] = [
+        (QoS::AtLeastOnce, Packet::PubRec(pid(1))),
+        (QoS::AtLeastOnce, Packet::PubComp(pid(1))),
+        (QoS::ExactlyOnce, Packet::PubAck(pid(1))),
+        (QoS::ExactlyOnce, Packet::PubComp(pid(1))), // before PUBREC
+    ];
+    for (qos, ack) in cases {
+        let mut lab = Lab::new();
+        let s = lab.connect("s", true);
+        lab.sub(s, "t", qos);
+        let p = lab.connect("p", true);
+        lab.publish(p, "t", "x", QosPid::from_qos(qos, pid(9)), false);
+        let sent = lab.sent(s);
+        assert_eq!(publishes(&sent)[0].qos_pid.pid(), Some(pid(1)));
+        lab.b.handle_packet(s, ack.clone(), lab.now);
+        let out = lab.drain();
+        assert!(out.contains(&Output::Close(s)), "{ack:?} for a QoS {} message: {out:?}", qos.as_u8());
+    }
+    // The right ones are fine, and a late duplicate PUBACK is ignored.
+    let mut lab = Lab::new();
+    let s = lab.connect("s", true);
+    lab.sub(s, "t", QoS::AtLeastOnce);
+    let p = lab.connect("p", true);
+    lab.publish(p, "t", "x", QosPid::AtLeastOnce(pid(9)), false);
+    lab.drain();
+    lab.b.handle_packet(s, Packet::PubAck(pid(1)), lab.now);
+    lab.b.handle_packet(s, Packet::PubAck(pid(1)), lab.now);
+    assert!(!lab.drain().contains(&Output::Close(s)));
+}
+
+/// With every packet id in flight the next message waits in the queue; nothing loops.
+#[test]
+fn a_full_packet_id_space_queues_instead_of_looping() {
+    let mut lab = Lab::with(Config { max_inflight: 70_000, max_queued: 10, ..Config::default() });
+    let s = lab.connect("s", true);
+    lab.sub(s, "t", QoS::AtLeastOnce);
+    let p = lab.connect("p", true);
+    for i in 0..65_536u32 {
+        lab.publish(p, "t", "x", QosPid::AtLeastOnce(pid((i % 65_535 + 1) as u16)), false);
+    }
+    let session = lab.b.session("s").unwrap();
+    assert_eq!(session.inflight.len(), 65_535);
+    assert_eq!(session.queue.len(), 1);
+    lab.drain();
+    lab.b.handle_packet(s, Packet::PubAck(pid(7)), lab.now);
+    let sent = lab.sent(s);
+    assert_eq!(publishes(&sent).iter().map(|p| p.qos_pid.pid()).collect::<Vec<_>>(), vec![Some(pid(7))]);
+}
+
+#[test]
+fn assigned_client_ids_never_collide_with_chosen_ones() {
+    let mut lab = Lab::new();
+    lab.connect("auto-00000001", false);
+    let (conn, _) = lab.connect_with(Connect::new(""));
+    let id = lab.b.client_of(conn).unwrap().to_string();
+    assert_ne!(id, "auto-00000001");
+    assert!(lab.b.session("auto-00000001").unwrap().conn.is_some(), "the chosen id keeps its connection");
+}
+
+#[test]
+fn clients_cannot_publish_into_sys() {
+    let mut lab = Lab::new();
+    let s = lab.connect("s", true);
+    lab.sub(s, "$SYS/#", QoS::AtMostOnce);
+    let p = lab.connect("p", true);
+    lab.publish(p, "$SYS/broker/uptime", "0", QosPid::AtLeastOnce(pid(3)), true);
+    let out = lab.drain();
+    assert!(out.contains(&Output::Send(p, Packet::PubAck(pid(3)))), "still acknowledged");
+    assert!(!out.iter().any(|o| matches!(o, Output::Send(c, Packet::Publish(_)) if *c == s)));
+    assert!(
+        out.iter().any(|o| matches!(o, Output::Event(Event::PublishRefused { reason: PublishRefusal::SysTopic, .. })))
+    );
+    assert_eq!(lab.b.retained().count(), 0);
+}
+
+/// A connected subscriber that keeps acknowledging makes its publishers wait (the runtime stops
+/// reading them) before its queue would overflow; one that stops acknowledging does not.
+#[test]
+fn a_long_queue_of_an_acknowledging_client_pushes_back() {
+    let mut lab = Lab::with(Config { max_inflight: 2, max_queued: 8, ..Config::default() });
+    let s = lab.connect("s", true);
+    lab.sub(s, "t", QoS::AtLeastOnce);
+    let p = lab.connect("p", true);
+    for i in 1..=5 {
+        lab.publish(p, "t", "x", QosPid::AtLeastOnce(pid(i)), false);
+    }
+    assert!(lab.b.take_pressured().is_empty(), "2 in flight, 3 queued: below half of 8");
+    lab.publish(p, "t", "x", QosPid::AtLeastOnce(pid(6)), false);
+    assert_eq!(lab.b.take_pressured(), vec![s]);
+    assert!(lab.b.is_congested(s, lab.now));
+    lab.drain();
+    // Acknowledging drains the queue below a quarter: relief.
+    for i in 1..=3 {
+        lab.b.handle_packet(s, Packet::PubAck(pid(i)), lab.now);
+    }
+    assert!(!lab.b.is_congested(s, lab.now));
+    assert!(lab.b.take_relief());
+    // Silent for longer than ACK_STALL: no longer congested, whatever its queue.
+    for i in 7..=12 {
+        lab.publish(p, "t", "x", QosPid::AtLeastOnce(pid(i)), false);
+    }
+    assert!(lab.b.is_congested(s, lab.now));
+    assert!(!lab.b.is_congested(s, lab.now + ACK_STALL));
 }

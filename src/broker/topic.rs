@@ -1,39 +1,111 @@
 //! The subscription trie: topic filters with `+` and `#`, matched against topic names the way
 //! MQTT 3.1.1 §4.7 says, including the rule that a filter starting with a wildcard does not match a
 //! topic starting with `$` [MQTT-4.7.2-1].
+//!
+//! A topic or filter comes from the network and may have tens of thousands of levels, so nothing
+//! here recurses on its depth: the nodes live in one arena (a `Vec`) and refer to each other by
+//! index, every walk keeps its own stack, and dropping the tree frees a flat vector. It depends on
+//! nothing but the protocol's QoS type.
 
 use crate::proto::QoS;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Index of a node in the arena; 0 is the root and, in a child slot, "none".
+type NodeId = u32;
+const ROOT: NodeId = 0;
+const NONE: NodeId = 0;
+
 #[derive(Debug, Default)]
 struct Node {
-    children: HashMap<Box<str>, Node>,
+    parent: NodeId,
+    /// This node's level in its parent (for literal children; `+` and `#` are known by slot).
+    level: Box<str>,
+    /// Literal child levels.
+    children: HashMap<Box<str>, NodeId>,
+    /// The `+` child, or [`NONE`].
+    plus: NodeId,
+    /// The `#` child, or [`NONE`].
+    hash: NodeId,
     /// Client ids whose filter ends at this node, with the granted QoS.
     subs: HashMap<Arc<str>, QoS>,
 }
 
 impl Node {
     fn is_empty(&self) -> bool {
-        self.children.is_empty() && self.subs.is_empty()
+        self.children.is_empty() && self.plus == NONE && self.hash == NONE && self.subs.is_empty()
     }
 }
 
 /// Every subscription of every session, keyed by filter level.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SubscriptionTree {
-    root: Node,
+    nodes: Vec<Node>,
+    free: Vec<NodeId>,
     count: usize,
+    /// A reusable stack for matching: (node, byte offset of the next topic level or `None` when no
+    /// level is left, whether the next level is the topic's first).
+    stack: Vec<(NodeId, Option<usize>, bool)>,
+}
+
+impl Default for SubscriptionTree {
+    fn default() -> Self {
+        SubscriptionTree { nodes: vec![Node::default()], free: Vec::new(), count: 0, stack: Vec::new() }
+    }
+}
+
+/// The number of levels of a topic or filter (`a/b` has 2, `` has 1, `/` has 2).
+pub fn level_count(s: &str) -> usize {
+    s.bytes().filter(|&b| b == b'/').count() + 1
 }
 
 impl SubscriptionTree {
+    fn alloc(&mut self, parent: NodeId, level: &str) -> NodeId {
+        let node = Node { parent, level: level.into(), ..Node::default() };
+        match self.free.pop() {
+            Some(id) => {
+                self.nodes[id as usize] = node;
+                id
+            }
+            None => {
+                self.nodes.push(node);
+                (self.nodes.len() - 1) as NodeId
+            }
+        }
+    }
+
+    /// The child of `node` for `level`, if any.
+    fn child(&self, node: NodeId, level: &str) -> Option<NodeId> {
+        let n = &self.nodes[node as usize];
+        let id = match level {
+            "+" => n.plus,
+            "#" => n.hash,
+            _ => n.children.get(level).copied().unwrap_or(NONE),
+        };
+        (id != NONE).then_some(id)
+    }
+
     /// Adds or replaces `client`'s subscription to `filter`. Returns true if it replaced one.
     pub fn insert(&mut self, filter: &str, client: &Arc<str>, qos: QoS) -> bool {
-        let mut node = &mut self.root;
+        let mut node = ROOT;
         for level in filter.split('/') {
-            node = node.children.entry(level.into()).or_default();
+            node = match self.child(node, level) {
+                Some(c) => c,
+                None => {
+                    let c = self.alloc(node, level);
+                    let n = &mut self.nodes[node as usize];
+                    match level {
+                        "+" => n.plus = c,
+                        "#" => n.hash = c,
+                        _ => {
+                            n.children.insert(level.into(), c);
+                        }
+                    }
+                    c
+                }
+            };
         }
-        let replaced = node.subs.insert(client.clone(), qos).is_some();
+        let replaced = self.nodes[node as usize].subs.insert(client.clone(), qos).is_some();
         if !replaced {
             self.count += 1;
         }
@@ -42,12 +114,32 @@ impl SubscriptionTree {
 
     /// Removes `client`'s subscription to exactly `filter`. Returns true if there was one.
     pub fn remove(&mut self, filter: &str, client: &str) -> bool {
-        let levels: Vec<&str> = filter.split('/').collect();
-        let removed = remove_at(&mut self.root, &levels, client);
-        if removed {
-            self.count -= 1;
+        let mut node = ROOT;
+        for level in filter.split('/') {
+            match self.child(node, level) {
+                Some(c) => node = c,
+                None => return false,
+            }
         }
-        removed
+        if self.nodes[node as usize].subs.remove(client).is_none() {
+            return false;
+        }
+        self.count -= 1;
+        // Prune the empty nodes from the leaf up.
+        while node != ROOT && self.nodes[node as usize].is_empty() {
+            let n = std::mem::take(&mut self.nodes[node as usize]);
+            let parent = &mut self.nodes[n.parent as usize];
+            if parent.plus == node {
+                parent.plus = NONE;
+            } else if parent.hash == node {
+                parent.hash = NONE;
+            } else {
+                parent.children.remove(&n.level);
+            }
+            self.free.push(node);
+            node = n.parent;
+        }
+        true
     }
 
     /// Number of (client, filter) subscriptions.
@@ -59,72 +151,70 @@ impl SubscriptionTree {
         self.count == 0
     }
 
+    /// Nodes in use (the root included): what the tree holds in memory.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len() - self.free.len()
+    }
+
     /// Calls `f(client, granted_qos)` for every subscription whose filter matches `topic`. A client
     /// with several matching filters is reported once per filter.
-    pub fn for_each_match(&self, topic: &str, mut f: impl FnMut(&Arc<str>, QoS)) {
-        let levels: Vec<&str> = topic.split('/').collect();
+    pub fn for_each_match(&mut self, topic: &str, mut f: impl FnMut(&Arc<str>, QoS)) {
         let dollar = topic.starts_with('$');
-        match_at(&self.root, &levels, dollar, &mut f);
+        let mut stack = std::mem::take(&mut self.stack);
+        stack.clear();
+        stack.push((ROOT, Some(0), true));
+        while let Some((id, rest, first)) = stack.pop() {
+            let node = &self.nodes[id as usize];
+            // A wildcard first level never matches a `$` topic [MQTT-4.7.2-1].
+            let wild = !(first && dollar);
+            // `#` matches the rest, including the parent level ("sport/#" matches "sport").
+            if wild && node.hash != NONE {
+                for (c, q) in &self.nodes[node.hash as usize].subs {
+                    f(c, *q);
+                }
+            }
+            let Some(off) = rest else {
+                for (c, q) in &node.subs {
+                    f(c, *q);
+                }
+                continue;
+            };
+            let (level, next) = match topic[off..].find('/') {
+                Some(i) => (&topic[off..off + i], Some(off + i + 1)),
+                None => (&topic[off..], None),
+            };
+            if let Some(&c) = node.children.get(level) {
+                stack.push((c, next, false));
+            }
+            if wild && node.plus != NONE {
+                stack.push((node.plus, next, false));
+            }
+        }
+        self.stack = stack;
     }
 
     /// All (filter, client, qos), in filter order: for the broker pane.
     pub fn entries(&self) -> Vec<(String, Arc<str>, QoS)> {
         let mut out = Vec::new();
-        collect(&self.root, &mut Vec::new(), &mut out);
+        let mut stack: Vec<(NodeId, String)> = vec![(ROOT, String::new())];
+        while let Some((id, path)) = stack.pop() {
+            let n = &self.nodes[id as usize];
+            for (c, q) in &n.subs {
+                out.push((path.clone(), c.clone(), *q));
+            }
+            let join = |level: &str| if id == ROOT { level.to_string() } else { format!("{path}/{level}") };
+            for (level, &c) in &n.children {
+                stack.push((c, join(level)));
+            }
+            if n.plus != NONE {
+                stack.push((n.plus, join("+")));
+            }
+            if n.hash != NONE {
+                stack.push((n.hash, join("#")));
+            }
+        }
         out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
         out
-    }
-}
-
-fn remove_at(node: &mut Node, levels: &[&str], client: &str) -> bool {
-    match levels.split_first() {
-        None => node.subs.remove(client).is_some(),
-        Some((first, rest)) => {
-            let Some(child) = node.children.get_mut(*first) else { return false };
-            let removed = remove_at(child, rest, client);
-            if child.is_empty() {
-                node.children.remove(*first);
-            }
-            removed
-        }
-    }
-}
-
-fn match_at(node: &Node, levels: &[&str], dollar_first: bool, f: &mut impl FnMut(&Arc<str>, QoS)) {
-    // `#` matches the rest, including the parent level ("sport/#" matches "sport").
-    if !dollar_first && let Some(hash) = node.children.get("#") {
-        for (c, q) in &hash.subs {
-            f(c, *q);
-        }
-    }
-    match levels.split_first() {
-        None => {
-            for (c, q) in &node.subs {
-                f(c, *q);
-            }
-        }
-        Some((first, rest)) => {
-            if let Some(child) = node.children.get(*first) {
-                match_at(child, rest, false, f);
-            }
-            if !dollar_first && let Some(plus) = node.children.get("+") {
-                match_at(plus, rest, false, f);
-            }
-        }
-    }
-}
-
-fn collect(node: &Node, path: &mut Vec<String>, out: &mut Vec<(String, Arc<str>, QoS)>) {
-    if !node.subs.is_empty() {
-        let filter = path.join("/");
-        for (c, q) in &node.subs {
-            out.push((filter.clone(), c.clone(), *q));
-        }
-    }
-    for (level, child) in &node.children {
-        path.push(level.to_string());
-        collect(child, path, out);
-        path.pop();
     }
 }
 
@@ -150,7 +240,7 @@ pub fn matches(filter: &str, topic: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn matched(tree: &SubscriptionTree, topic: &str) -> Vec<String> {
+    fn matched(tree: &mut SubscriptionTree, topic: &str) -> Vec<String> {
         let mut v = Vec::new();
         tree.for_each_match(topic, |c, q| v.push(format!("{c}:{}", q.as_u8())));
         v.sort();
@@ -177,12 +267,14 @@ mod tests {
             ("汽车速度", "汽车速度", true),
             ("a//b", "a//b", true),
             ("a/+/b", "a//b", true),
+            ("a/+", "a/b/c", false),
+            ("+/#", "a", true),
         ];
         for (filter, topic, want) in cases {
             assert_eq!(matches(filter, topic), want, "{filter} vs {topic}");
             let mut tree = SubscriptionTree::default();
             tree.insert(filter, &Arc::from("c"), QoS::AtMostOnce);
-            assert_eq!(!matched(&tree, topic).is_empty(), want, "trie: {filter} vs {topic}");
+            assert_eq!(!matched(&mut tree, topic).is_empty(), want, "trie: {filter} vs {topic}");
         }
     }
 
@@ -193,16 +285,70 @@ mod tests {
         tree.insert("car/#", &phone, QoS::AtMostOnce);
         tree.insert("car/speed", &phone, QoS::ExactlyOnce);
         tree.insert("car/+", &Arc::from("pc"), QoS::AtLeastOnce);
-        assert_eq!(matched(&tree, "car/speed"), vec!["pc:1", "phone:0", "phone:2"]);
+        assert_eq!(matched(&mut tree, "car/speed"), vec!["pc:1", "phone:0", "phone:2"]);
         assert!(tree.insert("car/speed", &phone, QoS::AtLeastOnce), "same filter replaces");
         assert_eq!(tree.len(), 3);
         assert!(tree.remove("car/speed", "phone"));
         assert!(!tree.remove("car/speed", "phone"));
         assert!(!tree.remove("car/+", "phone"), "unsubscribe compares filters literally");
-        assert_eq!(matched(&tree, "car/speed"), vec!["pc:1", "phone:0"]);
+        assert_eq!(matched(&mut tree, "car/speed"), vec!["pc:1", "phone:0"]);
         tree.remove("car/#", "phone");
         tree.remove("car/+", "pc");
         assert!(tree.is_empty());
-        assert!(tree.root.children.is_empty(), "empty nodes are pruned");
+        assert_eq!(tree.node_count(), 1, "empty nodes are pruned down to the root");
+    }
+
+    #[test]
+    fn entries_spell_the_filters_back() {
+        let mut tree = SubscriptionTree::default();
+        for f in ["car/#", "+/speed", "#", "a//b", "/"] {
+            tree.insert(f, &Arc::from("c"), QoS::AtMostOnce);
+        }
+        let filters: Vec<String> = tree.entries().into_iter().map(|e| e.0).collect();
+        assert_eq!(filters, vec!["#", "+/speed", "/", "a//b", "car/#"]);
+    }
+
+    /// Filters and topics of any depth are walked without recursion: a 70,000-level filter is
+    /// inserted, matched, listed, removed and dropped on this test's ordinary thread stack.
+    #[test]
+    fn very_deep_filters_do_not_overflow_the_stack() {
+        let deep_filter = format!("{}#", "/".repeat(70_000));
+        let deep_topic = "a/".repeat(70_000);
+        let mut tree = SubscriptionTree::default();
+        let c: Arc<str> = Arc::from("c");
+        tree.insert(&deep_filter, &c, QoS::AtLeastOnce);
+        tree.insert("+/+/+/#", &c, QoS::AtMostOnce);
+        assert_eq!(tree.node_count(), 70_002 + 4);
+        assert_eq!(matched(&mut tree, &"/".repeat(70_000)), vec!["c:0", "c:1"]);
+        assert_eq!(matched(&mut tree, &deep_topic), vec!["c:0"]);
+        assert_eq!(tree.entries().len(), 2);
+        assert!(tree.remove(&deep_filter, "c"));
+        assert_eq!(tree.node_count(), 5);
+        tree.insert(&deep_filter, &c, QoS::AtLeastOnce);
+        drop(tree);
+    }
+
+    #[test]
+    fn freed_nodes_are_reused() {
+        let mut tree = SubscriptionTree::default();
+        let c: Arc<str> = Arc::from("c");
+        for round in 0..3 {
+            for i in 0..100 {
+                tree.insert(&format!("r{round}/{i}/x/y"), &c, QoS::AtMostOnce);
+            }
+            for i in 0..100 {
+                tree.remove(&format!("r{round}/{i}/x/y"), "c");
+            }
+        }
+        assert_eq!(tree.node_count(), 1);
+        assert!(tree.nodes.len() <= 302, "the arena grew to {} slots for 301 live nodes at most", tree.nodes.len());
+    }
+
+    #[test]
+    fn level_count_counts_separators() {
+        assert_eq!(level_count(""), 1);
+        assert_eq!(level_count("a"), 1);
+        assert_eq!(level_count("/"), 2);
+        assert_eq!(level_count("a/b/#"), 3);
     }
 }

@@ -23,8 +23,8 @@ pub enum ClientError {
     InvalidTopic { topic: String, rule: &'static str },
     /// An invalid topic filter (use the `_unchecked` methods to send one on purpose).
     InvalidFilter { filter: String, rule: &'static str },
-    /// SUBSCRIBE and UNSUBSCRIBE carry at least one filter.
-    NoFilters,
+    /// SUBSCRIBE [MQTT-3.8.3-3] and UNSUBSCRIBE [MQTT-3.10.3-2] carry at least one filter.
+    NoFilters { unsubscribe: bool },
     /// A string longer than the 65,535 bytes its 2-byte length prefix can say.
     StringTooLong { len: usize },
     /// All 65,535 packet ids are waiting for an answer.
@@ -75,10 +75,16 @@ impl ClientError {
                     format!("invalid topic filter {filter:?} [{rule}]")
                 }
             }
-            NoFilters => lang
+            NoFilters { unsubscribe: false } => lang
                 .pick(
-                    "SUBSCRIBE / UNSUBSCRIBE 至少要有一个主题过滤器 [MQTT-3.8.3-3]",
-                    "SUBSCRIBE and UNSUBSCRIBE need at least one topic filter [MQTT-3.8.3-3]",
+                    "SUBSCRIBE 至少要有一个主题过滤器 [MQTT-3.8.3-3]",
+                    "SUBSCRIBE needs at least one topic filter [MQTT-3.8.3-3]",
+                )
+                .into(),
+            NoFilters { unsubscribe: true } => lang
+                .pick(
+                    "UNSUBSCRIBE 至少要有一个主题过滤器 [MQTT-3.10.3-2]",
+                    "UNSUBSCRIBE needs at least one topic filter [MQTT-3.10.3-2]",
                 )
                 .into(),
             StringTooLong { len } => {

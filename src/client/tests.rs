@@ -453,7 +453,7 @@ fn invalid_filters_are_refused_unless_unchecked() {
         lab.c.subscribe(bad.clone(), lab.at(1)),
         Err(ClientError::InvalidFilter { filter: "a/#/b".into(), rule: "MQTT-4.7.1-2" })
     );
-    assert_eq!(lab.c.subscribe(vec![], lab.at(1)), Err(ClientError::NoFilters));
+    assert_eq!(lab.c.subscribe(vec![], lab.at(1)), Err(ClientError::NoFilters { unsubscribe: false }));
     assert_eq!(
         lab.c.unsubscribe(vec!["a+".into()], lab.at(1)).unwrap_err(),
         ClientError::InvalidFilter { filter: "a+".into(), rule: "MQTT-4.7.1-3" }

@@ -26,8 +26,10 @@ pub enum ErrorKind {
     InvalidUtf8 { field: &'static str },
     /// A string containing U+0000.
     NullCharacter { field: &'static str },
-    /// A PUBLISH or will topic containing `+` or `#`.
+    /// A PUBLISH topic containing `+` or `#`.
     WildcardInTopic,
+    /// A will topic containing `+` or `#`.
+    WildcardInWillTopic,
     /// An empty topic name or filter.
     EmptyTopic,
     /// A packet identifier of 0.
@@ -67,32 +69,34 @@ impl DecodeError {
         DecodeError { offset, kind }
     }
 
-    /// The conformance statement of the MQTT 3.1.1 specification that the frame breaks.
+    /// What the frame breaks: a conformance statement of MQTT 3.1.1 (`MQTT-x.y.z-n`, all of them in
+    /// [`rules`](crate::proto::rules)), or, where the rule has no number, its section (`§x.y.z`).
     pub fn rule(&self) -> Option<&'static str> {
         use ErrorKind::*;
         Some(match &self.kind {
-            ReservedPacketType(_) => "MQTT-2.2.1",
+            ReservedPacketType(_) => "§2.2.1",
             ReservedFlags { .. } => "MQTT-2.2.2-1",
             QoS3 => "MQTT-3.3.1-4",
             DupAtQoS0 => "MQTT-3.3.1-2",
-            RemainingLengthTooLong => "MQTT-2.2.3",
+            RemainingLengthTooLong => "§2.2.3",
             PacketTooLarge { .. } => return None,
-            Truncated { .. } | TrailingBytes(_) => "MQTT-2.2.3",
+            Truncated { .. } | TrailingBytes(_) => "§2.2.3",
             InvalidUtf8 { .. } => "MQTT-1.5.3-1",
             NullCharacter { .. } => "MQTT-1.5.3-2",
             WildcardInTopic => "MQTT-3.3.2-2",
+            WildcardInWillTopic => "MQTT-4.7.1-1",
             EmptyTopic => "MQTT-4.7.3-1",
             ZeroPacketId => "MQTT-2.3.1-1",
             BadProtocolName(_) => "MQTT-3.1.2-1",
             UnsupportedProtocolLevel(_) => "MQTT-3.1.2-2",
             ConnectReservedFlag => "MQTT-3.1.2-3",
-            WillFlagsWithoutWill => "MQTT-3.1.2-13",
+            WillFlagsWithoutWill => "MQTT-3.1.2-11",
             WillQoS3 => "MQTT-3.1.2-14",
             PasswordWithoutUsername => "MQTT-3.1.2-22",
             NoTopicFilters { packet: "UNSUBSCRIBE" } => "MQTT-3.10.3-2",
             NoTopicFilters { .. } => "MQTT-3.8.3-3",
             BadRequestedQoS(_) => "MQTT-3.8.3-4",
-            BadConnack => "MQTT-3.2.2",
+            BadConnack => "§3.2.2",
             BadSubackCode(_) => "MQTT-3.9.3-2",
         })
     }
@@ -129,6 +133,8 @@ impl DecodeError {
             (NullCharacter { field }, true) => format!("{field} 含有 U+0000"),
             (WildcardInTopic, false) => "a topic name must not contain + or #".into(),
             (WildcardInTopic, true) => "主题名不能包含 + 或 #".into(),
+            (WildcardInWillTopic, false) => "a will topic is a topic name and must not contain + or #".into(),
+            (WildcardInWillTopic, true) => "遗嘱主题是主题名，不能包含 + 或 #".into(),
             (EmptyTopic, false) => "a topic must be at least one character long".into(),
             (EmptyTopic, true) => "主题至少要有一个字符".into(),
             (ZeroPacketId, false) => "packet identifier 0 is not allowed".into(),

@@ -6,10 +6,10 @@ use super::tap::{Dir, Tap, TapReceiver};
 use crate::broker::{self, Broker, ConnId, Event, Output};
 use crate::proto::{self, Framing, Packet};
 use bytes::{Buf, Bytes, BytesMut};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::io::Interest;
@@ -95,14 +95,50 @@ struct ConnIo {
     out: Mutex<OutState>,
     notify: Notify,
     client: OnceLock<Arc<str>>,
-    /// QoS 0 messages are being dropped because the client reads too slowly.
-    dropping: std::sync::atomic::AtomicBool,
+    /// Bytes waiting in `out.buf` (kept beside it, so that senders can look without the lock).
+    buffered: AtomicUsize,
+    /// When the client last took bytes, or when its output last became pending (ms since start).
+    progress_at: AtomicU64,
+    /// A publisher is paused because of this connection's backlog: wake the paused when it drains.
+    pressuring: AtomicBool,
+    /// QoS 0 messages are being dropped because the client has stopped reading.
+    dropping: AtomicBool,
+    /// The connection is gone: nobody waits for it any more.
+    closed: AtomicBool,
+    /// When this connection was last said to be paused (ms since start), to narrate it once a second.
+    throttled_at: AtomicU64,
 }
 
 impl ConnIo {
-    fn push(&self, bytes: &[u8]) {
-        self.out.lock().expect("out lock").buf.extend_from_slice(bytes);
-        self.notify.notify_one();
+    fn new(now_ms: u64) -> ConnIo {
+        ConnIo {
+            out: Mutex::new(OutState { buf: BytesMut::new(), close: false, reset: false }),
+            notify: Notify::new(),
+            client: OnceLock::new(),
+            buffered: AtomicUsize::new(0),
+            progress_at: AtomicU64::new(now_ms),
+            pressuring: AtomicBool::new(false),
+            dropping: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            throttled_at: AtomicU64::new(0),
+        }
+    }
+}
+
+/// What a paused publisher waits for.
+#[derive(Clone)]
+enum Blocker {
+    /// This connection's unsent output is above the pause mark.
+    Output(ConnId, Arc<ConnIo>),
+    /// This connection's session queue is long (see [`Broker::is_congested`]).
+    Queue(ConnId),
+}
+
+impl Blocker {
+    fn conn(&self) -> ConnId {
+        match self {
+            Blocker::Output(c, _) | Blocker::Queue(c) => *c,
+        }
     }
 }
 
@@ -122,8 +158,22 @@ struct Shared {
     max_packet: usize,
     /// Unsent bytes one connection may pile up before QoS 0 messages to it are dropped.
     max_buffered: usize,
+    /// Unsent bytes of all connections together.
+    total_buffered: AtomicUsize,
+    /// Past this total, clients that stopped reading lose QoS 0 messages as soon as they are behind.
+    budget: usize,
+    /// A receiver with more unsent bytes than this pauses the publishers feeding it...
+    pause_at: usize,
+    /// ...until it is below this.
+    resume_at: usize,
+    /// Told whenever a receiver that paused someone drains.
+    relief: Notify,
     shutdown: watch::Receiver<bool>,
 }
+
+/// A receiver that takes no bytes for this long while some wait for it has stopped reading: it no
+/// longer pauses publishers, and QoS 0 messages to it are dropped.
+const STALL: Duration = Duration::from_secs(2);
 
 /// A running broker. Dropping it stops the listeners and closes every connection.
 pub struct Server {
@@ -157,7 +207,9 @@ impl Server {
         let (events, _) = broadcast::channel(4096);
         let (stop, shutdown) = watch::channel(false);
         let max_packet = config.broker.max_packet_size;
-        let max_buffered = config.broker.max_buffered_bytes;
+        let max_buffered = config.broker.max_buffered_bytes.max(64 * 1024);
+        let budget = config.broker.buffer_budget;
+        let pause_at = (max_buffered / 8).clamp(32 * 1024, 1024 * 1024);
         let shared = Arc::new(Shared {
             core: Mutex::new(Core { broker: Broker::new(config.broker), conns: HashMap::new() }),
             tap: Tap::default(),
@@ -168,6 +220,11 @@ impl Server {
             timer: Notify::new(),
             max_packet,
             max_buffered,
+            total_buffered: AtomicUsize::new(0),
+            budget,
+            pause_at,
+            resume_at: pause_at / 2,
+            relief: Notify::new(),
             shutdown,
         });
         let first_tap = config.tap_capacity.map(|c| shared.tap.subscribe(c));
@@ -203,6 +260,11 @@ impl Server {
     /// A new tap subscriber keeping at most `capacity` unread frames.
     pub fn tap(&self, capacity: usize) -> TapReceiver {
         self.shared.tap.subscribe(capacity)
+    }
+
+    /// Bytes waiting in every connection's output, not yet taken by its client.
+    pub fn buffered_bytes(&self) -> usize {
+        self.shared.total_buffered.load(Ordering::Relaxed)
     }
 
     /// Time since the broker started: the tap's clock.
@@ -288,8 +350,10 @@ impl Server {
             if let Some(io) = core.conns.get(&conn) {
                 let mut out = io.out.lock().expect("out lock");
                 out.reset = true;
+                let n = out.buf.len();
                 out.buf.clear();
                 drop(out);
+                self.shared.unbuffer(io, n);
                 io.notify.notify_one();
             }
         }
@@ -325,27 +389,33 @@ impl Shared {
         self.started.elapsed()
     }
 
-    /// Carries a released frame on.
+    fn now_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    /// Carries a released frame on (a learner's step: never paused).
     fn pass(&self, f: &HeldFrame) {
         match f.dir {
-            Dir::In => self.handle_frames(f.conn, std::slice::from_ref(&f.bytes)),
+            Dir::In => {
+                let mut q = VecDeque::from([proto::decode(&f.bytes)]);
+                self.handle_packets(f.conn, &mut q, false);
+            }
             Dir::Out => {
                 let core = self.lock();
                 if let Some(io) = core.conns.get(&f.conn) {
-                    io.push(&f.bytes);
+                    self.push(io, &f.bytes);
                 }
             }
         }
     }
 
-    /// Frames from a socket: tap, gate, then the broker.
-    fn inbound(&self, conn: ConnId, io: &ConnIo, frames: Vec<Bytes>) {
+    /// Frames from a socket: tap, gate, decode. Returns the packets for the broker, in order.
+    fn inbound(&self, conn: ConnId, io: &ConnIo, frames: Vec<Bytes>, into: &mut VecDeque<Decoded>) {
         if !self.tap.is_active() && !self.gate.is_engaged() {
-            self.handle_frames(conn, &frames);
+            into.extend(frames.iter().map(proto::decode));
             return;
         }
         let client = io.client.get().cloned();
-        let mut pass = Vec::with_capacity(frames.len());
         for f in frames {
             let seq = self.tap.record(self.at(), conn, client.clone(), Dir::In, f.clone());
             if self.gate.is_engaged()
@@ -353,40 +423,97 @@ impl Shared {
             {
                 continue;
             }
-            pass.push(f);
-        }
-        if !pass.is_empty() {
-            self.handle_frames(conn, &pass);
+            into.push_back(proto::decode(&f));
         }
     }
 
-    fn handle_frames(&self, conn: ConnId, frames: &[Bytes]) {
-        let decoded: Vec<_> = frames.iter().map(proto::decode).collect();
+    /// Hands packets to the broker, front first. With `throttle`, stops after the first packet whose
+    /// deliveries leave a receiver congested, and returns what it waits for; the rest stay in
+    /// `packets` (the connection is not read from meanwhile, which pushes back on its client).
+    fn handle_packets(&self, conn: ConnId, packets: &mut VecDeque<Decoded>, throttle: bool) -> Vec<Blocker> {
         let now = Instant::now();
         let mut core = self.lock();
-        for d in decoded {
+        let mut blockers = Vec::new();
+        while let Some(d) = packets.pop_front() {
             match d {
                 Ok(p) => core.broker.handle_packet(conn, p, now),
                 Err(e) => {
                     core.broker.handle_error(conn, &e, now);
+                    packets.clear();
+                }
+            }
+            self.dispatch(&mut core, throttle.then_some(&mut blockers));
+            if throttle {
+                for c in core.broker.take_pressured() {
+                    // Its own acknowledgements arrive on this very socket: never wait for oneself.
+                    if c != conn && !blockers.iter().any(|b| b.conn() == c) {
+                        blockers.push(Blocker::Queue(c));
+                    }
+                }
+                if !blockers.is_empty() {
                     break;
                 }
             }
         }
-        self.dispatch(&mut core);
+        if core.broker.take_relief() {
+            self.relief.notify_waiters();
+        }
+        if !blockers.is_empty() {
+            for b in &blockers {
+                if let Blocker::Output(_, io) = b {
+                    io.pressuring.store(true, Ordering::Relaxed);
+                }
+            }
+            let now_ms = self.now_ms();
+            let quiet = core.conns.get(&conn).is_some_and(|io| {
+                let last = io.throttled_at.swap(now_ms.max(1), Ordering::Relaxed);
+                last != 0 && now_ms.saturating_sub(last) < 1000
+            });
+            if !quiet {
+                let name =
+                    |c: ConnId| core.broker.client_of(c).map(|s| s.to_string()).unwrap_or_else(|| format!("#{c}"));
+                let _ = self.events.send(Event::Throttled { publisher: name(conn), behind: name(blockers[0].conn()) });
+            }
+        }
+        blockers
+    }
+
+    /// Whether a paused publisher must still wait for `b`.
+    fn still_blocks(&self, b: &Blocker) -> bool {
+        match b {
+            Blocker::Output(_, io) => {
+                !io.closed.load(Ordering::Relaxed)
+                    && io.buffered.load(Ordering::Relaxed) > self.resume_at
+                    && self.is_live(io)
+            }
+            Blocker::Queue(c) => self.lock().broker.is_congested(*c, Instant::now()),
+        }
+    }
+
+    /// Whether the client on `io` has taken bytes recently (or has nothing waiting).
+    fn is_live(&self, io: &ConnIo) -> bool {
+        io.buffered.load(Ordering::Relaxed) == 0
+            || self.now_ms().saturating_sub(io.progress_at.load(Ordering::Relaxed)) < STALL.as_millis() as u64
     }
 
     fn malformed(&self, conn: ConnId, io: &ConnIo, bytes: Bytes, err: &proto::DecodeError) {
         self.tap.record(self.at(), conn, io.client.get().cloned(), Dir::In, bytes);
         let mut core = self.lock();
         core.broker.handle_error(conn, err, Instant::now());
-        self.dispatch(&mut core);
+        self.dispatch(&mut core, None);
     }
 
-    fn dispatch(&self, core: &mut Core) {
+    fn dispatch(&self, core: &mut Core, mut blockers: Option<&mut Vec<Blocker>>) {
         while let Some(o) = core.broker.poll_output() {
             match o {
-                Output::Send(conn, p) => self.send(core, conn, &p),
+                Output::Send(conn, p) => {
+                    let congested = self.send(core, conn, &p);
+                    if let (Some(io), Some(bs)) = (congested, blockers.as_deref_mut())
+                        && !bs.iter().any(|b| b.conn() == conn)
+                    {
+                        bs.push(Blocker::Output(conn, io));
+                    }
+                }
                 Output::Close(conn) => {
                     if let Some(io) = core.conns.get(&conn) {
                         io.out.lock().expect("out lock").close = true;
@@ -400,17 +527,54 @@ impl Shared {
         }
     }
 
-    fn send(&self, core: &Core, conn: ConnId, p: &Packet) {
-        let Some(io) = core.conns.get(&conn) else { return };
+    /// Appends bytes to a connection's output and wakes its task.
+    fn push(&self, io: &ConnIo, bytes: &[u8]) {
+        let mut out = io.out.lock().expect("out lock");
+        if out.buf.is_empty() {
+            io.progress_at.store(self.now_ms(), Ordering::Relaxed);
+        }
+        out.buf.extend_from_slice(bytes);
+        // Counted before the lock is let go, so that a flush never subtracts what is not counted yet.
+        io.buffered.fetch_add(bytes.len(), Ordering::Relaxed);
+        self.total_buffered.fetch_add(bytes.len(), Ordering::Relaxed);
+        drop(out);
+        io.notify.notify_one();
+    }
+
+    /// `n` bytes left a connection's output (written, or thrown away with it).
+    fn unbuffer(&self, io: &ConnIo, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let left = io.buffered.fetch_sub(n, Ordering::Relaxed) - n;
+        self.total_buffered.fetch_sub(n, Ordering::Relaxed);
+        if left <= self.resume_at && io.pressuring.swap(false, Ordering::Relaxed) {
+            self.relief.notify_waiters();
+        }
+        if left < self.max_buffered / 2 {
+            io.dropping.store(false, Ordering::Relaxed);
+        }
+    }
+
+    /// Sends one packet to `conn`. Returns the connection's I/O when that leaves it congested: more
+    /// unsent bytes than the pause mark while it is still reading.
+    fn send(&self, core: &Core, conn: ConnId, p: &Packet) -> Option<Arc<ConnIo>> {
+        let io = core.conns.get(&conn)?;
+        let buffered = io.buffered.load(Ordering::Relaxed);
         if let Packet::Publish(pb) = p
             && pb.qos() == crate::proto::QoS::AtMostOnce
-            && io.out.lock().expect("out lock").buf.len() > self.max_buffered
+            && buffered > self.pause_at
         {
-            if !io.dropping.swap(true, Ordering::Relaxed) {
-                let client_id = io.client.get().map(|c| c.to_string()).unwrap_or_else(|| format!("#{conn}"));
-                let _ = self.events.send(Event::SlowConsumer { client_id, buffered: self.max_buffered });
+            // Shed only for a client that stopped reading, for one far over its own limit, or when
+            // all clients together hold more than the budget.
+            let live = self.is_live(io);
+            if !live || buffered > self.max_buffered || self.total_buffered.load(Ordering::Relaxed) > self.budget {
+                if !io.dropping.swap(true, Ordering::Relaxed) {
+                    let client_id = io.client.get().map(|c| c.to_string()).unwrap_or_else(|| format!("#{conn}"));
+                    let _ = self.events.send(Event::SlowConsumer { client_id, buffered });
+                }
+                return None;
             }
-            return;
         }
         if let Packet::ConnAck(_) = p
             && io.client.get().is_none()
@@ -428,20 +592,41 @@ impl Shared {
             if self.gate.is_engaged()
                 && self.gate.check(conn, client, Dir::Out, &bytes, seq, self.at()) != Verdict::Pass
             {
-                return;
+                return None;
             }
-            io.push(&bytes);
+            self.push(io, &bytes);
         } else {
-            p.encode(&mut io.out.lock().expect("out lock").buf);
+            let mut out = io.out.lock().expect("out lock");
+            let before = out.buf.len();
+            if before == 0 {
+                io.progress_at.store(self.now_ms(), Ordering::Relaxed);
+            }
+            p.encode(&mut out.buf);
+            let n = out.buf.len() - before;
+            io.buffered.fetch_add(n, Ordering::Relaxed);
+            self.total_buffered.fetch_add(n, Ordering::Relaxed);
+            drop(out);
             io.notify.notify_one();
         }
+        let now = io.buffered.load(Ordering::Relaxed);
+        (now > self.pause_at && self.is_live(io)).then(|| io.clone())
     }
 
     fn gone(&self, conn: ConnId) {
         let mut core = self.lock();
-        core.conns.remove(&conn);
+        if let Some(io) = core.conns.remove(&conn) {
+            io.closed.store(true, Ordering::Relaxed);
+            let n = std::mem::take(&mut io.out.lock().expect("out lock").buf).len();
+            self.unbuffer(&io, n);
+            if io.pressuring.swap(false, Ordering::Relaxed) {
+                self.relief.notify_waiters();
+            }
+        }
         core.broker.closed(conn, Instant::now());
-        self.dispatch(&mut core);
+        self.dispatch(&mut core, None);
+        if core.broker.take_relief() {
+            self.relief.notify_waiters();
+        }
         drop(core);
         let mut s = self.gate.state.lock().expect("gate lock");
         if s.silent.remove(&conn) | s.delay.remove(&conn).is_some() {
@@ -449,6 +634,8 @@ impl Shared {
         }
     }
 }
+
+type Decoded = Result<Packet, proto::DecodeError>;
 
 async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
     loop {
@@ -463,12 +650,7 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
         };
         let _ = stream.set_nodelay(true);
         let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
-        let io = Arc::new(ConnIo {
-            out: Mutex::new(OutState { buf: BytesMut::new(), close: false, reset: false }),
-            notify: Notify::new(),
-            client: OnceLock::new(),
-            dropping: std::sync::atomic::AtomicBool::new(false),
-        });
+        let io = Arc::new(ConnIo::new(shared.now_ms()));
         {
             let mut core = shared.lock();
             core.conns.insert(id, io.clone());
@@ -484,7 +666,7 @@ async fn timer_loop(shared: Arc<Shared>) {
         let next = {
             let mut core = shared.lock();
             core.broker.handle_timeout(Instant::now());
-            shared.dispatch(&mut core);
+            shared.dispatch(&mut core, None);
             core.broker.poll_timeout()
         };
         let wait = next.map_or(Duration::from_secs(1), |t| t.saturating_duration_since(Instant::now()));
@@ -498,19 +680,36 @@ async fn timer_loop(shared: Arc<Shared>) {
 
 const READ_CHUNK: usize = 16 * 1024;
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
+/// How often a paused publisher looks again whether what it waits for has stopped reading.
+const RECHECK: Duration = Duration::from_millis(20);
 
 async fn conn_task(shared: Arc<Shared>, stream: TcpStream, id: ConnId, io: Arc<ConnIo>) {
     let mut rbuf = BytesMut::new();
     let mut shutdown = shared.shutdown.clone();
     let mut reading = true;
+    // Decoded packets not yet handed to the broker, and what they wait for.
+    let mut pending: VecDeque<Decoded> = VecDeque::new();
+    let mut blockers: Vec<Blocker> = Vec::new();
     // A client told goodbye gets this long to take its last bytes (a CONNACK refusal, say).
     let mut give_up: Option<tokio::time::Instant> = None;
     loop {
-        let (pending, close, reset) = {
+        let relief = shared.relief.notified();
+        tokio::pin!(relief);
+        if !blockers.is_empty() {
+            relief.as_mut().enable();
+            blockers.retain(|b| shared.still_blocks(b));
+        }
+        if blockers.is_empty() && !pending.is_empty() {
+            blockers = shared.handle_packets(id, &mut pending, true);
+            if !blockers.is_empty() {
+                continue;
+            }
+        }
+        let (has_output, close, reset) = {
             let o = io.out.lock().expect("out lock");
             (!o.buf.is_empty(), o.close, o.reset)
         };
-        if reset || (close && !pending) {
+        if reset || (close && !has_output) {
             break;
         }
         if close && give_up.is_none() {
@@ -522,31 +721,36 @@ async fn conn_task(shared: Arc<Shared>, stream: TcpStream, id: ConnId, io: Arc<C
                 None => std::future::pending().await,
             }
         };
-        let interest = match (reading && !close, pending) {
-            (true, true) => Interest::READABLE | Interest::WRITABLE,
-            (true, false) => Interest::READABLE,
-            (false, true) => Interest::WRITABLE,
-            (false, false) => {
-                // Nothing to read any more and nothing to write: wait to be told to close.
-                tokio::select! {
-                    _ = io.notify.notified() => continue,
-                    _ = shutdown.changed() => break,
-                }
+        let paused = !blockers.is_empty();
+        let recheck = async { if paused { tokio::time::sleep(RECHECK).await } else { std::future::pending().await } };
+        let want_read = reading && !close && !paused;
+        let interest = match (want_read, has_output) {
+            (true, true) => Some(Interest::READABLE | Interest::WRITABLE),
+            (true, false) => Some(Interest::READABLE),
+            (false, true) => Some(Interest::WRITABLE),
+            (false, false) => None,
+        };
+        let ready = async {
+            match interest {
+                Some(i) => stream.ready(i).await.map(Some),
+                None => std::future::pending().await,
             }
         };
         let ready = tokio::select! {
-            r = stream.ready(interest) => match r {
-                Ok(r) => r,
-                Err(_) => break,
+            r = ready => match r {
+                Ok(Some(r)) => r,
+                Ok(None) | Err(_) => break,
             },
             _ = io.notify.notified() => continue,
+            _ = &mut relief, if paused => continue,
+            _ = recheck => continue,
             _ = shutdown.changed() => break,
             _ = deadline => break,
         };
-        if ready.is_writable() && pending && flush(&stream, &io, shared.max_buffered).is_err() {
+        if ready.is_writable() && has_output && flush(&stream, &io, &shared).is_err() {
             break;
         }
-        if ready.is_readable() && reading && !close {
+        if ready.is_readable() && want_read {
             match read_some(&stream, &mut rbuf) {
                 Ok(true) => {}
                 Ok(false) => break, // end of stream
@@ -554,6 +758,7 @@ async fn conn_task(shared: Arc<Shared>, stream: TcpStream, id: ConnId, io: Arc<C
                 Err(_) => break,
             }
             let mut frames = Vec::new();
+            let mut bad = None;
             loop {
                 match proto::frame(&rbuf, shared.max_packet) {
                     Ok(Framing::Whole(h)) => {
@@ -563,11 +768,7 @@ async fn conn_task(shared: Arc<Shared>, stream: TcpStream, id: ConnId, io: Arc<C
                     }
                     Ok(Framing::Incomplete { .. }) => break,
                     Err(e) => {
-                        if !frames.is_empty() {
-                            shared.inbound(id, &io, std::mem::take(&mut frames));
-                        }
-                        let bad = rbuf.split().freeze();
-                        shared.malformed(id, &io, bad, &e);
+                        bad = Some((rbuf.split().freeze(), e));
                         reading = false;
                         break;
                     }
@@ -577,7 +778,16 @@ async fn conn_task(shared: Arc<Shared>, stream: TcpStream, id: ConnId, io: Arc<C
                 if let Some(d) = shared.gate.is_engaged().then(|| shared.gate.delay_for(id)).flatten() {
                     tokio::time::sleep(d).await;
                 }
-                shared.inbound(id, &io, frames);
+                shared.inbound(id, &io, frames, &mut pending);
+            }
+            if let Some((bytes, e)) = bad {
+                // What came before the bad frame is handled first; then the broker closes.
+                if !pending.is_empty() {
+                    shared.handle_packets(id, &mut pending, false);
+                }
+                shared.malformed(id, &io, bytes, &e);
+            } else if !pending.is_empty() {
+                blockers = shared.handle_packets(id, &mut pending, true);
             }
             if rbuf.is_empty() && rbuf.capacity() > READ_CHUNK {
                 rbuf = BytesMut::new();
@@ -609,8 +819,9 @@ fn read_some(stream: &TcpStream, rbuf: &mut BytesMut) -> io::Result<bool> {
 }
 
 /// Writes as much of the pending output as the socket takes.
-fn flush(stream: &TcpStream, io: &ConnIo, max_buffered: usize) -> io::Result<()> {
+fn flush(stream: &TcpStream, io: &ConnIo, shared: &Shared) -> io::Result<()> {
     let mut chunk = std::mem::take(&mut io.out.lock().expect("out lock").buf);
+    let total = chunk.len();
     let mut result = Ok(());
     while !chunk.is_empty() {
         match stream.try_write(&chunk) {
@@ -622,9 +833,10 @@ fn flush(stream: &TcpStream, io: &ConnIo, max_buffered: usize) -> io::Result<()>
             }
         }
     }
+    let written = total - chunk.len();
     let mut o = io.out.lock().expect("out lock");
-    if o.buf.len() + chunk.len() < max_buffered / 2 {
-        io.dropping.store(false, Ordering::Relaxed);
+    if written > 0 {
+        io.progress_at.store(shared.now_ms(), Ordering::Relaxed);
     }
     if !chunk.is_empty() {
         // Put the unwritten rest back in front of anything queued meanwhile.
@@ -635,5 +847,7 @@ fn flush(stream: &TcpStream, io: &ConnIo, max_buffered: usize) -> io::Result<()>
         chunk.clear();
         o.buf = chunk;
     }
+    drop(o);
+    shared.unbuffer(io, written);
     result
 }

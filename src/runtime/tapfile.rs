@@ -7,6 +7,8 @@ use super::tap::{Dir, TapFrame, TapItem, TapReceiver};
 use crate::proto::{self, PacketType};
 use serde::Serialize;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Serialize)]
 struct FieldLine<'a> {
@@ -78,29 +80,51 @@ pub fn frame_json(f: &TapFrame) -> String {
     serde_json::to_string(&line).expect("tap lines serialize")
 }
 
+/// The running tap file writer. [`finish`](TapWriter::finish) writes what the tap still holds and
+/// flushes the file: call it on every way out (Ctrl-C, SIGTERM, SIGHUP, the end of the program).
+pub struct TapWriter {
+    stop: Arc<(AtomicBool, tokio::sync::Notify)>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl TapWriter {
+    /// Stops the writer after it has written every frame recorded so far, and waits for it.
+    pub fn finish(self) {
+        self.stop.0.store(true, Ordering::SeqCst);
+        self.stop.1.notify_one();
+        let _ = self.thread.join();
+    }
+}
+
 /// Writes the tap to `path` on a thread of its own, so that decoding and formatting never take a
 /// turn from the broker's tasks. `handle` is the runtime the broker runs on. The file is written in
 /// batches: after the first frame of a batch arrives the writer waits a few milliseconds for more,
 /// and never works more than half the time.
-pub fn spawn_tap_writer(
-    path: PathBuf,
-    rx: TapReceiver,
-    handle: tokio::runtime::Handle,
-) -> std::io::Result<std::thread::JoinHandle<()>> {
+pub fn spawn_tap_writer(path: PathBuf, rx: TapReceiver, handle: tokio::runtime::Handle) -> std::io::Result<TapWriter> {
     use std::io::Write;
     let file = std::fs::File::create(&path)?;
-    std::thread::Builder::new().name("tap-writer".into()).spawn(move || {
+    let stop = Arc::new((AtomicBool::new(false), tokio::sync::Notify::new()));
+    let stop2 = stop.clone();
+    let thread = std::thread::Builder::new().name("tap-writer".into()).spawn(move || {
         let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
         let mut text = String::new();
         let mut busy = std::time::Duration::ZERO;
         loop {
-            let first = handle.block_on(rx.recv());
-            // Rest at least as long as the last batch took: the writer uses at most half a core, so
-            // under a flood it loses frames (and says so) rather than taking the broker's CPU.
-            std::thread::sleep(busy.max(std::time::Duration::from_millis(5)));
+            let first = handle.block_on(async {
+                tokio::select! {
+                    item = rx.recv() => Some(item),
+                    _ = stop2.1.notified() => None,
+                }
+            });
+            let stopping = stop2.0.load(Ordering::SeqCst);
+            if !stopping {
+                // Rest at least as long as the last batch took: the writer uses at most half a core,
+                // so under a flood it loses frames (and says so) rather than taking the broker's CPU.
+                std::thread::sleep(busy.max(std::time::Duration::from_millis(5)));
+            }
             let started = std::time::Instant::now();
             text.clear();
-            for item in std::iter::once(first).chain(rx.drain(usize::MAX)) {
+            for item in first.into_iter().chain(rx.drain(usize::MAX)) {
                 match item {
                     TapItem::Frame(f) => text.push_str(&frame_json(&f)),
                     TapItem::Lost(n) => text.push_str(&format!("{{\"lost\":{n}}}")),
@@ -111,7 +135,11 @@ pub fn spawn_tap_writer(
                 eprintln!("mqtt-lab: cannot write the tap file {}", path.display());
                 return;
             }
+            if stopping {
+                return;
+            }
             busy = started.elapsed();
         }
-    })
+    })?;
+    Ok(TapWriter { stop, thread })
 }

@@ -171,6 +171,7 @@ pub(crate) fn decode<R: Recorder>(r: &mut Reader<'_, R>) -> Result<Connect, Deco
         let topic = r.string(&f::CONNECT_WILL_TOPIC_LEN, &f::CONNECT_WILL_TOPIC)?.to_string();
         if let Err(k) = validate_topic_name(&topic) {
             let at = topic.bytes().position(|b| b == b'+' || b == b'#').unwrap_or(0);
+            let k = if k == ErrorKind::WildcardInTopic { ErrorKind::WildcardInWillTopic } else { k };
             return Err(DecodeError::new(topic_at + at, k));
         }
         let message = r.binary_bytes(&f::CONNECT_WILL_MSG_LEN, &f::CONNECT_WILL_MSG)?;
@@ -243,7 +244,7 @@ mod tests {
         assert_eq!(e.rule(), Some("MQTT-3.1.2-14"));
         // flags 22: will retain without will
         let e = decode_slice(&hex("10 0d | 00 04 4d 51 54 54 | 04 | 22 | 00 0f | 00 01 61")).unwrap_err();
-        assert_eq!(e.rule(), Some("MQTT-3.1.2-13"));
+        assert_eq!(e.rule(), Some("MQTT-3.1.2-11"));
     }
 
     #[test]

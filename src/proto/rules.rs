@@ -1,0 +1,1088 @@
+//! The conformance statements of MQTT 3.1.1 (OASIS Standard, 29 October 2014): every numbered
+//! normative statement `[MQTT-x.y.z-n]` of the specification, in the order of its Appendix B
+//! ("Mandatory normative statements"), each with a one-sentence summary in English and in Chinese.
+//!
+//! This module owns that list and nothing else. It must not depend on anything else in the crate, so
+//! that any part (decoder, client, broker, UI, tests) can cite a rule by its id and check the id is
+//! real with [`is_rule_id`]. A requirement of the specification that carries no number (for example
+//! the reserved packet types 0 and 15 of §2.2.1, or the remaining length encoding of §2.2.3) is not a
+//! rule: show it as a section, "§2.2.1", never as a made-up `MQTT-2.2.1`.
+//!
+//! The summaries are paraphrases, not the normative text. Some ids are misprinted in the
+//! specification: `MQTT-3.1.2.7` and `MQTT-3-8.3-4` (in the body and in Appendix B alike) and
+//! `MQTT-3.3.1.-1` (in the body only). They are listed here in the regular form, `MQTT-3.1.2-7`,
+//! `MQTT-3.8.3-4` and `MQTT-3.3.1-1`. `section` is the clause the id is numbered under, with trailing
+//! `.0` parts dropped (`MQTT-3.1.0-1` is in §3.1, `MQTT-6.0.0-1` in chapter 6).
+
+/// One numbered conformance statement of MQTT 3.1.1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// The statement's id as the specification numbers it, e.g. `"MQTT-3.1.2-24"`.
+    pub id: &'static str,
+    /// The clause it is numbered under, e.g. `"3.1.2"`.
+    pub section: &'static str,
+    /// What it requires, in one English sentence.
+    pub en: &'static str,
+    /// The same in Chinese.
+    pub zh: &'static str,
+}
+
+/// All numbered conformance statements of MQTT 3.1.1, in specification order.
+pub const RULES_311: &[Rule] = &[
+    Rule {
+        id: "MQTT-1.5.3-1",
+        section: "1.5.3",
+        en: "UTF-8 strings must be well-formed and free of the surrogate code points U+D800 to U+DFFF; a receiver of \
+            ill-formed UTF-8 closes the network connection.",
+        zh: "UTF-8 编码字符串必须是合法的 UTF-8，不得包含 U+D800 到 U+DFFF 之间的代理码点；收到不合法 UTF-8 \
+            的一方必须关闭网络连接。",
+    },
+    Rule {
+        id: "MQTT-1.5.3-2",
+        section: "1.5.3",
+        en: "UTF-8 strings must not contain the null character U+0000; a receiver that gets one closes the network \
+            connection.",
+        zh: "UTF-8 编码字符串不得包含空字符 U+0000；收到这种报文的一方必须关闭网络连接。",
+    },
+    Rule {
+        id: "MQTT-1.5.3-3",
+        section: "1.5.3",
+        en: "The bytes EF BB BF always mean U+FEFF (zero width no-break space), and a receiver must neither skip nor \
+            strip them.",
+        zh: "字节序列 EF BB BF 无论出现在字符串何处都表示 U+FEFF（零宽不换行空格），接收方不得跳过或删除它。",
+    },
+    Rule {
+        id: "MQTT-2.2.2-1",
+        section: "2.2.2",
+        en: "Fixed header flag bits marked reserved must hold exactly the values Table 2.2 lists for the packet type.",
+        zh: "固定报头中标记为保留的标志位必须取表 2.2 为该报文类型规定的值。",
+    },
+    Rule {
+        id: "MQTT-2.2.2-2",
+        section: "2.2.2",
+        en: "A receiver that gets invalid fixed header flags closes the network connection.",
+        zh: "收到非法标志位的接收方必须关闭网络连接。",
+    },
+    Rule {
+        id: "MQTT-2.3.1-1",
+        section: "2.3.1",
+        en: "SUBSCRIBE, UNSUBSCRIBE and PUBLISH with QoS > 0 carry a non-zero 16-bit packet identifier.",
+        zh: "SUBSCRIBE、UNSUBSCRIBE 以及 QoS 大于 0 的 PUBLISH 报文必须带有非零的 16 位报文标识符。",
+    },
+    Rule {
+        id: "MQTT-2.3.1-2",
+        section: "2.3.1",
+        en: "A client gives every new packet of those types a packet identifier that is not currently in use.",
+        zh: "客户端每发送一个上述类型的新报文，都必须为它分配一个当前未被使用的报文标识符。",
+    },
+    Rule {
+        id: "MQTT-2.3.1-3",
+        section: "2.3.1",
+        en: "A client resending a packet keeps its packet identifier, which becomes free only after the matching \
+            acknowledgement (PUBACK, PUBCOMP, SUBACK or UNSUBACK) has been processed.",
+        zh: "客户端重发报文时必须沿用原来的报文标识符；只有处理完对应的确认报文（PUBACK、PUBCOMP、SUBACK 或 UNSUBACK）\
+            后，该标识符才能再次使用。",
+    },
+    Rule {
+        id: "MQTT-2.3.1-4",
+        section: "2.3.1",
+        en: "The same packet identifier rules apply to a server that sends a PUBLISH with QoS > 0.",
+        zh: "服务端发送 QoS 大于 0 的 PUBLISH 报文时，同样适用上述报文标识符规则。",
+    },
+    Rule {
+        id: "MQTT-2.3.1-5",
+        section: "2.3.1",
+        en: "A PUBLISH with QoS 0 carries no packet identifier.",
+        zh: "QoS 0 的 PUBLISH 报文不得包含报文标识符。",
+    },
+    Rule {
+        id: "MQTT-2.3.1-6",
+        section: "2.3.1",
+        en: "PUBACK, PUBREC and PUBREL carry the packet identifier of the PUBLISH they belong to.",
+        zh: "PUBACK、PUBREC 和 PUBREL 报文必须带有与最初发送的 PUBLISH 报文相同的报文标识符。",
+    },
+    Rule {
+        id: "MQTT-2.3.1-7",
+        section: "2.3.1",
+        en: "SUBACK and UNSUBACK carry the packet identifier of the SUBSCRIBE or UNSUBSCRIBE they answer.",
+        zh: "SUBACK 和 UNSUBACK 必须带有所响应的 SUBSCRIBE 或 UNSUBSCRIBE 报文的报文标识符。",
+    },
+    Rule {
+        id: "MQTT-3.1.0-1",
+        section: "3.1",
+        en: "The first packet a client sends on a new network connection is CONNECT.",
+        zh: "网络连接建立后，客户端发送给服务端的第一个报文必须是 CONNECT。",
+    },
+    Rule {
+        id: "MQTT-3.1.0-2",
+        section: "3.1",
+        en: "A server treats a second CONNECT on the same connection as a protocol violation and disconnects the \
+            client.",
+        zh: "服务端必须把同一网络连接上的第二个 CONNECT 报文当作协议违规处理，并断开该客户端的连接。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-1",
+        section: "3.1.2",
+        en: "If the protocol name is wrong the server may disconnect or follow some other specification, but must not \
+            go on processing the CONNECT as MQTT 3.1.1.",
+        zh: "协议名不正确时，服务端可以断开连接，也可以按其他规范继续处理，但不得再按本规范处理该 CONNECT 报文。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-2",
+        section: "3.1.2",
+        en: "A server that does not support the protocol level answers CONNACK 0x01 (unacceptable protocol level) and \
+            disconnects the client.",
+        zh: "服务端不支持该协议级别时，必须回复返回码为 0x01（不支持的协议级别）的 CONNACK，然后断开客户端的连接。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-3",
+        section: "3.1.2",
+        en: "A server checks that the reserved bit of the connect flags is 0 and disconnects the client if it is not.",
+        zh: "服务端必须检查连接标志中的保留位是否为 0，不为 0 时必须断开客户端的连接。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-4",
+        section: "3.1.2",
+        en: "With clean session 0 the server resumes the session stored under the client id (or creates one), and both \
+            sides keep the session after they disconnect.",
+        zh: "清除会话为 0 时，服务端必须根据客户端标识符恢复已有的会话（没有则新建），并且客户端和服务端在断开连接后都\
+            必须保存会话。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-5",
+        section: "3.1.2",
+        en: "While a clean session 0 client is disconnected, the server stores the QoS 1 and QoS 2 messages that match \
+            its subscriptions as part of its session.",
+        zh: "清除会话为 0 的客户端断开连接期间，服务端必须把匹配其订阅的 QoS 1 和 QoS 2 \
+            消息作为会话状态的一部分保存下来。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-6",
+        section: "3.1.2",
+        en: "With clean session 1 both sides discard any previous session and start a new one that lasts only as long \
+            as the connection and is never reused.",
+        zh: "清除会话为 1 时，客户端和服务端必须丢弃之前的会话并开始一个新会话；新会话只持续到网络连接结束，\
+            其状态不得被以后的会话复用。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-7",
+        section: "3.1.2",
+        en: "Retained messages are not part of the session state and are not deleted when a session ends.",
+        zh: "保留消息不属于服务端的会话状态，会话结束时不得删除保留消息。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-8",
+        section: "3.1.2",
+        en: "With the will flag set, an accepted connection has its will message stored on the server, and it is \
+            published when the connection closes unless a DISCONNECT deleted it.",
+        zh: "遗嘱标志为 1 且连接被接受时，服务端必须保存遗嘱消息并与该网络连接关联；之后网络连接关闭时必须发布遗嘱消\
+            息，除非收到 DISCONNECT 时已将其删除。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-9",
+        section: "3.1.2",
+        en: "With the will flag set, the server uses will QoS and will retain, and the payload must contain the will \
+            topic and the will message.",
+        zh: "遗嘱标志为 1 时，服务端会使用遗嘱 QoS 和遗嘱保留标志，并且有效载荷中必须包含遗嘱主题和遗嘱消息。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-10",
+        section: "3.1.2",
+        en: "The server removes the will message from the session state once it has been published or a DISCONNECT has \
+            arrived.",
+        zh: "遗嘱消息一旦发布，或服务端收到了客户端的 DISCONNECT，就必须从会话状态中删除。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-11",
+        section: "3.1.2",
+        en: "With the will flag 0, will QoS and will retain must both be 0 and the payload must contain neither will \
+            topic nor will message.",
+        zh: "遗嘱标志为 0 时，遗嘱 QoS 和遗嘱保留标志都必须为 0，有效载荷中不得包含遗嘱主题和遗嘱消息。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-12",
+        section: "3.1.2",
+        en: "With the will flag 0, no will message is published when the connection ends.",
+        zh: "遗嘱标志为 0 时，网络连接结束时不得发布遗嘱消息。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-13",
+        section: "3.1.2",
+        en: "With the will flag 0, will QoS must be 0.",
+        zh: "遗嘱标志为 0 时，遗嘱 QoS 必须为 0。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-14",
+        section: "3.1.2",
+        en: "With the will flag 1, will QoS may be 0, 1 or 2 but never 3.",
+        zh: "遗嘱标志为 1 时，遗嘱 QoS 可以是 0、1 或 2，但不得为 3。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-15",
+        section: "3.1.2",
+        en: "With the will flag 0, will retain must be 0.",
+        zh: "遗嘱标志为 0 时，遗嘱保留标志必须为 0。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-16",
+        section: "3.1.2",
+        en: "With the will flag 1 and will retain 0, the server publishes the will as a non-retained message.",
+        zh: "遗嘱标志为 1 且遗嘱保留标志为 0 时，服务端必须把遗嘱作为非保留消息发布。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-17",
+        section: "3.1.2",
+        en: "With the will flag 1 and will retain 1, the server publishes the will as a retained message.",
+        zh: "遗嘱标志为 1 且遗嘱保留标志为 1 时，服务端必须把遗嘱作为保留消息发布。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-18",
+        section: "3.1.2",
+        en: "With the user name flag 0, the payload contains no user name.",
+        zh: "用户名标志为 0 时，有效载荷中不得包含用户名。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-19",
+        section: "3.1.2",
+        en: "With the user name flag 1, the payload contains a user name.",
+        zh: "用户名标志为 1 时，有效载荷中必须包含用户名。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-20",
+        section: "3.1.2",
+        en: "With the password flag 0, the payload contains no password.",
+        zh: "密码标志为 0 时，有效载荷中不得包含密码。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-21",
+        section: "3.1.2",
+        en: "With the password flag 1, the payload contains a password.",
+        zh: "密码标志为 1 时，有效载荷中必须包含密码。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-22",
+        section: "3.1.2",
+        en: "The password flag may be 1 only if the user name flag is 1.",
+        zh: "用户名标志为 0 时，密码标志也必须为 0。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-23",
+        section: "3.1.2",
+        en: "The client keeps the gaps between the packets it sends within the keep alive, sending PINGREQ when it has \
+            nothing else to send.",
+        zh: "客户端必须保证自己发送的控制报文之间的间隔不超过心跳（keep alive）时长，没有其他报文可发时必须发送 \
+            PINGREQ。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-24",
+        section: "3.1.2",
+        en: "If keep alive is non-zero and the server hears nothing from the client for one and a half keep alive \
+            periods, it closes the connection as if the network had failed.",
+        zh: "心跳不为 0 且服务端在 1.5 倍心跳时长内没有收到客户端的任何控制报文时，服务端必须断开与该客户端的网络连接，\
+            就像网络发生了故障一样。",
+    },
+    Rule {
+        id: "MQTT-3.1.3-1",
+        section: "3.1.3",
+        en: "The payload fields that are present come in the order client id, will topic, will message, user name, \
+            password.",
+        zh: "有效载荷中出现的字段必须按客户端标识符、遗嘱主题、遗嘱消息、用户名、密码的顺序排列。",
+    },
+    Rule {
+        id: "MQTT-3.1.3-2",
+        section: "3.1.3",
+        en: "Client and server both use the client id to identify the state they hold for their session.",
+        zh: "客户端和服务端都必须使用客户端标识符来识别双方为该会话保存的状态。",
+    },
+    Rule {
+        id: "MQTT-3.1.3-3",
+        section: "3.1.3",
+        en: "The client id is always present and is the first field of the CONNECT payload.",
+        zh: "客户端标识符必须存在，并且必须是 CONNECT 报文有效载荷的第一个字段。",
+    },
+    Rule {
+        id: "MQTT-3.1.3-4",
+        section: "3.1.3",
+        en: "The client id is a UTF-8 encoded string.",
+        zh: "客户端标识符必须是 UTF-8 编码字符串。",
+    },
+    Rule {
+        id: "MQTT-3.1.3-5",
+        section: "3.1.3",
+        en: "A server accepts client ids of 1 to 23 bytes made only of the characters 0-9, a-z and A-Z.",
+        zh: "服务端必须接受长度为 1 到 23 个字节、只由 0-9、a-z 和 A-Z 组成的客户端标识符。",
+    },
+    Rule {
+        id: "MQTT-3.1.3-6",
+        section: "3.1.3",
+        en: "A server that allows a zero-length client id assigns the client a unique id and processes the CONNECT as \
+            if the client had sent that id.",
+        zh: "服务端如果允许零长度的客户端标识符，必须为该客户端分配一个唯一的标识符，并像客户端提供了这个标识符一样处\
+            理 CONNECT 报文。",
+    },
+    Rule {
+        id: "MQTT-3.1.3-7",
+        section: "3.1.3",
+        en: "A client that sends a zero-length client id also sets clean session to 1.",
+        zh: "客户端使用零长度的客户端标识符时，必须同时把清除会话标志设为 1。",
+    },
+    Rule {
+        id: "MQTT-3.1.3-8",
+        section: "3.1.3",
+        en: "A zero-length client id with clean session 0 is answered with CONNACK 0x02 (identifier rejected) and the \
+            network connection is closed.",
+        zh: "客户端标识符为零长度且清除会话为 0 时，服务端必须回复返回码为 0x02（标识符不合格）的 CONNACK，\
+            然后关闭网络连接。",
+    },
+    Rule {
+        id: "MQTT-3.1.3-9",
+        section: "3.1.3",
+        en: "A server that rejects a client id answers CONNACK 0x02 (identifier rejected) and closes the network \
+            connection.",
+        zh: "服务端拒绝客户端标识符时，必须回复返回码为 0x02（标识符不合格）的 CONNACK，然后关闭网络连接。",
+    },
+    Rule {
+        id: "MQTT-3.1.3-10",
+        section: "3.1.3",
+        en: "The will topic is a UTF-8 encoded string.",
+        zh: "遗嘱主题必须是 UTF-8 编码字符串。",
+    },
+    Rule {
+        id: "MQTT-3.1.3-11",
+        section: "3.1.3",
+        en: "The user name is a UTF-8 encoded string.",
+        zh: "用户名必须是 UTF-8 编码字符串。",
+    },
+    Rule {
+        id: "MQTT-3.1.4-1",
+        section: "3.1.4",
+        en: "A server checks that the CONNECT conforms to section 3.1 and, if it does not, closes the connection \
+            without sending a CONNACK.",
+        zh: "服务端必须按 3.1 节校验 CONNECT 报文，不符合时不发送 CONNACK，直接关闭网络连接。",
+    },
+    Rule {
+        id: "MQTT-3.1.4-2",
+        section: "3.1.4",
+        en: "If a client with the same client id is already connected, the server disconnects that existing client.",
+        zh: "如果客户端标识符表明该客户端已经连接到服务端，服务端必须断开原有客户端的连接。",
+    },
+    Rule {
+        id: "MQTT-3.1.4-3",
+        section: "3.1.4",
+        en: "After a successful CONNECT the server carries out the clean session processing of section 3.1.2.4.",
+        zh: "CONNECT 校验通过后，服务端必须按 3.1.2.4 节的描述执行清除会话的处理。",
+    },
+    Rule {
+        id: "MQTT-3.1.4-4",
+        section: "3.1.4",
+        en: "After a successful CONNECT the server answers with a CONNACK whose return code is 0.",
+        zh: "CONNECT 校验通过后，服务端必须回复返回码为 0 的 CONNACK 报文。",
+    },
+    Rule {
+        id: "MQTT-3.1.4-5",
+        section: "3.1.4",
+        en: "A server that rejects a CONNECT processes nothing the client sends after it.",
+        zh: "服务端拒绝 CONNECT 后，不得处理客户端在 CONNECT 之后发送的任何数据。",
+    },
+    Rule {
+        id: "MQTT-3.2.0-1",
+        section: "3.2",
+        en: "The first packet a server sends to a client is CONNACK.",
+        zh: "服务端发送给客户端的第一个报文必须是 CONNACK。",
+    },
+    Rule {
+        id: "MQTT-3.2.2-1",
+        section: "3.2.2",
+        en: "A server accepting a clean session 1 connection sets session present to 0, besides return code 0.",
+        zh: "服务端接受清除会话为 1 的连接时，除了把返回码设为 0，还必须把 CONNACK 中的会话存在标志（Session Present）\
+            设为 0。",
+    },
+    Rule {
+        id: "MQTT-3.2.2-2",
+        section: "3.2.2",
+        en: "A server accepting a clean session 0 connection for which it has stored session state sets session \
+            present to 1.",
+        zh: "服务端接受清除会话为 0 的连接时，如果已经保存了该客户端的会话状态，必须把会话存在标志设为 1。",
+    },
+    Rule {
+        id: "MQTT-3.2.2-3",
+        section: "3.2.2",
+        en: "A server accepting a clean session 0 connection without stored session state sets session present to 0, \
+            besides return code 0.",
+        zh: "服务端接受清除会话为 0 的连接时，如果没有保存该客户端的会话状态，必须把会话存在标志设为 0，并把返回码设为 \
+            0。",
+    },
+    Rule {
+        id: "MQTT-3.2.2-4",
+        section: "3.2.2",
+        en: "A CONNACK with a non-zero return code has session present 0.",
+        zh: "服务端发送返回码不为 0 的 CONNACK 时，必须把会话存在标志设为 0。",
+    },
+    Rule {
+        id: "MQTT-3.2.2-5",
+        section: "3.2.2",
+        en: "After sending a CONNACK with a non-zero return code the server closes the network connection.",
+        zh: "服务端发送返回码不为 0 的 CONNACK 后，必须关闭网络连接。",
+    },
+    Rule {
+        id: "MQTT-3.2.2-6",
+        section: "3.2.2",
+        en: "If none of the CONNACK return codes fits, the server closes the connection without sending a CONNACK.",
+        zh: "如果表 3.1 中没有合适的连接返回码，服务端必须直接关闭网络连接，不发送 CONNACK。",
+    },
+    Rule {
+        id: "MQTT-3.3.1-1",
+        section: "3.3.1",
+        en: "A client or server sets DUP to 1 when it re-delivers a PUBLISH.",
+        zh: "客户端或服务端重新投递 PUBLISH 报文时，必须把 DUP 标志设为 1。",
+    },
+    Rule {
+        id: "MQTT-3.3.1-2",
+        section: "3.3.1",
+        en: "DUP is 0 on every QoS 0 message.",
+        zh: "所有 QoS 0 消息的 DUP 标志都必须为 0。",
+    },
+    Rule {
+        id: "MQTT-3.3.1-3",
+        section: "3.3.1",
+        en: "The DUP flag of a PUBLISH the server forwards depends only on whether that outgoing packet is a \
+            retransmission, not on the DUP it received.",
+        zh: "服务端转发 PUBLISH 时不沿用收到的 DUP 标志，发出报文的 DUP 只能取决于它本身是否为重发。",
+    },
+    Rule {
+        id: "MQTT-3.3.1-4",
+        section: "3.3.1",
+        en: "A PUBLISH never has both QoS bits set, and a receiver that gets one closes the network connection.",
+        zh: "PUBLISH 报文的两个 QoS 位不得同时为 1；服务端或客户端收到这种报文时必须关闭网络连接。",
+    },
+    Rule {
+        id: "MQTT-3.3.1-5",
+        section: "3.3.1",
+        en: "A PUBLISH from a client with RETAIN 1 makes the server store the message and its QoS for future \
+            subscribers of that topic.",
+        zh: "客户端发来的 PUBLISH 保留标志为 1 时，服务端必须存储该应用消息及其服务质量等级（QoS），\
+            以便发送给以后订阅匹配该主题的订阅者。",
+    },
+    Rule {
+        id: "MQTT-3.3.1-6",
+        section: "3.3.1",
+        en: "A new subscription receives the latest retained message, if any, of every topic it matches.",
+        zh: "新建立订阅时，每个匹配主题上最新的保留消息（如果有）都必须发送给这个订阅者。",
+    },
+    Rule {
+        id: "MQTT-3.3.1-7",
+        section: "3.3.1",
+        en: "A retained QoS 0 PUBLISH makes the server drop the topic's previous retained message; it should keep the \
+            new one but may discard it at any time.",
+        zh: "服务端收到保留标志为 1 的 QoS 0 消息时，必须丢弃该主题之前的保留消息；它应当把新消息作为该主题的保留消息，\
+            但可以随时丢弃。",
+    },
+    Rule {
+        id: "MQTT-3.3.1-8",
+        section: "3.3.1",
+        en: "A PUBLISH the server sends because of a new subscription has RETAIN 1.",
+        zh: "服务端因客户端新建订阅而发送 PUBLISH 报文时，必须把保留标志设为 1。",
+    },
+    Rule {
+        id: "MQTT-3.3.1-9",
+        section: "3.3.1",
+        en: "A PUBLISH the server forwards to an established subscription has RETAIN 0, whatever the publisher set.",
+        zh: "服务端因匹配已有订阅而发送 PUBLISH 报文时，无论收到的消息保留标志是什么，都必须把保留标志设为 0。",
+    },
+    Rule {
+        id: "MQTT-3.3.1-10",
+        section: "3.3.1",
+        en: "A retained PUBLISH with an empty payload is delivered as usual and removes the retained message of its \
+            topic.",
+        zh: "保留标志为 1 且有效载荷为零字节的 PUBLISH 照常转发给订阅者，同时必须删除该主题现有的保留消息。",
+    },
+    Rule {
+        id: "MQTT-3.3.1-11",
+        section: "3.3.1",
+        en: "A zero-byte retained message is never stored as a retained message.",
+        zh: "服务端不得把零字节的保留消息存储为保留消息。",
+    },
+    Rule {
+        id: "MQTT-3.3.1-12",
+        section: "3.3.1",
+        en: "A PUBLISH from a client with RETAIN 0 is not stored and leaves any existing retained message untouched.",
+        zh: "客户端发来的 PUBLISH 保留标志为 0 时，服务端不得存储该消息，也不得删除或替换现有的保留消息。",
+    },
+    Rule {
+        id: "MQTT-3.3.2-1",
+        section: "3.3.2",
+        en: "The topic name is the first field of the PUBLISH variable header and is a UTF-8 encoded string.",
+        zh: "主题名必须是 PUBLISH 可变报头的第一个字段，并且必须是 UTF-8 编码字符串。",
+    },
+    Rule {
+        id: "MQTT-3.3.2-2",
+        section: "3.3.2",
+        en: "The topic name of a PUBLISH contains no wildcard characters.",
+        zh: "PUBLISH 报文中的主题名不得包含通配符。",
+    },
+    Rule {
+        id: "MQTT-3.3.2-3",
+        section: "3.3.2",
+        en: "A PUBLISH the server sends to a subscriber has a topic name that matches the subscription's topic filter \
+            by the rules of section 4.7.",
+        zh: "服务端发送给订阅者的 PUBLISH 报文，其主题名必须按 4.7 节的匹配规则与该订阅的主题过滤器相匹配。",
+    },
+    Rule {
+        id: "MQTT-3.3.4-1",
+        section: "3.3.4",
+        en: "The receiver of a PUBLISH answers as Table 3.4 prescribes for its QoS: nothing, PUBACK or PUBREC.",
+        zh: "PUBLISH 报文的接收方必须按表 3.4 对其服务质量等级（QoS）的规定作出响应：不响应、回复 PUBACK 或回复 \
+            PUBREC。",
+    },
+    Rule {
+        id: "MQTT-3.3.5-1",
+        section: "3.3.5",
+        en: "When several subscriptions of one client match, the server delivers the message respecting the highest \
+            maximum QoS among them.",
+        zh: "客户端有多个订阅与消息匹配时，服务端必须按这些订阅中最大的 QoS 来投递该消息。",
+    },
+    Rule {
+        id: "MQTT-3.3.5-2",
+        section: "3.3.5",
+        en: "A server that does not authorise a client's PUBLISH cannot tell it so, and either acknowledges it as \
+            usual or closes the network connection.",
+        zh: "服务端不允许某个客户端发布时无法通知该客户端，因此必须按正常的 QoS 规则给出肯定确认，或者关闭网络连接。",
+    },
+    Rule {
+        id: "MQTT-3.6.1-1",
+        section: "3.6.1",
+        en: "PUBREL fixed header flags are 0010; the server treats any other value as malformed and closes the \
+            connection.",
+        zh: "PUBREL 固定报头的第 3、2、1、0 位是保留位，必须为 0、0、1、0；服务端必须把其他值视为报文格式错误并关闭网络\
+            连接。",
+    },
+    Rule {
+        id: "MQTT-3.8.1-1",
+        section: "3.8.1",
+        en: "SUBSCRIBE fixed header flags are 0010; the server treats any other value as malformed and closes the \
+            connection.",
+        zh: "SUBSCRIBE 固定报头的第 3、2、1、0 位是保留位，必须为 0、0、1、0；服务端必须把其他值视为报文格式错误并关闭\
+            网络连接。",
+    },
+    Rule {
+        id: "MQTT-3.8.3-1",
+        section: "3.8.3",
+        en: "The topic filters of a SUBSCRIBE are UTF-8 encoded strings.",
+        zh: "SUBSCRIBE 报文有效载荷中的主题过滤器必须是 UTF-8 编码字符串。",
+    },
+    Rule {
+        id: "MQTT-3.8.3-2",
+        section: "3.8.3",
+        en: "A server that does not support wildcard filters rejects every subscription whose filter contains one.",
+        zh: "服务端如果不支持含通配符的主题过滤器，必须拒绝所有主题过滤器中含有通配符的订阅请求。",
+    },
+    Rule {
+        id: "MQTT-3.8.3-3",
+        section: "3.8.3",
+        en: "A SUBSCRIBE contains at least one topic filter and QoS pair; one without a payload is a protocol \
+            violation.",
+        zh: "SUBSCRIBE 报文的有效载荷必须至少包含一对主题过滤器和 QoS；没有有效载荷的 SUBSCRIBE 属于协议违规。",
+    },
+    Rule {
+        id: "MQTT-3.8.3-4",
+        section: "3.8.3",
+        en: "A SUBSCRIBE whose requested QoS byte has reserved bits set or a QoS other than 0, 1 or 2 is malformed, \
+            and the server closes the connection.",
+        zh: "SUBSCRIBE 有效载荷中的保留位不为 0，或请求的 QoS 不是 0、1、2 时，服务端必须视其为报文格式错误并关闭网络连\
+            接。",
+    },
+    Rule {
+        id: "MQTT-3.8.4-1",
+        section: "3.8.4",
+        en: "A server answers every SUBSCRIBE with a SUBACK.",
+        zh: "服务端收到客户端的 SUBSCRIBE 报文时，必须回复 SUBACK 报文。",
+    },
+    Rule {
+        id: "MQTT-3.8.4-2",
+        section: "3.8.4",
+        en: "A SUBACK carries the packet identifier of the SUBSCRIBE it acknowledges.",
+        zh: "SUBACK 报文必须带有与所确认的 SUBSCRIBE 报文相同的报文标识符。",
+    },
+    Rule {
+        id: "MQTT-3.8.4-3",
+        section: "3.8.4",
+        en: "A subscription whose filter equals an existing one replaces it (its QoS may differ), matching retained \
+            messages are sent again, and the flow of publications is not interrupted.",
+        zh: "新订阅的主题过滤器与已有订阅相同时，服务端必须用新订阅完全替换旧订阅（最大 QoS 可以不同），\
+            重新发送匹配的保留消息，并且不得中断消息流。",
+    },
+    Rule {
+        id: "MQTT-3.8.4-4",
+        section: "3.8.4",
+        en: "A SUBSCRIBE with several filters is handled like a series of SUBSCRIBEs whose answers are combined into \
+            one SUBACK.",
+        zh: "包含多个主题过滤器的 SUBSCRIBE 报文，必须像依次收到多个 SUBSCRIBE 报文一样处理，只是把响应合并到一个 \
+            SUBACK 中。",
+    },
+    Rule {
+        id: "MQTT-3.8.4-5",
+        section: "3.8.4",
+        en: "A SUBACK has one return code per topic filter, giving the maximum QoS granted or a failure.",
+        zh: "SUBACK 报文必须为每对主题过滤器和 QoS 给出一个返回码，表示授予的最大 QoS 或订阅失败。",
+    },
+    Rule {
+        id: "MQTT-3.8.4-6",
+        section: "3.8.4",
+        en: "Messages sent for a subscription use the lower of the published QoS and the granted QoS; duplicates are \
+            allowed when QoS 1 was granted as QoS 0.",
+        zh: "为订阅发送的消息，其 QoS 必须取原消息的 QoS 与服务端授予的最大 QoS 中较小的一个；原消息为 QoS 1 而授予 \
+            QoS 0 时允许重复发送。",
+    },
+    Rule {
+        id: "MQTT-3.9.3-1",
+        section: "3.9.3",
+        en: "The return codes of a SUBACK are in the same order as the topic filters of the SUBSCRIBE.",
+        zh: "SUBACK 报文中返回码的顺序必须与 SUBSCRIBE 报文中主题过滤器的顺序一致。",
+    },
+    Rule {
+        id: "MQTT-3.9.3-2",
+        section: "3.9.3",
+        en: "SUBACK return codes other than 0x00, 0x01, 0x02 and 0x80 are reserved and never used.",
+        zh: "0x00、0x01、0x02 和 0x80 以外的 SUBACK 返回码是保留值，不得使用。",
+    },
+    Rule {
+        id: "MQTT-3.10.1-1",
+        section: "3.10.1",
+        en: "UNSUBSCRIBE fixed header flags are 0010; the server treats any other value as malformed and closes the \
+            connection.",
+        zh: "UNSUBSCRIBE 固定报头的第 3、2、1、0 位是保留位，必须为 0、0、1、0；服务端必须把其他值视为报文格式错误并关\
+            闭网络连接。",
+    },
+    Rule {
+        id: "MQTT-3.10.3-1",
+        section: "3.10.3",
+        en: "The topic filters of an UNSUBSCRIBE are UTF-8 encoded strings packed one after another.",
+        zh: "UNSUBSCRIBE 报文中的主题过滤器必须是连续排列的 UTF-8 编码字符串。",
+    },
+    Rule {
+        id: "MQTT-3.10.3-2",
+        section: "3.10.3",
+        en: "An UNSUBSCRIBE contains at least one topic filter; one without a payload is a protocol violation.",
+        zh: "UNSUBSCRIBE 报文的有效载荷必须至少包含一个主题过滤器；没有有效载荷的 UNSUBSCRIBE 属于协议违规。",
+    },
+    Rule {
+        id: "MQTT-3.10.4-1",
+        section: "3.10.4",
+        en: "Each filter of an UNSUBSCRIBE, wildcards or not, is compared character by character with the client's \
+            filters, and only an exact match deletes a subscription.",
+        zh: "UNSUBSCRIBE 中的主题过滤器（无论是否含通配符）必须与服务端为该客户端保存的主题过滤器逐字符比较，\
+            只有完全相同才删除对应的订阅。",
+    },
+    Rule {
+        id: "MQTT-3.10.4-2",
+        section: "3.10.4",
+        en: "Once it has deleted a subscription the server adds no new messages for it.",
+        zh: "服务端删除订阅后，必须停止为该订阅向客户端添加新消息。",
+    },
+    Rule {
+        id: "MQTT-3.10.4-3",
+        section: "3.10.4",
+        en: "After deleting a subscription the server still completes the QoS 1 and QoS 2 deliveries it has started.",
+        zh: "服务端删除订阅后，仍必须完成已经开始发送给客户端的 QoS 1 和 QoS 2 消息的投递。",
+    },
+    Rule {
+        id: "MQTT-3.10.4-4",
+        section: "3.10.4",
+        en: "The server answers an UNSUBSCRIBE with an UNSUBACK that carries the same packet identifier.",
+        zh: "服务端必须用 UNSUBACK 响应 UNSUBSCRIBE，并且 UNSUBACK 必须带有与 UNSUBSCRIBE 相同的报文标识符。",
+    },
+    Rule {
+        id: "MQTT-3.10.4-5",
+        section: "3.10.4",
+        en: "The server sends an UNSUBACK even when no subscription was deleted.",
+        zh: "即使没有删除任何订阅，服务端也必须回复 UNSUBACK。",
+    },
+    Rule {
+        id: "MQTT-3.10.4-6",
+        section: "3.10.4",
+        en: "An UNSUBSCRIBE with several filters is handled like a series of UNSUBSCRIBEs answered by a single \
+            UNSUBACK.",
+        zh: "包含多个主题过滤器的 UNSUBSCRIBE 报文，必须像依次收到多个 UNSUBSCRIBE 报文一样处理，只是只回复一个 \
+            UNSUBACK。",
+    },
+    Rule {
+        id: "MQTT-3.12.4-1",
+        section: "3.12.4",
+        en: "The server answers every PINGREQ with a PINGRESP.",
+        zh: "服务端必须用 PINGRESP 报文响应 PINGREQ 报文。",
+    },
+    Rule {
+        id: "MQTT-3.14.1-1",
+        section: "3.14.1",
+        en: "The server checks that the reserved DISCONNECT flag bits are 0 and disconnects the client if they are \
+            not.",
+        zh: "服务端必须检查 DISCONNECT 报文的保留位是否为 0，不为 0 时必须断开客户端的连接。",
+    },
+    Rule {
+        id: "MQTT-3.14.4-1",
+        section: "3.14.4",
+        en: "After sending DISCONNECT the client closes the network connection.",
+        zh: "客户端发送 DISCONNECT 报文后，必须关闭网络连接。",
+    },
+    Rule {
+        id: "MQTT-3.14.4-2",
+        section: "3.14.4",
+        en: "After sending DISCONNECT the client sends no more packets on that connection.",
+        zh: "客户端发送 DISCONNECT 报文后，不得再通过该网络连接发送任何控制报文。",
+    },
+    Rule {
+        id: "MQTT-3.14.4-3",
+        section: "3.14.4",
+        en: "On DISCONNECT the server discards the will message of the connection without publishing it.",
+        zh: "服务端收到 DISCONNECT 报文时，必须丢弃与当前连接关联的遗嘱消息，不得发布。",
+    },
+    Rule {
+        id: "MQTT-4.1.0-1",
+        section: "4.1",
+        en: "Client and server keep the session state for the whole life of the session.",
+        zh: "在整个会话期间，客户端和服务端都必须保存会话状态。",
+    },
+    Rule {
+        id: "MQTT-4.1.0-2",
+        section: "4.1",
+        en: "A session lasts at least as long as its active network connection.",
+        zh: "会话的持续时间必须至少与其活动的网络连接一样长。",
+    },
+    Rule {
+        id: "MQTT-4.3.1-1",
+        section: "4.3.1",
+        en: "A QoS 0 sender sends the PUBLISH with QoS 0 and DUP 0.",
+        zh: "QoS 0 投递时，发送方必须发送 QoS 为 0、DUP 为 0 的 PUBLISH 报文。",
+    },
+    Rule {
+        id: "MQTT-4.3.2-1",
+        section: "4.3.2",
+        en: "A QoS 1 sender uses an unused packet identifier, sends PUBLISH with QoS 1 and DUP 0, and treats it as \
+            unacknowledged until the PUBACK arrives.",
+        zh: "QoS 1 投递时，发送方必须为新消息分配未使用的报文标识符，发送 QoS 为 1、DUP 为 0 的 PUBLISH，\
+            并在收到对应的 PUBACK 之前视其为未确认。",
+    },
+    Rule {
+        id: "MQTT-4.3.2-2",
+        section: "4.3.2",
+        en: "A QoS 1 receiver that has taken ownership answers PUBACK with the packet identifier, and then treats a \
+            PUBLISH with that identifier as a new message whatever its DUP flag.",
+        zh: "QoS 1 投递时，接收方取得消息所有权后必须回复带有相同报文标识符的 PUBACK；此后收到使用该报文标识符的 \
+            PUBLISH，无论 DUP 标志如何都必须当作新消息。",
+    },
+    Rule {
+        id: "MQTT-4.3.3-1",
+        section: "4.3.3",
+        en: "A QoS 2 sender uses an unused packet identifier, sends PUBLISH with QoS 2 and DUP 0, answers PUBREC with \
+            a PUBREL of the same identifier, waits for PUBREC and then PUBCOMP, and never resends the PUBLISH after \
+            its PUBREL.",
+        zh: "QoS 2 投递时，发送方必须分配未使用的报文标识符，发送 QoS 为 2、DUP 为 0 的 PUBLISH 并在收到 PUBREC \
+            前视其为未确认；收到 PUBREC 后发送相同报文标识符的 PUBREL 并在收到 PUBCOMP 前视其为未确认；发送 PUBREL \
+            后不得再重发该 PUBLISH。",
+    },
+    Rule {
+        id: "MQTT-4.3.3-2",
+        section: "4.3.3",
+        en: "A QoS 2 receiver answers PUBREC, answers repeats of that PUBLISH with PUBREC without delivering them \
+            again until PUBREL arrives, answers PUBREL with PUBCOMP, and then treats the identifier as new.",
+        zh: "QoS 2 投递时，接收方必须回复带有相同报文标识符的 PUBREC；收到对应的 PUBREL 之前，对相同报文标识符的 \
+            PUBLISH 一律回复 PUBREC 且不得重复投递；收到 PUBREL 后回复 PUBCOMP；此后把使用该标识符的 PUBLISH \
+            当作新的发布。",
+    },
+    Rule {
+        id: "MQTT-4.4.0-1",
+        section: "4.4",
+        en: "When a client reconnects with clean session 0, both sides resend unacknowledged PUBLISH (QoS > 0) and \
+            PUBREL packets with their original packet identifiers.",
+        zh: "客户端以清除会话为 0 重新连接时，客户端和服务端都必须使用原来的报文标识符重发所有未确认的 PUBLISH（QoS \
+            大于 0）和 PUBREL 报文。",
+    },
+    Rule {
+        id: "MQTT-4.5.0-1",
+        section: "4.5",
+        en: "When the server takes ownership of an incoming message, it adds it to the session state of every client \
+            with a matching subscription.",
+        zh: "服务端取得入站应用消息的所有权后，必须把它加入所有订阅与之匹配的客户端的会话状态中。",
+    },
+    Rule {
+        id: "MQTT-4.5.0-2",
+        section: "4.5",
+        en: "A client acknowledges every PUBLISH it receives according to its QoS, even if it does not process the \
+            message.",
+        zh: "客户端必须按适用的 QoS 规则确认收到的每个 PUBLISH 报文，无论它是否处理其中的应用消息。",
+    },
+    Rule {
+        id: "MQTT-4.6.0-1",
+        section: "4.6",
+        en: "A client resends PUBLISH packets (QoS 1 and 2) in the order in which the originals were sent.",
+        zh: "客户端重发 PUBLISH 报文（QoS 1 和 QoS 2）时，必须按原始 PUBLISH 报文的发送顺序重发。",
+    },
+    Rule {
+        id: "MQTT-4.6.0-2",
+        section: "4.6",
+        en: "A client sends PUBACKs in the order in which the QoS 1 PUBLISH packets were received.",
+        zh: "客户端必须按对应 PUBLISH 报文的接收顺序发送 PUBACK 报文（QoS 1）。",
+    },
+    Rule {
+        id: "MQTT-4.6.0-3",
+        section: "4.6",
+        en: "A client sends PUBRECs in the order in which the QoS 2 PUBLISH packets were received.",
+        zh: "客户端必须按对应 PUBLISH 报文的接收顺序发送 PUBREC 报文（QoS 2）。",
+    },
+    Rule {
+        id: "MQTT-4.6.0-4",
+        section: "4.6",
+        en: "A client sends PUBRELs in the order in which the PUBRECs were received.",
+        zh: "客户端必须按对应 PUBREC 报文的接收顺序发送 PUBREL 报文（QoS 2）。",
+    },
+    Rule {
+        id: "MQTT-4.6.0-5",
+        section: "4.6",
+        en: "A server treats every topic as an ordered topic by default, though it may let some topics be unordered.",
+        zh: "服务端默认必须把每个主题都当作有序主题，可以提供管理手段或其他机制把某些主题设为无序主题。",
+    },
+    Rule {
+        id: "MQTT-4.6.0-6",
+        section: "4.6",
+        en: "For an ordered topic the server applies the client ordering rules towards each subscriber and forwards \
+            PUBLISH packets of the same topic and QoS in the order it received them from each client.",
+        zh: "处理发布到有序主题的消息时，服务端向每个订阅者投递都必须遵守上述客户端的顺序规则，\
+            并且必须按从同一客户端收到的顺序发送相同主题和 QoS 的 PUBLISH 报文。",
+    },
+    Rule {
+        id: "MQTT-4.7.1-1",
+        section: "4.7.1",
+        en: "Wildcard characters may be used in topic filters but never in a topic name.",
+        zh: "通配符可以用在主题过滤器中，但不得出现在主题名中。",
+    },
+    Rule {
+        id: "MQTT-4.7.1-2",
+        section: "4.7.1",
+        en: "The multi-level wildcard # stands alone or right after a level separator, and is the last character of \
+            the filter.",
+        zh: "多层通配符 # 必须单独使用或紧跟在主题层级分隔符之后，并且必须是主题过滤器的最后一个字符。",
+    },
+    Rule {
+        id: "MQTT-4.7.1-3",
+        section: "4.7.1",
+        en: "The single-level wildcard + may be used at any level, first and last included, but occupies the whole \
+            level.",
+        zh: "单层通配符 + 可以用在主题过滤器的任意层级（包括第一层和最后一层），但必须占据整个层级。",
+    },
+    Rule {
+        id: "MQTT-4.7.2-1",
+        section: "4.7.2",
+        en: "A server does not match topic filters starting with # or + against topic names starting with $.",
+        zh: "服务端不得把以通配符（# 或 +）开头的主题过滤器与以 $ 开头的主题名相匹配。",
+    },
+    Rule {
+        id: "MQTT-4.7.3-1",
+        section: "4.7.3",
+        en: "Topic names and topic filters are at least one character long.",
+        zh: "所有主题名和主题过滤器都必须至少包含一个字符。",
+    },
+    Rule {
+        id: "MQTT-4.7.3-2",
+        section: "4.7.3",
+        en: "Topic names and topic filters do not contain the null character U+0000.",
+        zh: "主题名和主题过滤器不得包含空字符 U+0000。",
+    },
+    Rule {
+        id: "MQTT-4.7.3-3",
+        section: "4.7.3",
+        en: "Topic names and topic filters are UTF-8 encoded strings of at most 65535 bytes.",
+        zh: "主题名和主题过滤器是 UTF-8 编码字符串，编码后不得超过 65535 个字节。",
+    },
+    Rule {
+        id: "MQTT-4.7.3-4",
+        section: "4.7.3",
+        en: "When matching subscriptions the server does not normalise topic names or topic filters, nor alter \
+            characters it does not recognise.",
+        zh: "执行订阅匹配时，服务端不得对主题名或主题过滤器做任何规范化处理，也不得修改或替换无法识别的字符。",
+    },
+    Rule {
+        id: "MQTT-4.8.0-1",
+        section: "4.8",
+        en: "Unless stated otherwise, a client or server that meets a protocol violation closes the network connection \
+            on which the offending packet arrived.",
+        zh: "除非另有规定，服务端或客户端遇到协议违规时，必须关闭收到该违规控制报文的网络连接。",
+    },
+    Rule {
+        id: "MQTT-4.8.0-2",
+        section: "4.8",
+        en: "A client or server that hits a transient error, such as a full buffer, while processing an incoming \
+            packet closes the network connection on which it arrived.",
+        zh: "客户端或服务端在处理入站控制报文时遇到暂时性错误（例如内部缓冲区已满），必须关闭收到该报文的网络连接。",
+    },
+    Rule {
+        id: "MQTT-6.0.0-1",
+        section: "6",
+        en: "Over WebSocket, MQTT packets are sent in binary data frames, and a receiver of any other frame type \
+            closes the network connection.",
+        zh: "通过 WebSocket 传输时，MQTT 控制报文必须使用二进制数据帧发送；收到其他类型数据帧的接收方必须关闭网络连\
+            接。",
+    },
+    Rule {
+        id: "MQTT-6.0.0-2",
+        section: "6",
+        en: "A WebSocket frame may hold several or partial MQTT packets, so a receiver does not assume packets align \
+            with frame boundaries.",
+        zh: "一个 WebSocket 数据帧可以包含多个或不完整的 MQTT 报文，接收方不得假定控制报文与 WebSocket 帧边界对齐。",
+    },
+    Rule {
+        id: "MQTT-6.0.0-3",
+        section: "6",
+        en: "The client includes \"mqtt\" in the list of WebSocket subprotocols it offers.",
+        zh: "客户端必须在其提供的 WebSocket 子协议列表中包含 “mqtt”。",
+    },
+    Rule {
+        id: "MQTT-6.0.0-4",
+        section: "6",
+        en: "The WebSocket subprotocol the server selects and returns is \"mqtt\".",
+        zh: "服务端选择并返回的 WebSocket 子协议名必须是 “mqtt”。",
+    },
+    Rule {
+        id: "MQTT-7.0.0-1",
+        section: "7",
+        en: "A server that both accepts connections and opens connections to other servers conforms as a client and as \
+            a server.",
+        zh: "既接受入站连接又主动连接其他服务端的服务端，必须同时符合 MQTT 客户端和 MQTT 服务端的要求。",
+    },
+    Rule {
+        id: "MQTT-7.0.0-2",
+        section: "7",
+        en: "A conformant implementation does not need extensions defined outside this specification to interoperate \
+            with other conformant implementations.",
+        zh: "符合规范的实现不得要求使用本规范之外定义的任何扩展，才能与其他符合规范的实现互操作。",
+    },
+    Rule {
+        id: "MQTT-7.1.1-1",
+        section: "7.1.1",
+        en: "A conformant server supports at least one transport that gives an ordered, lossless byte stream in both \
+            directions.",
+        zh: "符合规范的服务端必须支持至少一种提供双向有序、无损字节流的底层传输协议。",
+    },
+    Rule {
+        id: "MQTT-7.1.2-1",
+        section: "7.1.2",
+        en: "A conformant client supports at least one transport that gives an ordered, lossless byte stream in both \
+            directions.",
+        zh: "符合规范的客户端必须支持至少一种提供双向有序、无损字节流的底层传输协议。",
+    },
+];
+
+/// The statement with this id, e.g. `lookup("MQTT-3.3.2-2")`; `None` for anything else, including
+/// section numbers such as `"MQTT-2.2.1"`.
+pub fn lookup(id: &str) -> Option<&'static Rule> {
+    RULES_311.iter().find(|r| r.id == id)
+}
+
+/// Whether `id` names a numbered conformance statement of MQTT 3.1.1.
+pub fn is_rule_id(id: &str) -> bool {
+    lookup(id).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    /// `MQTT-x.y.z-n` split into its four numbers; `None` if `id` does not have that shape.
+    fn numbers(id: &str) -> Option<[u32; 4]> {
+        let (clause, n) = id.strip_prefix("MQTT-")?.rsplit_once('-')?;
+        let parts: Vec<&str> = clause.split('.').collect();
+        if parts.len() != 3 {
+            return None;
+        }
+        Some([number(parts[0])?, number(parts[1])?, number(parts[2])?, number(n)?])
+    }
+
+    fn number(s: &str) -> Option<u32> {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        s.parse().ok()
+    }
+
+    #[test]
+    fn ids_are_unique() {
+        let mut seen = HashSet::new();
+        for r in RULES_311 {
+            assert!(seen.insert(r.id), "{} is listed twice", r.id);
+        }
+    }
+
+    #[test]
+    fn every_id_has_the_mqtt_x_y_z_n_shape() {
+        for r in RULES_311 {
+            let n = numbers(r.id).unwrap_or_else(|| panic!("{} is not MQTT-x.y.z-n", r.id));
+            assert!(n[3] >= 1, "{}: statements are numbered from 1", r.id);
+        }
+        assert_eq!(numbers("MQTT-2.2.1"), None);
+        assert_eq!(numbers("MQTT-3.1.2.7"), None);
+        assert_eq!(numbers("MQTT-3-8.3-4"), None);
+    }
+
+    #[test]
+    fn the_list_is_in_specification_order_and_complete() {
+        let keys: Vec<[u32; 4]> = RULES_311.iter().map(|r| numbers(r.id).unwrap()).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "not in specification order");
+        assert_eq!(RULES_311.len(), 141);
+        assert_eq!(RULES_311.first().map(|r| r.id), Some("MQTT-1.5.3-1"));
+        assert_eq!(RULES_311.last().map(|r| r.id), Some("MQTT-7.1.2-1"));
+    }
+
+    #[test]
+    fn section_is_the_clause_of_the_id() {
+        for r in RULES_311 {
+            let [x, y, z, _] = numbers(r.id).unwrap();
+            let want = match (y, z) {
+                (0, 0) => format!("{x}"),
+                (_, 0) => format!("{x}.{y}"),
+                _ => format!("{x}.{y}.{z}"),
+            };
+            assert_eq!(r.section, want, "{}", r.id);
+        }
+    }
+
+    #[test]
+    fn every_rule_has_both_summaries() {
+        for r in RULES_311 {
+            assert!(r.en.ends_with('.') && !r.en.contains('\n'), "{}: {:?}", r.id, r.en);
+            let chinese = r.zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+            assert!(chinese && r.zh.ends_with('。') && !r.zh.contains('\n'), "{}: {:?}", r.id, r.zh);
+        }
+    }
+
+    #[test]
+    fn spot_checks() {
+        let rule = |id| lookup(id).unwrap_or_else(|| panic!("{id} is missing"));
+        assert!(rule("MQTT-3.3.2-2").en.contains("wildcard"));
+        assert!(rule("MQTT-3.3.2-2").zh.contains("通配符"));
+        assert!(rule("MQTT-3.1.2-24").en.contains("one and a half keep alive"));
+        assert!(rule("MQTT-3.1.2-11").en.contains("will QoS and will retain"));
+        assert!(rule("MQTT-3.1.2-13").en.contains("will QoS must be 0"));
+        assert!(rule("MQTT-3.1.2-15").en.contains("will retain must be 0"));
+        assert!(rule("MQTT-3.10.3-2").en.starts_with("An UNSUBSCRIBE contains at least one topic filter"));
+        assert!(rule("MQTT-4.7.1-1").en.contains("never in a topic name"));
+        assert!(rule("MQTT-4.7.1-2").en.contains("multi-level wildcard"));
+        assert!(rule("MQTT-4.8.0-1").en.contains("protocol violation"));
+        assert_eq!(rule("MQTT-3.1.0-1").section, "3.1");
+        assert_eq!(rule("MQTT-6.0.0-1").section, "6");
+        assert_eq!(rule("MQTT-3.14.4-3").section, "3.14.4");
+    }
+
+    #[test]
+    fn section_numbers_and_misprints_are_not_rule_ids() {
+        let section_numbers = ["MQTT-2.2.1", "MQTT-2.2.3", "MQTT-3.2.2", "MQTT-4.7.3"];
+        let misprints = ["MQTT-3.1.2.7", "MQTT-3-8.3-4", "MQTT-3.3.1.-1"];
+        for id in section_numbers.into_iter().chain(misprints) {
+            assert!(!is_rule_id(id), "{id}");
+        }
+        // Ids that MQTT 3.1.1 does not have (some belong to MQTT 5.0 only).
+        for id in ["MQTT-3.4.0-1", "MQTT-3.5.4-1", "MQTT-3.6.4-1", "MQTT-3.1.2-25", "MQTT-1.5.4-1", ""] {
+            assert!(!is_rule_id(id), "{id}");
+        }
+        assert!(is_rule_id("MQTT-3.1.2-7") && is_rule_id("MQTT-3.8.3-4") && is_rule_id("MQTT-3.3.1-1"));
+    }
+}
