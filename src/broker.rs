@@ -46,6 +46,13 @@ pub struct Config {
     pub max_topic_levels: usize,
     /// Subscriptions one session may hold; the next gets SUBACK 0x80.
     pub max_subscriptions: usize,
+    /// Bytes of messages the broker keeps at once, all sessions and the retained store together
+    /// (queued and unacknowledged QoS 1/2 messages, retained messages). Past it a message is not
+    /// queued, or not stored as retained, and the broker says so.
+    pub max_stored_bytes: usize,
+    /// Sessions at once (connected and kept persistent ones); a CONNECT that needs a new one past it
+    /// gets CONNACK 3.
+    pub max_sessions: usize,
     /// How long a connection may stay open without sending CONNECT.
     pub connect_timeout: Duration,
     /// Emit an event for every routed message (the headless broker's `-v`; always on in the lab).
@@ -67,6 +74,8 @@ impl Default for Config {
             buffer_budget: 128 * 1024 * 1024,
             max_topic_levels: 128,
             max_subscriptions: 1000,
+            max_stored_bytes: 256 * 1024 * 1024,
+            max_sessions: 100_000,
             connect_timeout: Duration::from_secs(10),
             narrate_messages: false,
             passwords: None,
@@ -215,6 +224,13 @@ pub struct Broker {
     pressured: HashSet<ConnId>,
     newly_pressured: Vec<ConnId>,
     relieved: bool,
+    /// Bytes of the messages held in queues, inflight windows and the retained store.
+    stored: usize,
+}
+
+/// What keeping one message costs against [`Config::max_stored_bytes`].
+fn cost(p: &Publish) -> usize {
+    p.topic.len() + p.payload.len() + 64
 }
 
 /// A client that has not acknowledged anything for this long while messages wait for it has
@@ -248,6 +264,7 @@ impl Broker {
             pressured: HashSet::new(),
             newly_pressured: Vec::new(),
             relieved: false,
+            stored: 0,
         }
     }
 
@@ -429,6 +446,20 @@ impl Broker {
     pub fn stats(&self) -> Stats {
         self.stats
     }
+    /// Bytes of messages held now (see [`Config::max_stored_bytes`]).
+    pub fn stored_bytes(&self) -> usize {
+        self.stored
+    }
+    /// The same, counted afresh from every queue, window and the retained store (for tests: it must
+    /// always equal [`stored_bytes`](Self::stored_bytes)).
+    pub fn count_stored_bytes(&self) -> usize {
+        let sessions: usize = self
+            .sessions
+            .values()
+            .map(|s| s.inflight.iter().map(|m| cost(&m.publish)).chain(s.queue.iter().map(cost)).sum::<usize>())
+            .sum();
+        sessions + self.retained.values().map(|r| cost(&r.publish)).sum::<usize>()
+    }
     /// The client id connected on `conn`, if it has sent CONNECT.
     pub fn client_of(&self, conn: ConnId) -> Option<&Arc<str>> {
         self.conns.get(&conn).and_then(|c| c.client.as_ref())
@@ -511,6 +542,10 @@ impl Broker {
             // The old network connection closes without DISCONNECT: its will is published
             // [MQTT-3.1.2-8].
             self.end_connection(old, Some(WillCause::TakenOver), now);
+        }
+        if !self.sessions.contains_key(&client_id) && self.sessions.len() >= self.config.max_sessions {
+            self.emit(Event::TooManySessions { conn, limit: self.config.max_sessions });
+            return self.refuse(conn, &client_id, Rc::ServerUnavailable, "session limit reached".into());
         }
         // Session.
         let mut session_present = false;
@@ -623,6 +658,8 @@ impl Broker {
 
     fn discard_session(&mut self, client: &Arc<str>) {
         if let Some(s) = self.sessions.remove(client) {
+            let held: usize = s.inflight.iter().map(|m| cost(&m.publish)).chain(s.queue.iter().map(cost)).sum();
+            self.stored -= held;
             for filter in s.subscriptions.keys() {
                 self.subs.remove(filter, client);
             }
@@ -682,11 +719,17 @@ impl Broker {
         self.stats.routed += 1;
         let mut retain = RetainAction::None;
         if p.retain {
+            let old = self.retained.get(&p.topic).map_or(0, |r| cost(&r.publish));
             if p.payload.is_empty() {
-                self.retained.remove(&p.topic);
+                if self.retained.remove(&p.topic).is_some() {
+                    self.stored -= old;
+                }
                 retain = RetainAction::Cleared;
+            } else if self.stored - old + cost(&p) > self.config.max_stored_bytes {
+                retain = RetainAction::Refused;
             } else {
                 let stored = Publish { dup: false, retain: true, ..p.clone() };
+                self.stored = self.stored - old + cost(&stored);
                 self.retained
                     .insert(p.topic.clone(), Retained { publish: stored, from: from.to_string(), stored_at: now });
                 retain = RetainAction::Stored;
@@ -750,6 +793,7 @@ impl Broker {
     ) -> Delivery {
         let max_inflight = self.config.max_inflight.clamp(1, u16::MAX as usize);
         let max_queued = self.config.max_queued;
+        let over_budget = self.stored + topic.len() + payload.len() + 64 > self.config.max_stored_bytes;
         let mut d = Delivery {
             client_id: String::new(),
             qos,
@@ -784,6 +828,20 @@ impl Broker {
             }
             return d;
         }
+        if over_budget || s.queue.len() >= max_queued {
+            self.stats.dropped += 1;
+            d.dropped = true;
+            let e = Event::QueueFull {
+                client_id: client.to_string(),
+                topic: clip(topic),
+                limit: if over_budget { self.config.max_stored_bytes } else { max_queued },
+                offline: s.conn.is_none(),
+                budget: over_budget,
+            };
+            self.emit(e);
+            return d;
+        }
+        self.stored += topic.len() + payload.len() + 64;
         if let Some(conn) = s.conn
             && s.queue.is_empty()
             && s.inflight.len() < max_inflight
@@ -793,18 +851,6 @@ impl Broker {
             s.push_inflight(p.clone());
             self.stats.delivered += 1;
             self.out.push_back(Output::Send(conn, Packet::Publish(p)));
-            return d;
-        }
-        if s.queue.len() >= max_queued {
-            self.stats.dropped += 1;
-            d.dropped = true;
-            let e = Event::QueueFull {
-                client_id: client.to_string(),
-                topic: topic.to_string(),
-                limit: max_queued,
-                offline: s.conn.is_none(),
-            };
-            self.emit(e);
             return d;
         }
         s.queue.push_back(Publish { qos_pid: QosPid::from_qos(qos, PacketId::new(1).expect("1")), ..template() });
@@ -856,6 +902,9 @@ impl Broker {
         if !right {
             let got = if pubcomp { "PUBCOMP" } else { "PUBACK" };
             return self.wrong_ack(conn, got, pid, qos, released, now);
+        }
+        if let Some(m) = s.inflight.get(i) {
+            self.stored -= cost(&m.publish);
         }
         s.remove_inflight(i);
         s.last_ack = now;

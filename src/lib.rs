@@ -4,6 +4,7 @@ pub mod app;
 pub mod bench;
 pub mod broker;
 pub mod client;
+pub mod fuzz;
 pub mod i18n;
 pub mod proto;
 pub mod runtime;

@@ -39,6 +39,8 @@ enum Command {
     Broker(BrokerArgs),
     /// Load generator for any MQTT broker: fanin, fanout, latency, conns.
     Bench(mqtt_lab::bench::BenchArgs),
+    /// Robustness campaigns: `fuzz decode` (the decoder) and `fuzz broker` (a broker over loopback).
+    Fuzz(mqtt_lab::fuzz::FuzzArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -84,6 +86,12 @@ struct NetArgs {
     /// Subscriptions one client may hold; more get SUBACK 0x80.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     max_subscriptions: usize,
+    /// Bytes of messages kept at once for all sessions (queued, unacknowledged) and retained topics.
+    #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024 * 1024)]
+    max_stored_bytes: usize,
+    /// Sessions kept at once, persistent ones of offline clients included; more get CONNACK 3.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    max_sessions: usize,
 }
 
 #[derive(Args, Debug)]
@@ -140,6 +148,7 @@ fn main() -> ExitCode {
     let result = rt.block_on(async move {
         match cli.command {
             Some(Command::Bench(args)) => mqtt_lab::bench::run(args).await.map_err(|m| Fail { code: 1, message: m }),
+            Some(Command::Fuzz(args)) => mqtt_lab::fuzz::run(args).await.map_err(|m| Fail { code: 1, message: m }),
             Some(Command::Broker(b)) => run_broker(b, lang).await,
             None => {
                 let external = match &cli.broker {
@@ -179,6 +188,8 @@ fn broker_config(net: &NetArgs, verbose: bool, lang: Lang) -> Result<broker::Con
         buffer_budget: net.buffer_budget.max(1024 * 1024),
         max_topic_levels: net.max_topic_levels.max(1),
         max_subscriptions: net.max_subscriptions,
+        max_stored_bytes: net.max_stored_bytes,
+        max_sessions: net.max_sessions.max(1),
         ..broker::Config::default()
     };
     if let Some(p) = &net.passwd {

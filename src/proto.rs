@@ -16,7 +16,8 @@ use std::num::NonZeroU16;
 
 pub use error::{DecodeError, ErrorKind};
 pub use packet::{
-    ConnAck, Connect, ConnectReturnCode, Packet, Protocol, Publish, SubAck, SubAckCode, Subscribe, Unsubscribe, Will,
+    ConnAck, Connect, ConnectReturnCode, EncodeError, Packet, Protocol, Publish, SubAck, SubAckCode, Subscribe,
+    Unsubscribe, Will,
 };
 pub use span::{NoSpans, Recorder, Span, SpanList};
 
@@ -356,8 +357,13 @@ pub fn remaining_length_len(len: usize) -> usize {
     }
 }
 
+/// Writes a length-prefixed string or binary field. Its length must fit the 2-byte prefix: the
+/// encoder never truncates, and [`Packet::check_encodable`] tells beforehand.
 pub(crate) fn put_str(out: &mut BytesMut, s: &[u8]) {
-    out.put_u16(s.len() as u16);
+    let len = u16::try_from(s.len()).unwrap_or_else(|_| {
+        panic!("an MQTT string or binary field holds at most 65,535 bytes, not {} (§1.5.3)", s.len())
+    });
+    out.put_u16(len);
     out.put_slice(s);
 }
 

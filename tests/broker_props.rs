@@ -64,7 +64,9 @@ proptest! {
 
     #[test]
     fn random_traffic_keeps_the_broker_consistent(ops in prop::collection::vec(op(), 1..200)) {
-        let config = Config { max_inflight: 3, max_queued: 4, narrate_messages: true, ..Config::default() };
+        // A small storage budget, so that random traffic reaches it.
+        let config =
+            Config { max_inflight: 3, max_queued: 4, max_stored_bytes: 2_000, narrate_messages: true, ..Config::default() };
         let mut b = Broker::new(config);
         let t0 = Instant::now();
         let mut now = t0;
@@ -173,6 +175,8 @@ proptest! {
             for r in b.retained() {
                 prop_assert!(!r.publish.payload.is_empty(), "an empty retained message was stored");
             }
+            prop_assert_eq!(b.stored_bytes(), b.count_stored_bytes(), "the storage account drifted");
+            prop_assert!(b.stored_bytes() <= 2_000, "stored {} bytes over the budget", b.stored_bytes());
         }
     }
 }

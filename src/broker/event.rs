@@ -60,6 +60,8 @@ pub enum RetainAction {
     None,
     Stored,
     Cleared,
+    /// RETAIN was set but the message was not stored: the broker's storage budget is spent.
+    Refused,
 }
 
 /// One delivery of a routed message.
@@ -192,6 +194,9 @@ pub enum Event {
         limit: usize,
         /// The client was offline (otherwise connected, but its inflight window was full).
         offline: bool,
+        /// The broker's storage budget (`limit` bytes, --max-stored-bytes) was spent, not the
+        /// client's queue (`limit` messages).
+        budget: bool,
     },
     Resent {
         client_id: String,
@@ -199,6 +204,11 @@ pub enum Event {
         pubrel: bool,
     },
     TooManyConnections {
+        conn: ConnId,
+        limit: usize,
+    },
+    /// A CONNECT needed a new session but the broker keeps as many as it allows.
+    TooManySessions {
         conn: ConnId,
         limit: usize,
     },
@@ -488,6 +498,12 @@ impl Event {
                     (RetainAction::Cleared, false) => {
                         s.push_str("; empty payload with RETAIN: the topic's retained message is cleared")
                     }
+                    (RetainAction::Refused, true) => {
+                        s.push_str("；服务端保存的消息已达上限（--max-stored-bytes），这条没有作为保留消息存储")
+                    }
+                    (RetainAction::Refused, false) => s.push_str(
+                        "; not stored as the retained message: the broker's storage is full (--max-stored-bytes)",
+                    ),
                     (RetainAction::None, _) => {}
                 }
                 s
@@ -517,7 +533,19 @@ impl Event {
                     )
                 }
             }
-            QueueFull { client_id, topic, limit, offline } => match (offline, zh) {
+            QueueFull { client_id, topic, limit, budget: true, .. } => {
+                let mib = limit / (1024 * 1024);
+                if zh {
+                    format!(
+                        "服务端为所有会话和保留消息保存的消息已达上限（{mib} MiB，--max-stored-bytes）：发给 {client_id} 的 {topic} 消息没有保存，被丢弃"
+                    )
+                } else {
+                    format!(
+                        "the broker already holds {mib} MiB of messages for all sessions and retained topics (--max-stored-bytes): the message on {topic} for {client_id} is not kept, it is dropped"
+                    )
+                }
+            }
+            QueueFull { client_id, topic, limit, offline, .. } => match (offline, zh) {
                 (true, true) => {
                     format!("{client_id} 离线，它的队列已满（{limit} 条，--max-queued）：{topic} 的这条消息被丢弃")
                 }
@@ -563,6 +591,15 @@ impl Event {
                     format!("无法接受新连接：{error}（文件描述符用完了？试试 ulimit -n）")
                 } else {
                     format!("cannot accept a new connection: {error} (out of file descriptors? try ulimit -n)")
+                }
+            }
+            TooManySessions { limit, .. } => {
+                if zh {
+                    format!("会话数已达上限 {limit}（--max-sessions，含保留着的持久会话）：CONNACK 3（服务端不可用）")
+                } else {
+                    format!(
+                        "session limit of {limit} reached (--max-sessions, kept persistent sessions included): CONNACK 3 (server unavailable)"
+                    )
                 }
             }
             TooManyConnections { limit, .. } => {

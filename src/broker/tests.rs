@@ -660,3 +660,47 @@ fn a_long_queue_of_an_acknowledging_client_pushes_back() {
     assert!(lab.b.is_congested(s, lab.now));
     assert!(!lab.b.is_congested(s, lab.now + ACK_STALL));
 }
+
+/// Queued messages and retained ones share one storage budget; past it nothing more is kept, and
+/// the account returns to zero when the messages are acknowledged, cleared or their session ends.
+#[test]
+fn the_storage_budget_bounds_queues_and_the_retained_store() {
+    let mut lab = Lab::with(Config { max_stored_bytes: 1_000, narrate_messages: true, ..Config::default() });
+    let off = lab.connect("off", false);
+    lab.sub(off, "t/#", QoS::AtLeastOnce);
+    lab.b.closed(off, lab.now);
+    let p = lab.connect("p", true);
+    let big = "x".repeat(300);
+    for i in 1..=5 {
+        lab.publish(p, "t/a", &big, QosPid::AtLeastOnce(pid(i)), false);
+    }
+    let out = lab.drain();
+    assert_eq!(lab.b.session("off").unwrap().queue.len(), 2, "two of 367 bytes fit in 1,000");
+    assert!(out.iter().any(|o| matches!(o, Output::Event(Event::QueueFull { budget: true, .. }))));
+    lab.publish(p, "t/r", &big, QosPid::AtMostOnce, true);
+    let out = lab.drain();
+    assert!(out.iter().any(|o| matches!(o, Output::Event(Event::Routed { retain: RetainAction::Refused, .. }))));
+    assert_eq!(lab.b.retained().count(), 0);
+    assert_eq!(lab.b.stored_bytes(), lab.b.count_stored_bytes());
+    // The persistent session comes back clean: its queue is discarded and the budget is free again.
+    lab.connect("off", true);
+    assert_eq!(lab.b.stored_bytes(), 0);
+    lab.publish(p, "t/r", &big, QosPid::AtMostOnce, true);
+    assert_eq!(lab.b.retained().count(), 1);
+    lab.publish(p, "t/r", "", QosPid::AtMostOnce, true);
+    assert_eq!(lab.b.stored_bytes(), 0, "clearing the retained message frees its bytes");
+}
+
+#[test]
+fn new_sessions_past_the_limit_get_connack_3() {
+    let mut lab = Lab::with(Config { max_sessions: 2, ..Config::default() });
+    let a = lab.connect("a", false);
+    lab.b.closed(a, lab.now);
+    lab.connect("b", true);
+    let (_, out) = lab.connect_with(Connect::new("c"));
+    assert_eq!(connack(&out).code, ConnectReturnCode::ServerUnavailable);
+    let mut again = Connect::new("a");
+    again.clean_session = false;
+    let (_, out) = lab.connect_with(again);
+    assert_eq!(connack(&out).code, ConnectReturnCode::Accepted, "a kept session may come back");
+}

@@ -22,6 +22,30 @@ use super::span::Recorder;
 use super::{PacketId, PacketType, put_remaining_length, remaining_length_len};
 use bytes::{BufMut, BytesMut};
 
+/// Why a packet cannot be encoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EncodeError {
+    /// A string or binary field longer than its 2-byte length prefix can say.
+    FieldTooLong { field: &'static str, len: usize },
+    /// A remaining length over 268,435,455 bytes.
+    PacketTooLarge { remaining: usize },
+}
+
+impl std::fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EncodeError::FieldTooLong { field, len } => {
+                write!(f, "the {field} has {len} bytes; an MQTT string holds at most 65,535 (§1.5.3)")
+            }
+            EncodeError::PacketTooLarge { remaining } => {
+                write!(f, "a packet of {remaining} bytes; MQTT allows at most 268,435,455 (§2.2.3)")
+            }
+        }
+    }
+}
+
+impl std::error::Error for EncodeError {}
+
 /// One MQTT 3.1 / 3.1.1 control packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Packet {
@@ -101,9 +125,42 @@ impl Packet {
         }
     }
 
+    /// Whether this packet can be put on the wire: every string and binary field within its 2-byte
+    /// length prefix (§1.5.3) and the remaining length within its four varint bytes (§2.2.3).
+    /// [`encode`](Self::encode) of a packet that fails this check panics rather than truncate.
+    pub fn check_encodable(&self) -> Result<(), EncodeError> {
+        let field = |name: &'static str, len: usize| {
+            if len > u16::MAX as usize { Err(EncodeError::FieldTooLong { field: name, len }) } else { Ok(()) }
+        };
+        match self {
+            Packet::Connect(c) => {
+                field("client id", c.client_id.len())?;
+                if let Some(w) = &c.will {
+                    field("will topic", w.topic.len())?;
+                    field("will message", w.message.len())?;
+                }
+                field("user name", c.username.as_ref().map_or(0, |u| u.len()))?;
+                field("password", c.password.as_ref().map_or(0, |p| p.len()))?;
+            }
+            Packet::Publish(p) => field("topic name", p.topic.len())?,
+            Packet::Subscribe(s) => s.filters.iter().try_for_each(|(f, _)| field("topic filter", f.len()))?,
+            Packet::Unsubscribe(u) => u.filters.iter().try_for_each(|f| field("topic filter", f.len()))?,
+            _ => {}
+        }
+        let remaining = self.body_len();
+        if remaining > crate::proto::MAX_REMAINING_LENGTH {
+            return Err(EncodeError::PacketTooLarge { remaining });
+        }
+        Ok(())
+    }
+
     /// Appends this packet's bytes to `out`.
     pub fn encode(&self, out: &mut BytesMut) {
         let body = self.body_len();
+        assert!(
+            body <= crate::proto::MAX_REMAINING_LENGTH,
+            "a remaining length of {body} does not fit MQTT's four varint bytes (§2.2.3)"
+        );
         out.reserve(1 + remaining_length_len(body) + body);
         out.put_u8(self.byte1());
         put_remaining_length(out, body);
@@ -150,5 +207,32 @@ pub(crate) mod test_util {
     pub fn hex(s: &str) -> Vec<u8> {
         let digits: String = s.chars().filter(|c| c.is_ascii_hexdigit()).collect();
         (0..digits.len()).step_by(2).map(|i| u8::from_str_radix(&digits[i..i + 2], 16).unwrap()).collect()
+    }
+}
+
+#[cfg(test)]
+mod encode_tests {
+    use super::*;
+    use bytes::Bytes;
+
+    #[test]
+    fn strings_over_65535_bytes_are_refused_not_truncated() {
+        let long = "a".repeat(65_536);
+        let p = Packet::Publish(Publish {
+            dup: false,
+            qos_pid: crate::proto::QosPid::AtMostOnce,
+            retain: false,
+            topic: long.as_str().into(),
+            payload: Bytes::new(),
+        });
+        assert_eq!(p.check_encodable(), Err(EncodeError::FieldTooLong { field: "topic name", len: 65_536 }));
+        let r = std::panic::catch_unwind(|| p.to_bytes());
+        assert!(r.is_err(), "encoding it panics instead of writing a wrong length");
+        let ok = Packet::Subscribe(Subscribe {
+            pid: crate::proto::PacketId::new(1).unwrap(),
+            filters: vec![("a".repeat(65_535), crate::proto::QoS::AtMostOnce)],
+        });
+        assert_eq!(ok.check_encodable(), Ok(()));
+        assert_eq!(ok.to_bytes().len(), ok.encoded_len());
     }
 }
