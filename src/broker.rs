@@ -17,7 +17,13 @@ use crate::proto::{
 use auth::Acl;
 use bytes::Bytes;
 pub use event::{Delivery, Event, PublishRefusal, RetainAction, SubscribeRefusal, WillCause, clip};
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+
+/// The broker's hash maps: foldhash, fast and seeded at random per process (client ids and topics
+/// come from the network, so the seed matters).
+pub type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+/// The broker's hash sets (see [`Map`]).
+pub type Set<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use topic::SubscriptionTree;
@@ -123,14 +129,16 @@ pub struct Session {
     pub inflight: VecDeque<Inflight>,
     pub queue: VecDeque<Publish>,
     /// QoS 2 packet ids received and answered with PUBREC, awaiting PUBREL.
-    pub awaiting_pubrel: HashSet<PacketId>,
+    pub awaiting_pubrel: Set<PacketId>,
+    /// When the broker last heard from the client, as of its last disconnect (see
+    /// [`Broker::last_seen`] for a connected one).
     pub last_seen: Instant,
     /// When the client last acknowledged a message (or its session started): a client that keeps
     /// acknowledging is still reading, and publishers are paused for it rather than its messages
     /// dropped.
     pub last_ack: Instant,
     /// The packet ids of `inflight`.
-    inflight_ids: HashSet<PacketId>,
+    inflight_ids: Set<PacketId>,
     next_pid: u16,
 }
 
@@ -147,10 +155,10 @@ impl Session {
             subscriptions: BTreeMap::new(),
             inflight: VecDeque::new(),
             queue: VecDeque::new(),
-            awaiting_pubrel: HashSet::new(),
+            awaiting_pubrel: Set::default(),
             last_seen: now,
             last_ack: now,
-            inflight_ids: HashSet::new(),
+            inflight_ids: Set::default(),
             next_pid: 0,
         }
     }
@@ -210,10 +218,10 @@ pub struct Stats {
 #[derive(Debug)]
 pub struct Broker {
     config: Config,
-    conns: HashMap<ConnId, Conn>,
-    sessions: HashMap<Arc<str>, Session>,
+    conns: Map<ConnId, Conn>,
+    sessions: Map<Arc<str>, Session>,
     subs: SubscriptionTree,
-    retained: HashMap<Arc<str>, Retained>,
+    retained: Map<Arc<str>, Retained>,
     out: VecDeque<Output>,
     connected: usize,
     next_auto_id: u64,
@@ -221,7 +229,7 @@ pub struct Broker {
     stats: Stats,
     matches: Vec<(Arc<str>, QoS)>,
     /// Connections whose queue made publishers wait (see [`Broker::is_congested`]).
-    pressured: HashSet<ConnId>,
+    pressured: Set<ConnId>,
     newly_pressured: Vec<ConnId>,
     relieved: bool,
     /// Bytes of the messages held in queues, inflight windows and the retained store.
@@ -251,17 +259,17 @@ impl Broker {
     pub fn new(config: Config) -> Broker {
         Broker {
             config,
-            conns: HashMap::new(),
-            sessions: HashMap::new(),
+            conns: Map::default(),
+            sessions: Map::default(),
             subs: SubscriptionTree::default(),
-            retained: HashMap::new(),
+            retained: Map::default(),
             out: VecDeque::new(),
             connected: 0,
             next_auto_id: 0,
             next_check: None,
             stats: Stats::default(),
             matches: Vec::new(),
-            pressured: HashSet::new(),
+            pressured: Set::default(),
             newly_pressured: Vec::new(),
             relieved: false,
             stored: 0,
@@ -297,9 +305,6 @@ impl Broker {
             }
             return;
         };
-        if let Some(s) = self.sessions.get_mut(&client) {
-            s.last_seen = now;
-        }
         match packet {
             Packet::Connect(_) => self.protocol_violation(
                 conn,
@@ -433,6 +438,11 @@ impl Broker {
     }
     pub fn session(&self, client_id: &str) -> Option<&Session> {
         self.sessions.get(client_id)
+    }
+    /// When the broker last heard from the session's client (its connection's last packet while it
+    /// is connected).
+    pub fn last_seen(&self, s: &Session) -> Instant {
+        s.conn.and_then(|c| self.conns.get(&c)).map_or(s.last_seen, |c| c.last_seen)
     }
     pub fn retained(&self) -> impl Iterator<Item = &Retained> {
         self.retained.values()
@@ -624,6 +634,7 @@ impl Broker {
             return;
         }
         s.conn = None;
+        s.last_seen = c.last_seen;
         self.connected -= 1;
         let will = s.will.take();
         let user = s.username.clone();
@@ -908,7 +919,10 @@ impl Broker {
         }
         s.remove_inflight(i);
         s.last_ack = now;
-        self.pump(client);
+        // Only when something waits to move into the window, or a paused publisher waits for it.
+        if !s.queue.is_empty() || (!self.pressured.is_empty() && self.pressured.contains(&conn)) {
+            self.pump(client);
+        }
     }
 
     fn on_pubrec(&mut self, conn: ConnId, client: &Arc<str>, pid: PacketId, now: Instant) {

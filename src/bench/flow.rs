@@ -59,8 +59,9 @@ pub struct FlowReport {
     pub errors: Vec<String>,
 }
 
-/// Keep alive of the flow connections: none, the runs are short and busy.
-const KEEP_ALIVE: u16 = 0;
+/// Keep alive of the flow connections: longer than any run (so no PINGREQ is needed), and not 0,
+/// which some brokers (rumqttd) refuse.
+const KEEP_ALIVE: u16 = 600;
 /// Bytes batched into one socket write.
 const WRITE_BATCH: usize = 64 * 1024;
 /// A subscriber gives up this long after the last message once the publishers are done.

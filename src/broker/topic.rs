@@ -7,8 +7,8 @@
 //! index, every walk keeps its own stack, and dropping the tree frees a flat vector. It depends on
 //! nothing but the protocol's QoS type.
 
+use super::Map;
 use crate::proto::QoS;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Index of a node in the arena; 0 is the root and, in a child slot, "none".
@@ -22,13 +22,13 @@ struct Node {
     /// This node's level in its parent (for literal children; `+` and `#` are known by slot).
     level: Box<str>,
     /// Literal child levels.
-    children: HashMap<Box<str>, NodeId>,
+    children: Map<Box<str>, NodeId>,
     /// The `+` child, or [`NONE`].
     plus: NodeId,
     /// The `#` child, or [`NONE`].
     hash: NodeId,
     /// Client ids whose filter ends at this node, with the granted QoS.
-    subs: HashMap<Arc<str>, QoS>,
+    subs: Map<Arc<str>, QoS>,
 }
 
 impl Node {

@@ -395,7 +395,7 @@ fn broker_view(server: &Server) -> BrokerView {
                 connected: s.conn.is_some(),
                 clean: s.clean,
                 keep_alive: s.keep_alive,
-                idle: now.saturating_duration_since(s.last_seen),
+                idle: now.saturating_duration_since(b.last_seen(s)),
                 will: s.will.as_ref().map(|w| w.topic.clone()),
                 queued: s.queue.len(),
                 inflight: s.inflight.len(),

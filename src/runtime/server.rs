@@ -2,11 +2,11 @@
 //! path every frame takes — framer → tap → gate → broker core → tap → gate → socket.
 
 use super::gate::{CutMode, Gate, HeldFrame, Verdict};
-use super::tap::{Dir, Tap, TapReceiver};
+use super::tap::{Dir, Pending, Tap, TapReceiver};
 use crate::broker::{self, Broker, ConnId, Event, Output};
 use crate::proto::{self, Framing, Packet};
 use bytes::{Buf, Bytes, BytesMut};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -144,7 +144,9 @@ impl Blocker {
 
 struct Core {
     broker: Broker,
-    conns: HashMap<ConnId, Arc<ConnIo>>,
+    conns: crate::broker::Map<ConnId, Arc<ConnIo>>,
+    /// Reused for every dispatch, so that recording frames for the tap allocates nothing.
+    scratch: TapBatch,
 }
 
 struct Shared {
@@ -211,7 +213,11 @@ impl Server {
         let budget = config.broker.buffer_budget;
         let pause_at = (max_buffered / 8).clamp(32 * 1024, 1024 * 1024);
         let shared = Arc::new(Shared {
-            core: Mutex::new(Core { broker: Broker::new(config.broker), conns: HashMap::new() }),
+            core: Mutex::new(Core {
+                broker: Broker::new(config.broker),
+                conns: Default::default(),
+                scratch: TapBatch::default(),
+            }),
             tap: Tap::default(),
             gate: Gate::default(),
             events,
@@ -409,18 +415,37 @@ impl Shared {
         }
     }
 
-    /// Frames from a socket: tap, gate, decode. Returns the packets for the broker, in order.
-    fn inbound(&self, conn: ConnId, io: &ConnIo, frames: Vec<Bytes>, into: &mut VecDeque<Decoded>) {
-        if !self.tap.is_active() && !self.gate.is_engaged() {
-            into.extend(frames.iter().map(proto::decode));
+    /// Whole frames from a socket, at `ranges` of `block`: tap, gate, decode, in order into `into`.
+    /// `scratch` is the connection's reusable list for the tap.
+    fn inbound(
+        &self,
+        conn: ConnId,
+        io: &ConnIo,
+        block: &[u8],
+        ranges: &[std::ops::Range<usize>],
+        into: &mut VecDeque<Decoded>,
+        scratch: &mut Vec<Pending>,
+    ) {
+        if !self.gate.is_engaged() {
+            if self.tap.is_active() {
+                let name = io.client.get().map_or(&b""[..], |c| c.as_bytes());
+                let named = io.client.get().map(|_| 0..name.len());
+                scratch.extend(ranges.iter().map(|r| Pending {
+                    conn,
+                    dir: Dir::In,
+                    frame: r.clone(),
+                    name: named.clone(),
+                }));
+                self.tap.record_batch(self.at(), scratch, block, name);
+            }
+            into.extend(ranges.iter().map(|r| proto::decode_slice(&block[r.clone()])));
             return;
         }
         let client = io.client.get().cloned();
-        for f in frames {
+        for r in ranges {
+            let f = Bytes::copy_from_slice(&block[r.clone()]);
             let seq = self.tap.record(self.at(), conn, client.clone(), Dir::In, f.clone());
-            if self.gate.is_engaged()
-                && self.gate.check(conn, client.clone(), Dir::In, &f, seq, self.at()) != Verdict::Pass
-            {
+            if self.gate.check(conn, client.clone(), Dir::In, &f, seq, self.at()) != Verdict::Pass {
                 continue;
             }
             into.push_back(proto::decode(&f));
@@ -442,7 +467,7 @@ impl Shared {
                     packets.clear();
                 }
             }
-            self.dispatch(&mut core, throttle.then_some(&mut blockers));
+            self.dispatch(&mut core, throttle.then_some(&mut blockers), now);
             if throttle {
                 for c in core.broker.take_pressured() {
                     // Its own acknowledgements arrive on this very socket: never wait for oneself.
@@ -500,14 +525,18 @@ impl Shared {
         self.tap.record(self.at(), conn, io.client.get().cloned(), Dir::In, bytes);
         let mut core = self.lock();
         core.broker.handle_error(conn, err, Instant::now());
-        self.dispatch(&mut core, None);
+        self.dispatch(&mut core, None, Instant::now());
     }
 
-    fn dispatch(&self, core: &mut Core, mut blockers: Option<&mut Vec<Blocker>>) {
+    /// Carries out the broker's outputs. `now` is the time of the packets they answer (read once).
+    fn dispatch(&self, core: &mut Core, mut blockers: Option<&mut Vec<Blocker>>, now: Instant) {
+        let at = now.saturating_duration_since(self.started);
+        let mut batch = std::mem::take(&mut core.scratch);
+        batch.now_ms = at.as_millis() as u64;
         while let Some(o) = core.broker.poll_output() {
             match o {
                 Output::Send(conn, p) => {
-                    let congested = self.send(core, conn, &p);
+                    let congested = self.send(core, conn, &p, &mut batch);
                     if let (Some(io), Some(bs)) = (congested, blockers.as_deref_mut())
                         && !bs.iter().any(|b| b.conn() == conn)
                     {
@@ -525,6 +554,16 @@ impl Shared {
                 }
             }
         }
+        // Still under the core's lock, so that frame numbers follow the broker's order.
+        if !batch.frames.is_empty() {
+            self.tap.record_batch(at, &mut batch.frames, &batch.block, &batch.names);
+        }
+        batch.block.clear();
+        batch.names.clear();
+        if batch.block.capacity() > 1 << 20 {
+            batch.block = Vec::new();
+        }
+        core.scratch = batch;
     }
 
     /// Appends bytes to a connection's output and wakes its task.
@@ -558,7 +597,7 @@ impl Shared {
 
     /// Sends one packet to `conn`. Returns the connection's I/O when that leaves it congested: more
     /// unsent bytes than the pause mark while it is still reading.
-    fn send(&self, core: &Core, conn: ConnId, p: &Packet) -> Option<Arc<ConnIo>> {
+    fn send(&self, core: &Core, conn: ConnId, p: &Packet, batch: &mut TapBatch) -> Option<Arc<ConnIo>> {
         let io = core.conns.get(&conn)?;
         let buffered = io.buffered.load(Ordering::Relaxed);
         if let Packet::Publish(pb) = p
@@ -583,7 +622,7 @@ impl Shared {
             // From the CONNACK that accepts it on, the connection's frames carry the client's name.
             let _ = io.client.set(c.clone());
         }
-        if self.tap.is_active() || self.gate.is_engaged() {
+        if self.gate.is_engaged() {
             let mut b = BytesMut::with_capacity(p.encoded_len());
             p.encode(&mut b);
             let bytes = b.freeze();
@@ -599,10 +638,21 @@ impl Shared {
             let mut out = io.out.lock().expect("out lock");
             let before = out.buf.len();
             if before == 0 {
-                io.progress_at.store(self.now_ms(), Ordering::Relaxed);
+                io.progress_at.store(batch.now_ms, Ordering::Relaxed);
             }
             p.encode(&mut out.buf);
             let n = out.buf.len() - before;
+            if self.tap.is_active() {
+                // The tap's copy: the bytes just written, into one shared block per batch.
+                let at = batch.block.len();
+                batch.block.extend_from_slice(&out.buf[before..]);
+                let name = io.client.get().map(|c| {
+                    let from = batch.names.len();
+                    batch.names.extend_from_slice(c.as_bytes());
+                    from..batch.names.len()
+                });
+                batch.frames.push(Pending { conn, dir: Dir::Out, frame: at..at + n, name });
+            }
             io.buffered.fetch_add(n, Ordering::Relaxed);
             self.total_buffered.fetch_add(n, Ordering::Relaxed);
             drop(out);
@@ -623,7 +673,7 @@ impl Shared {
             }
         }
         core.broker.closed(conn, Instant::now());
-        self.dispatch(&mut core, None);
+        self.dispatch(&mut core, None, Instant::now());
         if core.broker.take_relief() {
             self.relief.notify_waiters();
         }
@@ -636,6 +686,18 @@ impl Shared {
 }
 
 type Decoded = Result<Packet, proto::DecodeError>;
+
+/// Outgoing frames for the tap, gathered while the broker's outputs are sent and recorded at once.
+#[derive(Default)]
+struct TapBatch {
+    frames: Vec<Pending>,
+    /// One block the frames' bytes are copied into (reused: nothing is allocated per frame).
+    block: Vec<u8>,
+    /// And one for the clients' names.
+    names: Vec<u8>,
+    /// The clock, read once for the whole batch.
+    now_ms: u64,
+}
 
 async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
     loop {
@@ -666,7 +728,7 @@ async fn timer_loop(shared: Arc<Shared>) {
         let next = {
             let mut core = shared.lock();
             core.broker.handle_timeout(Instant::now());
-            shared.dispatch(&mut core, None);
+            shared.dispatch(&mut core, None, Instant::now());
             core.broker.poll_timeout()
         };
         let wait = next.map_or(Duration::from_secs(1), |t| t.saturating_duration_since(Instant::now()));
@@ -689,6 +751,8 @@ async fn conn_task(shared: Arc<Shared>, stream: TcpStream, id: ConnId, io: Arc<C
     let mut reading = true;
     // Decoded packets not yet handed to the broker, and what they wait for.
     let mut pending: VecDeque<Decoded> = VecDeque::new();
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut tap_scratch: Vec<Pending> = Vec::new();
     let mut blockers: Vec<Blocker> = Vec::new();
     // A client told goodbye gets this long to take its last bytes (a CONNACK refusal, say).
     let mut give_up: Option<tokio::time::Instant> = None;
@@ -757,29 +821,32 @@ async fn conn_task(shared: Arc<Shared>, stream: TcpStream, id: ConnId, io: Arc<C
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                 Err(_) => break,
             }
-            let mut frames = Vec::new();
+            // The whole frames at the front of the buffer, as ranges of it.
+            ranges.clear();
+            let mut at = 0;
             let mut bad = None;
             loop {
-                match proto::frame(&rbuf, shared.max_packet) {
+                match proto::frame(&rbuf[at..], shared.max_packet) {
                     Ok(Framing::Whole(h)) => {
-                        let n = h.frame_len();
-                        frames.push(Bytes::copy_from_slice(&rbuf[..n]));
-                        rbuf.advance(n);
+                        ranges.push(at..at + h.frame_len());
+                        at += h.frame_len();
                     }
                     Ok(Framing::Incomplete { .. }) => break,
                     Err(e) => {
-                        bad = Some((rbuf.split().freeze(), e));
+                        bad = Some(e);
                         reading = false;
                         break;
                     }
                 }
             }
-            if !frames.is_empty() {
+            if !ranges.is_empty() {
                 if let Some(d) = shared.gate.is_engaged().then(|| shared.gate.delay_for(id)).flatten() {
                     tokio::time::sleep(d).await;
                 }
-                shared.inbound(id, &io, frames, &mut pending);
+                shared.inbound(id, &io, &rbuf[..at], &ranges, &mut pending, &mut tap_scratch);
             }
+            rbuf.advance(at);
+            let bad = bad.map(|e| (rbuf.split().freeze(), e));
             if let Some((bytes, e)) = bad {
                 // What came before the bad frame is handled first; then the broker closes.
                 if !pending.is_empty() {
@@ -842,7 +909,7 @@ fn flush(stream: &TcpStream, io: &ConnIo, shared: &Shared) -> io::Result<()> {
         // Put the unwritten rest back in front of anything queued meanwhile.
         chunk.extend_from_slice(&o.buf);
         o.buf = chunk;
-    } else if o.buf.is_empty() && chunk.capacity() <= 64 * 1024 {
+    } else if o.buf.is_empty() && chunk.capacity() <= 256 * 1024 {
         // Keep the allocation for the next batch.
         chunk.clear();
         o.buf = chunk;
