@@ -404,7 +404,7 @@ impl Shared {
         match f.dir {
             Dir::In => {
                 let mut q = VecDeque::from([proto::decode(&f.bytes)]);
-                self.handle_packets(f.conn, &mut q, false);
+                self.handle_packets(f.conn, &mut q, false, None);
             }
             Dir::Out => {
                 let core = self.lock();
@@ -415,8 +415,10 @@ impl Shared {
         }
     }
 
-    /// Whole frames from a socket, at `ranges` of `block`: tap, gate, decode, in order into `into`.
-    /// `scratch` is the connection's reusable list for the tap.
+    /// Whole frames from a socket, at `ranges` of `block`: gate and decode, in order into `into`.
+    /// Without the gate, the frames for the tap are only listed in `scratch` (the connection's
+    /// reusable list): [`handle_packets`](Self::handle_packets) records them under the broker's lock,
+    /// right before it handles them, so that the workers never contend for the tap.
     fn inbound(
         &self,
         conn: ConnId,
@@ -428,15 +430,13 @@ impl Shared {
     ) {
         if !self.gate.is_engaged() {
             if self.tap.is_active() {
-                let name = io.client.get().map_or(&b""[..], |c| c.as_bytes());
-                let named = io.client.get().map(|_| 0..name.len());
+                let named = io.client.get().map(|c| 0..c.len());
                 scratch.extend(ranges.iter().map(|r| Pending {
                     conn,
                     dir: Dir::In,
                     frame: r.clone(),
                     name: named.clone(),
                 }));
-                self.tap.record_batch(self.at(), scratch, block, name);
             }
             into.extend(ranges.iter().map(|r| proto::decode_slice(&block[r.clone()])));
             return;
@@ -455,9 +455,32 @@ impl Shared {
     /// Hands packets to the broker, front first. With `throttle`, stops after the first packet whose
     /// deliveries leave a receiver congested, and returns what it waits for; the rest stay in
     /// `packets` (the connection is not read from meanwhile, which pushes back on its client).
-    fn handle_packets(&self, conn: ConnId, packets: &mut VecDeque<Decoded>, throttle: bool) -> Vec<Blocker> {
+    fn handle_packets(
+        &self,
+        conn: ConnId,
+        packets: &mut VecDeque<Decoded>,
+        throttle: bool,
+        tap_in: Option<TapIn<'_>>,
+    ) -> Vec<Blocker> {
         let now = Instant::now();
         let mut core = self.lock();
+        if let Some(t) = tap_in
+            && !t.frames.is_empty()
+        {
+            // The frames read go first into the batch; the frames they cause follow them.
+            let b = &mut core.scratch;
+            for mut p in t.frames.drain(..) {
+                let from = b.block.len();
+                b.block.extend_from_slice(&t.block[p.frame.clone()]);
+                p.frame = from..b.block.len();
+                if p.name.is_some() {
+                    let n = b.names.len();
+                    b.names.extend_from_slice(t.name);
+                    p.name = Some(n..b.names.len());
+                }
+                b.frames.push(p);
+            }
+        }
         let mut blockers = Vec::new();
         while let Some(d) = packets.pop_front() {
             match d {
@@ -467,7 +490,7 @@ impl Shared {
                     packets.clear();
                 }
             }
-            self.dispatch(&mut core, throttle.then_some(&mut blockers), now);
+            self.dispatch_deferred(&mut core, throttle.then_some(&mut blockers), now);
             if throttle {
                 for c in core.broker.take_pressured() {
                     // Its own acknowledgements arrive on this very socket: never wait for oneself.
@@ -480,6 +503,7 @@ impl Shared {
                 }
             }
         }
+        self.flush_tap(&mut core, now);
         if core.broker.take_relief() {
             self.relief.notify_waiters();
         }
@@ -529,7 +553,29 @@ impl Shared {
     }
 
     /// Carries out the broker's outputs. `now` is the time of the packets they answer (read once).
-    fn dispatch(&self, core: &mut Core, mut blockers: Option<&mut Vec<Blocker>>, now: Instant) {
+    fn dispatch(&self, core: &mut Core, blockers: Option<&mut Vec<Blocker>>, now: Instant) {
+        self.dispatch_deferred(core, blockers, now);
+        self.flush_tap(core, now);
+    }
+
+    /// Records the frames gathered in the core's scratch batch on the tap, all at once.
+    fn flush_tap(&self, core: &mut Core, now: Instant) {
+        let batch = &mut core.scratch;
+        if !batch.frames.is_empty() {
+            let at = now.saturating_duration_since(self.started);
+            self.tap.record_batch(at, &mut batch.frames, &batch.block, &batch.names);
+        }
+        batch.frames.clear();
+        batch.block.clear();
+        batch.names.clear();
+        if batch.block.capacity() > 1 << 20 {
+            batch.block = Vec::new();
+        }
+    }
+
+    /// Like [`dispatch`](Self::dispatch), leaving the tap's frames in the scratch batch for one
+    /// [`flush_tap`](Self::flush_tap) later (one lock of the tap for a whole read).
+    fn dispatch_deferred(&self, core: &mut Core, mut blockers: Option<&mut Vec<Blocker>>, now: Instant) {
         let at = now.saturating_duration_since(self.started);
         let mut batch = std::mem::take(&mut core.scratch);
         batch.now_ms = at.as_millis() as u64;
@@ -555,14 +601,6 @@ impl Shared {
             }
         }
         // Still under the core's lock, so that frame numbers follow the broker's order.
-        if !batch.frames.is_empty() {
-            self.tap.record_batch(at, &mut batch.frames, &batch.block, &batch.names);
-        }
-        batch.block.clear();
-        batch.names.clear();
-        if batch.block.capacity() > 1 << 20 {
-            batch.block = Vec::new();
-        }
         core.scratch = batch;
     }
 
@@ -687,6 +725,14 @@ impl Shared {
 
 type Decoded = Result<Packet, proto::DecodeError>;
 
+/// Frames just read, for the tap: listed by [`Shared::inbound`], recorded by
+/// [`Shared::handle_packets`].
+struct TapIn<'a> {
+    block: &'a [u8],
+    frames: &'a mut Vec<Pending>,
+    name: &'a [u8],
+}
+
 /// Outgoing frames for the tap, gathered while the broker's outputs are sent and recorded at once.
 #[derive(Default)]
 struct TapBatch {
@@ -764,7 +810,7 @@ async fn conn_task(shared: Arc<Shared>, stream: TcpStream, id: ConnId, io: Arc<C
             blockers.retain(|b| shared.still_blocks(b));
         }
         if blockers.is_empty() && !pending.is_empty() {
-            blockers = shared.handle_packets(id, &mut pending, true);
+            blockers = shared.handle_packets(id, &mut pending, true, None);
             if !blockers.is_empty() {
                 continue;
             }
@@ -845,16 +891,19 @@ async fn conn_task(shared: Arc<Shared>, stream: TcpStream, id: ConnId, io: Arc<C
                 }
                 shared.inbound(id, &io, &rbuf[..at], &ranges, &mut pending, &mut tap_scratch);
             }
-            rbuf.advance(at);
-            let bad = bad.map(|e| (rbuf.split().freeze(), e));
-            if let Some((bytes, e)) = bad {
+            let name = io.client.get().map_or(&b""[..], |c| c.as_bytes());
+            let tap_in = TapIn { block: &rbuf[..at], frames: &mut tap_scratch, name };
+            if let Some(e) = bad {
                 // What came before the bad frame is handled first; then the broker closes.
-                if !pending.is_empty() {
-                    shared.handle_packets(id, &mut pending, false);
-                }
+                shared.handle_packets(id, &mut pending, false, Some(tap_in));
+                rbuf.advance(at);
+                let bytes = rbuf.split().freeze();
                 shared.malformed(id, &io, bytes, &e);
-            } else if !pending.is_empty() {
-                blockers = shared.handle_packets(id, &mut pending, true);
+            } else {
+                if !pending.is_empty() || !tap_in.frames.is_empty() {
+                    blockers = shared.handle_packets(id, &mut pending, true, Some(tap_in));
+                }
+                rbuf.advance(at);
             }
             if rbuf.is_empty() && rbuf.capacity() > READ_CHUNK {
                 rbuf = BytesMut::new();
