@@ -8,7 +8,8 @@ pub mod inspector;
 use crate::broker::{ConnId, Event};
 use crate::i18n::Lang;
 use crate::proto::{PacketType, QoS};
-use crate::runtime::tap::{Dir, TapFrame};
+pub use crate::world::record::{Dir, Fate, TapFrame};
+pub use crate::world::view::{BrokerView, ClientView, Delivered, HeldView, RetainedRow, SessionRow};
 use command::{ClientCmd, Command, ConnectOpts, FilterCmd};
 use inspector::{FrameRow, Inspector};
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -44,78 +45,23 @@ impl Pane {
     }
 }
 
-/// What the runtime knows of a virtual client, refreshed after every change.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ClientView {
-    pub name: String,
-    /// The 中文 name of a cast member (汽车, 手机, 电脑).
-    pub label_zh: Option<String>,
-    pub client_id: String,
-    pub connected: bool,
-    /// State in words (connected, connecting, refused 5, connection lost …), zh and en.
-    pub state_en: String,
-    pub state_zh: String,
-    pub frozen: bool,
-    pub link_cut: bool,
-    pub clean: bool,
-    pub keep_alive: u16,
-    pub will: Option<String>,
-    /// (filter, granted QoS; `None` while the SUBACK is awaited, 0x80 shows as `Some(None)`).
-    pub subscriptions: Vec<(String, Option<Option<QoS>>)>,
-    /// Outgoing QoS 1/2 packet ids with their stage ("PUBACK?", "PUBREC?", "PUBCOMP?").
-    pub inflight: Vec<(u16, &'static str)>,
-}
-
-/// One row of the broker's session table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionRow {
-    pub client_id: String,
-    pub connected: bool,
-    pub clean: bool,
-    pub keep_alive: u16,
-    pub idle: Duration,
-    pub will: Option<String>,
-    pub queued: usize,
-    pub inflight: usize,
-}
-
-/// One retained message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetainedRow {
-    pub topic: String,
-    pub payload: String,
-    pub qos: QoS,
-    /// Time since the broker started when it was stored.
-    pub stored_at: Duration,
-    pub from: String,
-}
-
-/// A snapshot of the broker's state for its pane.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BrokerView {
-    pub sessions: Vec<SessionRow>,
-    /// (filter, client id, granted QoS).
-    pub subscriptions: Vec<(String, String, QoS)>,
-    pub retained: Vec<RetainedRow>,
-    pub listen: Vec<String>,
-}
-
-/// A frame waiting at the gate, as the panes show it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HeldView {
-    pub id: u64,
-    pub seq: Option<u64>,
-    pub conn: ConnId,
-    pub dir: Dir,
-    pub client: Option<String>,
-    pub summary: String,
-}
-
 /// One line of the narration pane: a broker decision or a client's own words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Narration {
     Broker(Event),
-    Note { client: String, text_en: String, text_zh: String },
+    Note {
+        client: String,
+        text_en: String,
+        text_zh: String,
+    },
+    /// What the gate did to a frame: `frame` is its type and summary, `from`/`to` who sent it and
+    /// who did not get it.
+    Gate {
+        fate: Fate,
+        frame: String,
+        from: String,
+        to: String,
+    },
 }
 
 impl Narration {
@@ -125,20 +71,28 @@ impl Narration {
             Narration::Note { client, text_en, text_zh } => {
                 format!("{client}: {}", if lang.is_zh() { text_zh } else { text_en })
             }
+            Narration::Gate { fate, frame, from, to } => match (fate, lang) {
+                (Fate::Dropped, Lang::Zh) => {
+                    format!("网关：{from} 发给 {to} 的 {frame} 被丢弃，就像网络把它弄丢了 —— {to} 从没收到它")
+                }
+                (Fate::Dropped, Lang::En) => {
+                    format!(
+                        "gate: {frame} from {from} to {to} was dropped, as if the network lost it — {to} never got it"
+                    )
+                }
+                (Fate::Cut, Lang::Zh) => {
+                    format!("网关：{from} 发给 {to} 的 {frame} 随断开的链路丢失了 —— {to} 没有收到")
+                }
+                (Fate::Cut, Lang::En) => {
+                    format!("gate: {frame} from {from} to {to} was lost with the cut link — {to} did not get it")
+                }
+                (Fate::Held, Lang::Zh) => format!("网关：扣住了 {from} 发给 {to} 的 {frame}（n 放行，d 丢弃）"),
+                (Fate::Held, Lang::En) => format!("gate: holding {frame} from {from} to {to} (n releases, d drops)"),
+                (Fate::Released, Lang::Zh) => format!("网关：放行 {from} 发给 {to} 的 {frame}"),
+                (Fate::Released, Lang::En) => format!("gate: released {frame} from {from} to {to}"),
+            },
         }
     }
-}
-
-/// A message delivered to a virtual client.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Delivered {
-    pub at: Duration,
-    pub client: String,
-    pub topic: String,
-    pub payload: String,
-    pub qos: QoS,
-    pub retain: bool,
-    pub dup: bool,
 }
 
 /// Everything the app can be told.
@@ -146,6 +100,11 @@ pub struct Delivered {
 pub enum Msg {
     Frame(TapFrame),
     Lost(u64),
+    /// What became of a recorded frame at the gate.
+    Fate {
+        seq: u64,
+        fate: Fate,
+    },
     Broker(Event),
     Client(ClientView),
     ClientRemoved(String),
@@ -164,6 +123,24 @@ pub enum Msg {
     Action(Action),
     /// The runtime failed to carry out an effect.
     Error(String),
+}
+
+impl From<crate::world::event::WorldEvent> for Msg {
+    fn from(e: crate::world::event::WorldEvent) -> Msg {
+        use crate::world::event::WorldEvent as W;
+        match e {
+            W::Frame(f) => Msg::Frame(f),
+            W::Lost(n) => Msg::Lost(n),
+            W::Fate { seq, fate } => Msg::Fate { seq, fate },
+            W::Broker(e) => Msg::Broker(e),
+            W::Client(v) => Msg::Client(v),
+            W::ClientRemoved(n) => Msg::ClientRemoved(n),
+            W::Delivered(d) => Msg::Delivered(d),
+            W::ClientNote { client, en, zh, .. } => Msg::ClientNote { client, text_en: en, text_zh: zh },
+            W::BrokerState(b) => Msg::BrokerState(b),
+            W::Held { holding, frames } => Msg::Held { holding, frames },
+        }
+    }
 }
 
 /// What a key press means, independent of which key it was.
@@ -352,6 +329,23 @@ impl App {
                 self.inspector.push(FrameRow::from_tap(&f));
             }
             Msg::Lost(n) => self.inspector.lost += n,
+            Msg::Fate { seq, fate } => {
+                self.inspector.set_fate(seq, fate);
+                // A frame that never arrives is said in the narration too; holding and releasing
+                // show in the panes.
+                if matches!(fate, Fate::Dropped | Fate::Cut)
+                    && let Some(r) = self.inspector.row(seq)
+                {
+                    let who = client_of(&self.conn_names, r).unwrap_or_else(|| format!("#{}", r.conn));
+                    let broker = self.lang.pick("服务端", "the broker").to_string();
+                    let (from, to) = match r.dir {
+                        Dir::In => (who, broker),
+                        Dir::Out => (broker, who),
+                    };
+                    let frame = format!("{} #{}", inspector::frame_summary(&r.bytes, self.lang.is_zh()), r.seq);
+                    self.narrate(Narration::Gate { fate, frame, from, to });
+                }
+            }
             Msg::Broker(e) => {
                 if let Event::Connected { conn, client_id, .. } = &e {
                     self.conn_names.insert(*conn, client_id.clone());

@@ -8,4 +8,6 @@ pub mod fuzz;
 pub mod i18n;
 pub mod proto;
 pub mod runtime;
+pub mod tui;
 pub mod ui;
+pub mod world;

@@ -277,7 +277,7 @@ async fn run_lab(
         log,
         external,
     };
-    mqtt_lab::runtime::lab::run(opts).await.map_err(usage)
+    mqtt_lab::tui::run(opts).await.map_err(usage)
 }
 
 /// One line on stdout; a closed stdout (`| head`) is not an error worth dying for.

@@ -513,10 +513,13 @@ fn render_narration(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         for h in app.held.iter().take(4) {
             let who = h.client.clone().unwrap_or_else(|| format!("#{}", h.conn));
             let arrow = match h.dir {
-                crate::runtime::tap::Dir::In => format!("{who}→broker"),
-                crate::runtime::tap::Dir::Out => format!("broker→{who}"),
+                crate::world::record::Dir::In => format!("{who}→broker"),
+                crate::world::record::Dir::Out => format!("broker→{who}"),
             };
-            lines.push(Line::from(Span::styled(fit(&format!("  {arrow} {}", h.summary), w), theme.held())));
+            lines.push(Line::from(Span::styled(
+                fit(&format!("  {arrow} {}", crate::app::inspector::frame_summary(&h.bytes, app.lang.is_zh())), w),
+                theme.held(),
+            )));
         }
     }
     let room = inner_h.saturating_sub(lines.len());

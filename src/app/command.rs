@@ -4,32 +4,7 @@
 use crate::i18n::Lang;
 use crate::proto::QoS;
 
-/// How a client connects (the `connect` and `new` options).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ConnectOpts {
-    pub clean: Option<bool>,
-    pub keep_alive: Option<u16>,
-    pub will_topic: Option<String>,
-    pub will_msg: Option<String>,
-    pub will_qos: Option<QoS>,
-    pub will_retain: bool,
-    pub user: Option<String>,
-    pub pass: Option<String>,
-    pub client_id: Option<String>,
-}
-
-/// What a client is told to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClientCmd {
-    Connect(ConnectOpts),
-    Disconnect,
-    Cut,
-    Freeze,
-    Thaw,
-    Subscribe { filter: String, qos: QoS },
-    Unsubscribe { filter: String },
-    Publish { topic: String, payload: String, qos: QoS, retain: bool },
-}
+pub use crate::world::cmd::{ClientCmd, ConnectOpts};
 
 /// One parsed command line.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 
 use crate::broker::ConnId;
 use crate::proto::{self, Packet, PacketType, Span};
-use crate::runtime::tap::{Dir, TapFrame};
+use crate::world::record::{Dir, Fate, TapFrame};
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -29,6 +29,8 @@ pub struct FrameRow {
     pub malformed: bool,
     /// Why the frame did not decode (the summary says it in English; panes use this for 中文).
     pub error: Option<proto::DecodeError>,
+    /// What became of it at the gate; `None`: it went through.
+    pub fate: Option<Fate>,
 }
 
 impl FrameRow {
@@ -55,6 +57,7 @@ impl FrameRow {
             summary,
             malformed,
             error,
+            fate: None,
         }
     }
 
@@ -82,6 +85,14 @@ fn payload_text(b: &[u8]) -> String {
         Ok(s) if s.chars().count() <= 24 => format!("{s:?}"),
         Ok(s) => format!("{:?}…", s.chars().take(24).collect::<String>()),
         Err(_) => format!("{} bytes", b.len()),
+    }
+}
+
+/// A frame's type and one-line summary (or what is wrong with it).
+pub fn frame_summary(bytes: &[u8], zh: bool) -> String {
+    match proto::decode_slice(bytes) {
+        Ok(p) => format!("{} {}", p.packet_type().name(), summarize(&p).0),
+        Err(e) => e.message(zh),
     }
 }
 
@@ -130,6 +141,14 @@ pub fn summarize(p: &Packet) -> (String, Option<String>) {
     }
 }
 
+/// The mark a fate leaves on a row: none once a held frame went on.
+fn fate_mark(f: Fate) -> Option<Fate> {
+    match f {
+        Fate::Released => None,
+        f => Some(f),
+    }
+}
+
 /// Which frames the list shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
@@ -160,6 +179,8 @@ pub struct Inspector {
     /// Index of the selected field in the selected frame's spans.
     pub field: usize,
     pub filter: Filter,
+    /// Fates that came before their frame (the two travel on different channels).
+    early_fates: VecDeque<(u64, Fate)>,
 }
 
 impl Default for Inspector {
@@ -178,6 +199,7 @@ impl Inspector {
             selected: None,
             field: 0,
             filter: Filter::default(),
+            early_fates: VecDeque::new(),
         }
     }
 
@@ -191,7 +213,33 @@ impl Inspector {
                 self.selected = None;
             }
         }
+        let mut row = row;
+        while let Some(i) = self.early_fates.iter().position(|(s, _)| *s == row.seq) {
+            let (_, f) = self.early_fates.remove(i).expect("found");
+            row.fate = fate_mark(f);
+        }
         self.frames.push_back(row);
+    }
+
+    /// Notes what became of frame `seq` (held, released, dropped, lost with a cut connection).
+    pub fn set_fate(&mut self, seq: u64, fate: Fate) {
+        // The newest frames are at the back, and fates concern recent frames.
+        let newest = self.frames.back().map(|b| b.seq);
+        match self.frames.iter_mut().rev().find(|r| r.seq == seq) {
+            Some(r) => r.fate = fate_mark(fate),
+            None if newest.is_none_or(|b| b < seq) => {
+                self.early_fates.push_back((seq, fate));
+                if self.early_fates.len() > 1024 {
+                    self.early_fates.pop_front();
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// The row of frame `seq`, if the inspector still has it.
+    pub fn row(&self, seq: u64) -> Option<&FrameRow> {
+        self.frames.iter().rev().find(|r| r.seq == seq)
     }
 
     /// Whether a frame passes the filters; `name` resolves a row's client name.

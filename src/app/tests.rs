@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::proto::{Connect, Packet, Publish, QosPid};
-use crate::runtime::tap::TapFrame;
+use crate::world::record::TapFrame;
 use bytes::Bytes;
 use std::sync::Arc;
 

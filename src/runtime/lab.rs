@@ -1,20 +1,18 @@
-//! The lab on real sockets and a real terminal: the broker, the cast of virtual clients (each a
-//! sans-I/O [`Client`] driven by a tokio task over a loopback socket, through the same tap as any
-//! other client), and the event loop that feeds the [`App`] and draws the [`ui`](crate::ui).
+//! The lab's world on real sockets: the broker and the cast of virtual clients, each a sans-I/O
+//! [`Client`] driven by a tokio task over a loopback socket, through the same tap as any other
+//! client. It takes [`LabCmd`]s and reports [`WorldEvent`]s; it knows nothing of the app or the
+//! terminal (the loop that joins them is `crate::tui`).
 
 use super::gate::CutMode;
 use super::server::{Server, ServerConfig};
-use super::tap::{Dir, Tap, TapItem, TapReceiver};
-use crate::app::command::{ClientCmd, ConnectOpts};
-use crate::app::inspector::summarize;
-use crate::app::{App, BrokerView, ClientView, Delivered, Effect, HeldView, Msg, RetainedRow, SessionRow};
+use super::tap::{Dir, Tap};
 use crate::client::{self, Client, ClientEvent, Options, State};
 use crate::i18n::Lang;
 use crate::proto::{self, Framing, QoS, Will};
-use crate::ui::{self, theme::Theme};
+use crate::world::cmd::{ClientCmd, ConnectOpts, LabCmd};
+use crate::world::event::WorldEvent;
+use crate::world::view::{BrokerView, ClientView, Delivered, HeldView, RetainedRow, SessionRow};
 use bytes::{Bytes, BytesMut};
-use crossterm::event::{Event as TermEvent, EventStream};
-use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -98,7 +96,7 @@ struct VirtualClient {
     writer: Option<OwnedWriteHalf>,
     /// The link is cut (a tunnel): nothing goes through, the socket stays open until the broker closes it.
     link_cut: bool,
-    app: mpsc::UnboundedSender<Msg>,
+    app: mpsc::UnboundedSender<WorldEvent>,
     epoch: Instant,
     last_view: Option<ClientView>,
     /// With an external broker the client records its own frames here.
@@ -117,7 +115,7 @@ impl VirtualClient {
     }
 
     fn note(&self, en: String, zh: String) {
-        let _ = self.app.send(Msg::ClientNote { client: self.name.clone(), text_en: en, text_zh: zh });
+        let _ = self.app.send(WorldEvent::ClientNote { client: self.name.clone(), at: self.epoch.elapsed(), en, zh });
     }
 
     fn view(&self) -> ClientView {
@@ -162,7 +160,7 @@ impl VirtualClient {
         let v = self.view();
         if self.last_view.as_ref() != Some(&v) {
             self.last_view = Some(v.clone());
-            let _ = self.app.send(Msg::Client(v));
+            let _ = self.app.send(WorldEvent::Client(v));
         }
     }
 
@@ -202,7 +200,7 @@ impl VirtualClient {
     fn event(&mut self, e: ClientEvent) {
         match &e {
             ClientEvent::Message { topic, payload, qos, retain, dup, .. } => {
-                let _ = self.app.send(Msg::Delivered(Delivered {
+                let _ = self.app.send(WorldEvent::Delivered(Delivered {
                     at: self.epoch.elapsed(),
                     client: self.name.clone(),
                     topic: topic.clone(),
@@ -362,7 +360,7 @@ async fn client_task(mut vc: VirtualClient, mut rx: mpsc::UnboundedReceiver<ToCl
                     vc.client.disconnect(Instant::now());
                     vc.flush().await;
                 }
-                let _ = vc.app.send(Msg::ClientRemoved(vc.name.clone()));
+                let _ = vc.app.send(WorldEvent::ClientRemoved(vc.name.clone()));
                 return;
             }
             Wake::Cmd(Some(ToClient::Cmd(c))) => vc.command(c).await,
@@ -384,7 +382,7 @@ async fn client_task(mut vc: VirtualClient, mut rx: mpsc::UnboundedReceiver<ToCl
 }
 
 /// The broker's state for its pane.
-fn broker_view(server: &Server) -> BrokerView {
+pub fn broker_view(server: &Server) -> BrokerView {
     let now = Instant::now();
     let epoch = now - server.elapsed();
     server.with_broker(|b| {
@@ -422,7 +420,7 @@ fn broker_view(server: &Server) -> BrokerView {
     })
 }
 
-fn held_view(server: &Server) -> Msg {
+pub fn held_view(server: &Server) -> WorldEvent {
     let frames = server
         .held()
         .into_iter()
@@ -432,13 +430,10 @@ fn held_view(server: &Server) -> Msg {
             conn: h.conn,
             dir: h.dir,
             client: h.client.as_ref().map(|c| c.to_string()),
-            summary: match proto::decode(&h.bytes) {
-                Ok(p) => format!("{} {}", p.packet_type().name(), summarize(&p).0),
-                Err(e) => e.message(false),
-            },
+            bytes: h.bytes.clone(),
         })
         .collect();
-    Msg::Held { holding: server.is_holding(), frames }
+    WorldEvent::Held { holding: server.is_holding(), frames }
 }
 
 /// The lab's world: the broker and the virtual clients.
@@ -446,17 +441,18 @@ pub struct Lab {
     /// The built-in broker; `None` with an external one.
     pub server: Option<Server>,
     /// With an external broker, the clients' own frames.
-    own_tap: Option<Arc<Tap>>,
-    addr: SocketAddr,
+    pub own_tap: Option<Arc<Tap>>,
+    /// Where the clients connect.
+    pub addr: SocketAddr,
     clients: HashMap<String, ClientHandle>,
-    tx: mpsc::UnboundedSender<Msg>,
+    tx: mpsc::UnboundedSender<WorldEvent>,
     epoch: Instant,
     conns: Arc<AtomicU64>,
 }
 
 impl Lab {
     /// Starts the broker; the app's messages arrive on the returned receiver.
-    pub async fn start(config: ServerConfig) -> Result<(Lab, mpsc::UnboundedReceiver<Msg>), super::StartError> {
+    pub async fn start(config: ServerConfig) -> Result<(Lab, mpsc::UnboundedReceiver<WorldEvent>), super::StartError> {
         let server = Server::start(config).await?;
         let mut addr = server.local_addrs()[0];
         if addr.ip().is_unspecified() {
@@ -477,7 +473,7 @@ impl Lab {
     }
 
     /// The lab without a broker of its own: the clients connect to `addr`.
-    pub fn external(addr: SocketAddr) -> (Lab, mpsc::UnboundedReceiver<Msg>) {
+    pub fn external(addr: SocketAddr) -> (Lab, mpsc::UnboundedReceiver<WorldEvent>) {
         let (tx, rx) = mpsc::unbounded_channel();
         let lab = Lab {
             server: None,
@@ -497,10 +493,11 @@ impl Lab {
     }
 
     fn needs_broker(&self) {
-        let _ = self.tx.send(Msg::ClientNote {
+        let _ = self.tx.send(WorldEvent::ClientNote {
             client: "lab".into(),
-            text_en: "step mode and the gate need the built-in broker (run without --broker)".into(),
-            text_zh: "单步模式需要内置服务端（不要用 --broker）".into(),
+            at: self.elapsed(),
+            en: "step mode and the gate need the built-in broker (run without --broker)".into(),
+            zh: "单步模式需要内置服务端（不要用 --broker）".into(),
         });
     }
 
@@ -528,10 +525,10 @@ impl Lab {
         self.clients.insert(name.to_string(), ClientHandle { tx: ctx, client_id: options.client_id });
     }
 
-    /// Carries out one effect of the app.
-    pub fn apply(&mut self, e: Effect) {
+    /// Carries out one command.
+    pub fn apply(&mut self, e: LabCmd) {
         match e {
-            Effect::Client { name, cmd } => {
+            LabCmd::Client { name, cmd } => {
                 let Some(h) = self.clients.get_mut(&name) else { return };
                 match &cmd {
                     ClientCmd::Cut => {
@@ -548,266 +545,32 @@ impl Lab {
                 }
                 let _ = h.tx.send(ToClient::Cmd(cmd));
             }
-            Effect::AddClient { name, opts } => self.add_client(&name, None, opts),
-            Effect::RemoveClient { name } => {
+            LabCmd::AddClient { name, opts } => self.add_client(&name, None, opts),
+            LabCmd::RemoveClient { name } => {
                 if let Some(h) = self.clients.remove(&name) {
                     let _ = h.tx.send(ToClient::Remove);
                 }
             }
-            Effect::Hold(_) | Effect::ReleaseNext | Effect::DropNext | Effect::CutHeld if self.server.is_none() => {
+            LabCmd::Hold(_) | LabCmd::ReleaseNext | LabCmd::DropNext | LabCmd::CutHeld if self.server.is_none() => {
                 self.needs_broker()
             }
-            Effect::Hold(on) => self.server.iter().for_each(|s| s.set_hold(on)),
-            Effect::ReleaseNext => {
+            LabCmd::Hold(on) => self.server.iter().for_each(|s| s.set_hold(on)),
+            LabCmd::ReleaseNext => {
                 self.server.iter().for_each(|s| drop(s.release_next()));
             }
-            Effect::DropNext => {
+            LabCmd::DropNext => {
                 self.server.iter().for_each(|s| drop(s.drop_next()));
             }
-            Effect::CutHeld => {
+            LabCmd::CutHeld => {
                 if let Some(s) = &self.server
                     && let Some(h) = s.held().first()
                 {
                     s.cut(h.conn, CutMode::Reset);
                 }
             }
-            Effect::Quit => {}
         }
         if let Some(s) = &self.server {
             let _ = self.tx.send(held_view(s));
         }
     }
-}
-
-/// Feeds tap items to the app; returns how many frames were taken.
-fn take_tap(app: &mut App, tap: &TapReceiver, first: Option<TapItem>, max: usize) -> usize {
-    let mut n = 0;
-    for item in first.into_iter().chain(tap.drain(max)) {
-        match item {
-            TapItem::Frame(f) => {
-                app.update(Msg::Frame(f));
-                n += 1;
-            }
-            TapItem::Lost(l) => {
-                app.update(Msg::Lost(l));
-            }
-        }
-    }
-    n
-}
-
-/// Restores the terminal: leaves raw mode and the alternate screen, turns mouse capture off.
-fn restore_terminal() {
-    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
-    ratatui::restore();
-}
-
-/// Runs the lab in the terminal until the learner quits.
-pub async fn run(opts: LabOptions) -> Result<(), String> {
-    let zh = opts.lang.is_zh();
-    let (mut lab, mut rx) = match opts.external {
-        Some(addr) => Lab::external(addr),
-        None => Lab::start(opts.server).await.map_err(|e| e.message(zh))?,
-    };
-    // With an external broker there are no broker events: a channel that stays silent.
-    let (_quiet, quiet_rx) = tokio::sync::broadcast::channel(1);
-    let (tap, mut events) = match (&mut lab.server, &lab.own_tap) {
-        (Some(server), _) => (
-            server.take_tap().unwrap_or_else(|| server.tap(65_536)),
-            server.take_events().unwrap_or_else(|| server.events()),
-        ),
-        (None, Some(own)) => (own.subscribe(65_536), quiet_rx),
-        (None, None) => unreachable!("a lab has a broker or a tap of its own"),
-    };
-    let mut app = App::new(opts.lang, opts.inspector_capacity);
-    let mut log = match &opts.log {
-        Some(p) => Some(std::io::BufWriter::new(
-            std::fs::OpenOptions::new().create(true).append(true).open(p).map_err(|e| match zh {
-                true => format!("无法打开日志文件 {}：{e} —— 请检查 --log 后面的路径", p.display()),
-                false => format!("cannot open the log file {}: {e} — check the path given to --log", p.display()),
-            })?,
-        )),
-        None => None,
-    };
-    let listen: Vec<SocketAddr> = lab.server.as_ref().map(|s| s.local_addrs().to_vec()).unwrap_or_default();
-    for (en, zh) in
-        super::lan::sketch_lines(&listen, Lang::En).into_iter().zip(super::lan::sketch_lines(&listen, Lang::Zh))
-    {
-        app.lan.push((en, zh));
-    }
-    if opts.cast {
-        for (name, zh_name) in CAST {
-            lab.add_client(name, Some(zh_name), ConnectOpts::default());
-        }
-    }
-    let theme = Theme::from_env();
-    let mut terminal = ratatui::try_init().map_err(|e| match zh {
-        true => format!("无法使用这个终端：{e}（实验室需要在真正的终端里运行；只要服务端请用 mqtt-lab broker）"),
-        false => format!(
-            "cannot use this terminal: {e} (the lab needs a real terminal; for the broker alone use mqtt-lab broker)"
-        ),
-    })?;
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        // A bug anywhere (also in a background task) must not leave the terminal raw or keep
-        // drawing into a restored one: restore it, say what happened, and stop.
-        restore_terminal();
-        hook(info);
-        std::process::exit(101);
-    }));
-    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
-    let mut term_events = EventStream::new();
-    let mut areas = ui::Areas::default();
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    #[cfg(unix)]
-    let mut term_signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| format!("SIGTERM: {e}"))?;
-    let mut composer: Option<ratatui_textarea::TextArea<'static>> = None;
-    let mut dirty = true;
-    let mut broker_dirty = true;
-    let mut last_draw = Instant::now() - Duration::from_secs(1);
-    let mut last_snapshot = Instant::now() - Duration::from_secs(1);
-    let frame_gap = Duration::from_millis(33);
-    let result: Result<(), String> = loop {
-        if dirty && last_draw.elapsed() >= frame_gap {
-            if let Err(e) = terminal.draw(|f| {
-                areas = ui::render(f, &app, &theme);
-                if let Some(t) = composer.as_mut() {
-                    ui::render_composer(f, t, &app, &theme);
-                }
-            }) {
-                break Err(format!("{}: {e}", opts.lang.pick("无法绘制屏幕", "drawing failed")));
-            }
-            last_draw = Instant::now();
-            dirty = false;
-        }
-        let redraw_in = if dirty { frame_gap.saturating_sub(last_draw.elapsed()) } else { Duration::from_secs(3600) };
-        let mut effects = Vec::new();
-        #[cfg(unix)]
-        let sigterm = term_signal.recv();
-        #[cfg(not(unix))]
-        let sigterm = std::future::pending::<Option<()>>();
-        tokio::select! {
-            ev = term_events.next() => match ev {
-                Some(Ok(TermEvent::Key(k))) => {
-                    if let Some(editor) = composer.as_mut() {
-                        use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
-                        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
-                        match k.code {
-                            _ if k.kind == KeyEventKind::Release => {}
-                            KeyCode::Char('s') if ctrl => {
-                                let text = editor.lines().join("\n");
-                                effects.extend(app.update(Msg::Action(crate::app::Action::ComposeDone { send: true, text })));
-                            }
-                            KeyCode::Char('c') if ctrl => {
-                                effects.extend(app.update(Msg::Action(crate::app::Action::Quit)));
-                            }
-                            KeyCode::Esc => {
-                                let text = String::new();
-                                effects.extend(app.update(Msg::Action(crate::app::Action::ComposeDone { send: false, text })));
-                            }
-                            _ => {
-                                editor.input(k);
-                            }
-                        }
-                        if app.composer.is_none() {
-                            composer = None;
-                        }
-                    } else if let Some(a) = ui::handle_key(&app, &k) {
-                        effects.extend(app.update(Msg::Action(a)));
-                        if app.composer.is_some() {
-                            composer = Some(ratatui_textarea::TextArea::default());
-                        }
-                    }
-                    dirty = true;
-                }
-                Some(Ok(TermEvent::Mouse(m))) => {
-                    for a in ui::handle_mouse(&app, &areas, &m) {
-                        effects.extend(app.update(Msg::Action(a)));
-                    }
-                    dirty = true;
-                }
-                Some(Ok(_)) => dirty = true,
-                Some(Err(e)) => break Err(format!("{}: {e}", opts.lang.pick("无法读取终端输入", "terminal input failed"))),
-                None => break Ok(()),
-            },
-            item = tap.recv() => {
-                take_tap(&mut app, &tap, Some(item), 8192);
-                dirty = true;
-                broker_dirty = true;
-            },
-            Some(m) = rx.recv() => {
-                app.update(m);
-                while let Ok(m) = rx.try_recv() {
-                    app.update(m);
-                }
-                dirty = true;
-            },
-            e = events.recv() => {
-                match e {
-                    Ok(e) => {
-                        for e in std::iter::once(e).chain(std::iter::from_fn(|| events.try_recv().ok())) {
-                            if let Some(w) = log.as_mut() {
-                                use std::io::Write;
-                                let _ = writeln!(w, "[{:10.3}] {}", lab.elapsed().as_secs_f64(), e.text(Lang::En));
-                            }
-                            app.update(Msg::Broker(e));
-                        }
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                        app.update(Msg::ClientNote {
-                            client: "broker".into(),
-                            text_en: format!("{n} narration lines skipped (too many at once)"),
-                            text_zh: format!("叙述太多，省略了 {n} 条"),
-                        });
-                    }
-                    Err(_) => {}
-                }
-                broker_dirty = true;
-                dirty = true;
-            },
-            _ = tick.tick() => {
-                if let Some(w) = log.as_mut() {
-                    use std::io::Write;
-                    let _ = w.flush();
-                }
-                if broker_dirty || last_snapshot.elapsed() >= Duration::from_secs(1) {
-                    match &lab.server {
-                        Some(server) => {
-                            app.update(Msg::BrokerState(broker_view(server)));
-                            app.update(held_view(server));
-                        }
-                        None => {
-                            let listen = vec![format!("{} ({})", lab.addr, opts.lang.pick("外部服务端", "external broker"))];
-                            app.update(Msg::BrokerState(BrokerView { listen, ..BrokerView::default() }));
-                        }
-                    }
-                    last_snapshot = Instant::now();
-                    broker_dirty = false;
-                    dirty = true;
-                }
-            },
-            _ = tokio::time::sleep(redraw_in) => {},
-            _ = tokio::signal::ctrl_c() => break Ok(()),
-            _ = sigterm => break Ok(()),
-        }
-        for e in effects {
-            if e == Effect::Quit {
-                app.quit = true;
-            } else {
-                lab.apply(e);
-                broker_dirty = true;
-            }
-        }
-        if app.quit {
-            break Ok(());
-        }
-    };
-    restore_terminal();
-    if let Some(w) = log.as_mut() {
-        use std::io::Write;
-        let _ = w.flush();
-    }
-    result
 }

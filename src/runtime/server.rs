@@ -5,6 +5,7 @@ use super::gate::{CutMode, Gate, HeldFrame, Verdict};
 use super::tap::{Dir, Pending, Tap, TapReceiver};
 use crate::broker::{self, Broker, ConnId, Event, Output};
 use crate::proto::{self, Framing, Packet};
+use crate::world::record::Fate;
 use bytes::{Buf, Bytes, BytesMut};
 use std::collections::VecDeque;
 use std::io;
@@ -170,6 +171,8 @@ struct Shared {
     resume_at: usize,
     /// Told whenever a receiver that paused someone drains.
     relief: Notify,
+    /// What became of recorded frames at the gate: (frame number, fate).
+    fates: broadcast::Sender<(u64, Fate)>,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -231,6 +234,7 @@ impl Server {
             pause_at,
             resume_at: pause_at / 2,
             relief: Notify::new(),
+            fates: broadcast::channel(4096).0,
             shutdown,
         });
         let first_tap = config.tap_capacity.map(|c| shared.tap.subscribe(c));
@@ -246,6 +250,11 @@ impl Server {
     /// The addresses actually bound (port 0 resolved).
     pub fn local_addrs(&self) -> &[SocketAddr] {
         &self.addrs
+    }
+
+    /// What becomes of recorded frames at the gate from now on: (frame number, fate).
+    pub fn fates(&self) -> broadcast::Receiver<(u64, Fate)> {
+        self.shared.fates.subscribe()
     }
 
     /// Narration events from now on.
@@ -308,6 +317,7 @@ impl Server {
     /// Lets the oldest held frame through.
     pub fn release_next(&self) -> Option<HeldFrame> {
         let f = self.take_held(None)?;
+        self.shared.fate(f.seq, Fate::Released);
         self.shared.pass(&f);
         Some(f)
     }
@@ -315,18 +325,23 @@ impl Server {
     /// Lets the held frame `id` through.
     pub fn release(&self, id: u64) -> Option<HeldFrame> {
         let f = self.take_held(Some(id))?;
+        self.shared.fate(f.seq, Fate::Released);
         self.shared.pass(&f);
         Some(f)
     }
 
     /// Throws the oldest held frame away, as if the network lost it.
     pub fn drop_next(&self) -> Option<HeldFrame> {
-        self.take_held(None)
+        let f = self.take_held(None)?;
+        self.shared.fate(f.seq, Fate::Dropped);
+        Some(f)
     }
 
     /// Throws the held frame `id` away.
     pub fn drop_frame(&self, id: u64) -> Option<HeldFrame> {
-        self.take_held(Some(id))
+        let f = self.take_held(Some(id))?;
+        self.shared.fate(f.seq, Fate::Dropped);
+        Some(f)
     }
 
     fn take_held(&self, id: Option<u64>) -> Option<HeldFrame> {
@@ -345,6 +360,9 @@ impl Server {
     pub fn cut(&self, conn: ConnId, mode: CutMode) {
         {
             let mut s = self.shared.gate.state.lock().expect("gate lock");
+            for h in s.held.iter().filter(|h| h.conn == conn) {
+                self.shared.fate(h.seq, Fate::Cut);
+            }
             s.held.retain(|h| h.conn != conn);
             if mode == CutMode::Silent {
                 s.silent.insert(conn);
@@ -393,6 +411,13 @@ impl Shared {
 
     fn at(&self) -> Duration {
         self.started.elapsed()
+    }
+
+    /// Says what became of a recorded frame (frames the tap did not record have no number).
+    fn fate(&self, seq: Option<u64>, fate: Fate) {
+        if let Some(seq) = seq {
+            let _ = self.fates.send((seq, fate));
+        }
     }
 
     fn now_ms(&self) -> u64 {
@@ -445,8 +470,16 @@ impl Shared {
         for r in ranges {
             let f = Bytes::copy_from_slice(&block[r.clone()]);
             let seq = self.tap.record(self.at(), conn, client.clone(), Dir::In, f.clone());
-            if self.gate.check(conn, client.clone(), Dir::In, &f, seq, self.at()) != Verdict::Pass {
-                continue;
+            match self.gate.check(conn, client.clone(), Dir::In, &f, seq, self.at()) {
+                Verdict::Pass => {}
+                Verdict::Held => {
+                    self.fate(seq, Fate::Held);
+                    continue;
+                }
+                Verdict::Swallowed => {
+                    self.fate(seq, Fate::Cut);
+                    continue;
+                }
             }
             into.push_back(proto::decode(&f));
         }
@@ -666,10 +699,18 @@ impl Shared {
             let bytes = b.freeze();
             let client = io.client.get().cloned();
             let seq = self.tap.record(self.at(), conn, client.clone(), Dir::Out, bytes.clone());
-            if self.gate.is_engaged()
-                && self.gate.check(conn, client, Dir::Out, &bytes, seq, self.at()) != Verdict::Pass
-            {
-                return None;
+            if self.gate.is_engaged() {
+                match self.gate.check(conn, client, Dir::Out, &bytes, seq, self.at()) {
+                    Verdict::Pass => {}
+                    Verdict::Held => {
+                        self.fate(seq, Fate::Held);
+                        return None;
+                    }
+                    Verdict::Swallowed => {
+                        self.fate(seq, Fate::Cut);
+                        return None;
+                    }
+                }
             }
             self.push(io, &bytes);
         } else {

@@ -4,44 +4,13 @@
 //! consumer is told how many it lost. With no subscriber the tap costs one atomic load per frame.
 
 use crate::broker::ConnId;
+pub use crate::world::record::{Dir, TapFrame};
 use bytes::{Bytes, BytesMut};
-use serde::Serialize;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
-
-/// Which way a frame went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Dir {
-    /// From a client to the broker.
-    In,
-    /// From the broker to a client.
-    Out,
-}
-
-/// One recorded frame.
-#[derive(Debug, Clone)]
-pub struct TapFrame {
-    /// Frame number, counted from 1 across the whole broker.
-    pub seq: u64,
-    /// Time since the broker started.
-    pub at: Duration,
-    pub conn: ConnId,
-    /// The client id on this connection, once its CONNECT was accepted.
-    pub client: Option<Arc<str>>,
-    pub dir: Dir,
-    pub bytes: Bytes,
-}
-
-impl TapFrame {
-    /// Decodes the frame again, recording every field's span (the inspector's view of it).
-    pub fn spans(&self) -> (Result<crate::proto::Packet, crate::proto::DecodeError>, Vec<crate::proto::Span>) {
-        crate::proto::decode_spans(&self.bytes)
-    }
-}
 
 /// What a tap subscriber receives.
 #[derive(Debug, Clone)]

@@ -13,8 +13,8 @@ use crate::app::inspector::FrameRow;
 use crate::app::{App, Pane};
 use crate::proto::DecodeError;
 use crate::proto::Span as FieldSpan;
-use crate::runtime::tap::Dir;
 use crate::ui::theme::Theme;
+use crate::world::record::{Dir, Fate};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -279,9 +279,10 @@ fn render_list(f: &mut Frame, area: Rect, app: &App, theme: &Theme, visible: &[&
 
     for (k, cell) in cells.iter().enumerate() {
         let r = visible[start + k];
-        let held = app.held.iter().any(|h| h.seq == Some(r.seq));
+        let held = app.held.iter().any(|h| h.seq == Some(r.seq)) || r.fate == Some(Fate::Held);
+        let lost = matches!(r.fate, Some(Fate::Dropped | Fate::Cut));
         let mut style = Style::new();
-        if r.malformed {
+        if r.malformed || lost {
             style = style.patch(theme.error());
         }
         if held {
@@ -290,12 +291,12 @@ fn render_list(f: &mut Frame, area: Rect, app: &App, theme: &Theme, visible: &[&
         if sel_idx == Some(start + k) {
             style = style.patch(theme.selected());
         }
-        let gutter = if held {
-            "⏸"
-        } else if r.malformed {
-            "✗"
-        } else {
-            " "
+        let gutter = match r.fate {
+            _ if held => "⏸",
+            Some(Fate::Dropped) => "✗",
+            Some(Fate::Cut) => "✂",
+            _ if r.malformed => "✗",
+            _ => " ",
         };
         let dir_style = match r.dir {
             Dir::In => theme.client_to_broker(),
@@ -611,7 +612,7 @@ pub(crate) mod tests {
     use crate::app::{ClientView, HeldView, Msg};
     use crate::i18n::Lang;
     use crate::proto::{Connect, Packet, PacketId, Publish, QosPid};
-    use crate::runtime::tap::TapFrame;
+    use crate::world::record::TapFrame;
     use bytes::Bytes;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
@@ -718,7 +719,7 @@ pub(crate) mod tests {
                 conn: 1,
                 dir: Dir::Out,
                 client: Some("car".into()),
-                summary: "id=3".into(),
+                bytes: bytes::Bytes::new(),
             }],
         });
         let theme = Theme::new(false);
@@ -804,7 +805,7 @@ pub(crate) mod tests {
                 conn: 1,
                 dir: Dir::Out,
                 client: None,
-                summary: String::new(),
+                bytes: bytes::Bytes::new(),
             }],
         });
         for sel in [Some(3), Some(5)] {

@@ -11,9 +11,9 @@
 use crate::app::inspector::FrameRow;
 use crate::app::{App, Pane};
 use crate::proto::PacketType;
-use crate::runtime::tap::Dir;
 use crate::ui::inspector::{self, fit, truncate};
 use crate::ui::theme::Theme;
+use crate::world::record::{Dir, Fate};
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -222,6 +222,21 @@ fn draw(buf: &mut Buffer, inner: Rect, app: &App, theme: &Theme, window: &[&Fram
         let pad = room - label.width();
         let (pre, post) = ("─".repeat(pad / 2), "─".repeat(pad - pad / 2));
         let style = arrow_style(app, theme, r);
+        if matches!(r.fate, Some(Fate::Dropped | Fate::Cut)) {
+            // A frame that never arrived: the arrow stops two thirds of the way, at a ✗.
+            let reach = (inside * 2 / 3).max(2);
+            let label = truncate(&label, reach - 1);
+            let pad = reach - 1 - label.width();
+            let (pre, post) = ("─".repeat(pad / 2), "─".repeat(pad - pad / 2));
+            if xb > xa {
+                put(buf, lo + 1, y, &format!("{pre}{label}{post}✗"), style);
+                put(buf, xa, y, "├", style);
+            } else {
+                put(buf, hi - reach as u16, y, &format!("✗{pre}{label}{post}"), style);
+                put(buf, xa, y, "┤", style);
+            }
+            continue;
+        }
         let (text, tail) =
             if xb > xa { (format!("{pre}{label}{post}▶"), "├") } else { (format!("◀{pre}{label}{post}"), "┤") };
         put(buf, lo + 1, y, &fit(&text, inside), style);
@@ -230,13 +245,18 @@ fn draw(buf: &mut Buffer, inner: Rect, app: &App, theme: &Theme, window: &[&Fram
 }
 
 fn is_held(app: &App, r: &FrameRow) -> bool {
-    app.held.iter().any(|h| h.seq == Some(r.seq))
+    app.held.iter().any(|h| h.seq == Some(r.seq)) || r.fate == Some(Fate::Held)
 }
 
-/// The gutter marker of a frame: ⏸ held at the gate, ✗ malformed.
+/// The gutter marker of a frame: ⏸ held at the gate, ✗ dropped there or malformed, ✂ lost with a
+/// cut connection.
 fn marker(app: &App, theme: &Theme, r: &FrameRow) -> (&'static str, Style) {
     if is_held(app, r) {
         ("⏸", theme.held())
+    } else if r.fate == Some(Fate::Dropped) {
+        ("✗", theme.error())
+    } else if r.fate == Some(Fate::Cut) {
+        ("✂", theme.error())
     } else if r.malformed {
         ("✗", theme.error())
     } else {
@@ -247,7 +267,7 @@ fn marker(app: &App, theme: &Theme, r: &FrameRow) -> (&'static str, Style) {
 fn arrow_style(app: &App, theme: &Theme, r: &FrameRow) -> Style {
     if is_held(app, r) {
         theme.held()
-    } else if r.malformed {
+    } else if r.malformed || matches!(r.fate, Some(Fate::Dropped | Fate::Cut)) {
         theme.error()
     } else {
         match r.dir {
@@ -365,7 +385,7 @@ mod tests {
                 conn: 1,
                 dir: Dir::In,
                 client: Some("car".into()),
-                summary: String::new(),
+                bytes: bytes::Bytes::new(),
             }],
         });
         let theme = Theme::new(false);

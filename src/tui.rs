@@ -1,0 +1,275 @@
+//! The terminal loop: joins the lab's world (`runtime::lab`) and the app (`app`, `ui`). It reads
+//! keys, mouse and the world's reports, feeds them to the [`App`], carries out its effects on the
+//! [`Lab`], and redraws at most about 30 times a second. This is the only module that knows both the
+//! runtime and the app; neither of them knows the other.
+
+use crate::app::{Action, App, BrokerView, Effect, Msg};
+use crate::i18n::Lang;
+use crate::runtime::lab::{CAST, Lab, LabOptions, broker_view, held_view};
+use crate::runtime::tap::{TapItem, TapReceiver};
+use crate::ui::{self, theme::Theme};
+use crate::world::cmd::{ConnectOpts, LabCmd};
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures_util::StreamExt;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// The lab's command for an app effect (`None` for quitting, which is the loop's own).
+fn lab_cmd(e: Effect) -> Option<LabCmd> {
+    Some(match e {
+        Effect::Client { name, cmd } => LabCmd::Client { name, cmd },
+        Effect::AddClient { name, opts } => LabCmd::AddClient { name, opts },
+        Effect::RemoveClient { name } => LabCmd::RemoveClient { name },
+        Effect::Hold(on) => LabCmd::Hold(on),
+        Effect::ReleaseNext => LabCmd::ReleaseNext,
+        Effect::DropNext => LabCmd::DropNext,
+        Effect::CutHeld => LabCmd::CutHeld,
+        Effect::Quit => return None,
+    })
+}
+
+/// Feeds tap items to the app; returns how many frames were taken.
+fn take_tap(app: &mut App, tap: &TapReceiver, first: Option<TapItem>, max: usize) -> usize {
+    let mut n = 0;
+    for item in first.into_iter().chain(tap.drain(max)) {
+        match item {
+            TapItem::Frame(f) => {
+                app.update(Msg::Frame(f));
+                n += 1;
+            }
+            TapItem::Lost(l) => {
+                app.update(Msg::Lost(l));
+            }
+        }
+    }
+    n
+}
+
+/// Restores the terminal: leaves raw mode and the alternate screen, turns mouse capture off.
+fn restore_terminal() {
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    ratatui::restore();
+}
+
+/// Runs the lab in the terminal until the learner quits.
+pub async fn run(opts: LabOptions) -> Result<(), String> {
+    let zh = opts.lang.is_zh();
+    let (mut lab, mut rx) = match opts.external {
+        Some(addr) => Lab::external(addr),
+        None => Lab::start(opts.server.clone()).await.map_err(|e| e.message(zh))?,
+    };
+    // With an external broker there are no broker events: a channel that stays silent.
+    let (_quiet, quiet_rx) = tokio::sync::broadcast::channel(1);
+    let (tap, mut events) = match (&mut lab.server, &lab.own_tap) {
+        (Some(server), _) => (
+            server.take_tap().unwrap_or_else(|| server.tap(65_536)),
+            server.take_events().unwrap_or_else(|| server.events()),
+        ),
+        (None, Some(own)) => (own.subscribe(65_536), quiet_rx),
+        (None, None) => unreachable!("a lab has a broker or a tap of its own"),
+    };
+    // What becomes of frames at the gate (the built-in broker only).
+    let (_no_fates, quiet_fates) = tokio::sync::broadcast::channel(1);
+    let mut fates = lab.server.as_ref().map_or(quiet_fates, |s| s.fates());
+    let mut app = App::new(opts.lang, opts.inspector_capacity);
+    let mut log = match &opts.log {
+        Some(p) => Some(std::io::BufWriter::new(
+            std::fs::OpenOptions::new().create(true).append(true).open(p).map_err(|e| match zh {
+                true => format!("无法打开日志文件 {}：{e} —— 请检查 --log 后面的路径", p.display()),
+                false => format!("cannot open the log file {}: {e} — check the path given to --log", p.display()),
+            })?,
+        )),
+        None => None,
+    };
+    let listen: Vec<SocketAddr> = lab.server.as_ref().map(|s| s.local_addrs().to_vec()).unwrap_or_default();
+    for (en, zh) in crate::runtime::lan::sketch_lines(&listen, Lang::En)
+        .into_iter()
+        .zip(crate::runtime::lan::sketch_lines(&listen, Lang::Zh))
+    {
+        app.lan.push((en, zh));
+    }
+    if opts.cast {
+        for (name, zh_name) in CAST {
+            lab.add_client(name, Some(zh_name), ConnectOpts::default());
+        }
+    }
+    let theme = Theme::from_env();
+    let mut terminal = ratatui::try_init().map_err(|e| match zh {
+        true => format!("无法使用这个终端：{e}（实验室需要在真正的终端里运行；只要服务端请用 mqtt-lab broker）"),
+        false => format!(
+            "cannot use this terminal: {e} (the lab needs a real terminal; for the broker alone use mqtt-lab broker)"
+        ),
+    })?;
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        // A bug anywhere (also in a background task) must not leave the terminal raw or keep
+        // drawing into a restored one: restore it, say what happened, and stop.
+        restore_terminal();
+        hook(info);
+        std::process::exit(101);
+    }));
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+    let mut term_events = EventStream::new();
+    let mut areas = ui::Areas::default();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    #[cfg(unix)]
+    let mut term_signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| format!("SIGTERM: {e}"))?;
+    let mut composer: Option<ratatui_textarea::TextArea<'static>> = None;
+    let mut dirty = true;
+    let mut broker_dirty = true;
+    let mut last_draw = Instant::now() - Duration::from_secs(1);
+    let mut last_snapshot = Instant::now() - Duration::from_secs(1);
+    let frame_gap = Duration::from_millis(33);
+    let result: Result<(), String> = loop {
+        if dirty && last_draw.elapsed() >= frame_gap {
+            if let Err(e) = terminal.draw(|f| {
+                areas = ui::render(f, &app, &theme);
+                if let Some(t) = composer.as_mut() {
+                    ui::render_composer(f, t, &app, &theme);
+                }
+            }) {
+                break Err(format!("{}: {e}", opts.lang.pick("无法绘制屏幕", "drawing failed")));
+            }
+            last_draw = Instant::now();
+            dirty = false;
+        }
+        let redraw_in = if dirty { frame_gap.saturating_sub(last_draw.elapsed()) } else { Duration::from_secs(3600) };
+        let mut effects = Vec::new();
+        #[cfg(unix)]
+        let sigterm = term_signal.recv();
+        #[cfg(not(unix))]
+        let sigterm = std::future::pending::<Option<()>>();
+        tokio::select! {
+            ev = term_events.next() => match ev {
+                Some(Ok(TermEvent::Key(k))) => {
+                    if let Some(editor) = composer.as_mut() {
+                        use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
+                        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+                        match k.code {
+                            _ if k.kind == KeyEventKind::Release => {}
+                            KeyCode::Char('s') if ctrl => {
+                                let text = editor.lines().join("\n");
+                                effects.extend(app.update(Msg::Action(Action::ComposeDone { send: true, text })));
+                            }
+                            KeyCode::Char('c') if ctrl => {
+                                effects.extend(app.update(Msg::Action(Action::Quit)));
+                            }
+                            KeyCode::Esc => {
+                                let text = String::new();
+                                effects.extend(app.update(Msg::Action(Action::ComposeDone { send: false, text })));
+                            }
+                            _ => {
+                                editor.input(k);
+                            }
+                        }
+                        if app.composer.is_none() {
+                            composer = None;
+                        }
+                    } else if let Some(a) = ui::handle_key(&app, &k) {
+                        effects.extend(app.update(Msg::Action(a)));
+                        if app.composer.is_some() {
+                            composer = Some(ratatui_textarea::TextArea::default());
+                        }
+                    }
+                    dirty = true;
+                }
+                Some(Ok(TermEvent::Mouse(m))) => {
+                    for a in ui::handle_mouse(&app, &areas, &m) {
+                        effects.extend(app.update(Msg::Action(a)));
+                    }
+                    dirty = true;
+                }
+                Some(Ok(_)) => dirty = true,
+                Some(Err(e)) => break Err(format!("{}: {e}", opts.lang.pick("无法读取终端输入", "terminal input failed"))),
+                None => break Ok(()),
+            },
+            item = tap.recv() => {
+                take_tap(&mut app, &tap, Some(item), 8192);
+                dirty = true;
+                broker_dirty = true;
+            },
+            Some(m) = rx.recv() => {
+                app.update(Msg::from(m));
+                while let Ok(m) = rx.try_recv() {
+                    app.update(Msg::from(m));
+                }
+                dirty = true;
+            },
+            e = events.recv() => {
+                match e {
+                    Ok(e) => {
+                        for e in std::iter::once(e).chain(std::iter::from_fn(|| events.try_recv().ok())) {
+                            if let Some(w) = log.as_mut() {
+                                use std::io::Write;
+                                let _ = writeln!(w, "[{:10.3}] {}", lab.elapsed().as_secs_f64(), e.text(Lang::En));
+                            }
+                            app.update(Msg::Broker(e));
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        app.update(Msg::ClientNote {
+                            client: "broker".into(),
+                            text_en: format!("{n} narration lines skipped (too many at once)"),
+                            text_zh: format!("叙述太多，省略了 {n} 条"),
+                        });
+                    }
+                    Err(_) => {}
+                }
+                broker_dirty = true;
+                dirty = true;
+            },
+            f = fates.recv() => {
+                if let Ok((seq, fate)) = f {
+                    // The frame itself may still be on its way through the tap.
+                    take_tap(&mut app, &tap, None, 8192);
+                    app.update(Msg::Fate { seq, fate });
+                    dirty = true;
+                }
+            },
+            _ = tick.tick() => {
+                if let Some(w) = log.as_mut() {
+                    use std::io::Write;
+                    let _ = w.flush();
+                }
+                if broker_dirty || last_snapshot.elapsed() >= Duration::from_secs(1) {
+                    match &lab.server {
+                        Some(server) => {
+                            app.update(Msg::BrokerState(broker_view(server)));
+                            app.update(Msg::from(held_view(server)));
+                        }
+                        None => {
+                            let listen = vec![format!("{} ({})", lab.addr, opts.lang.pick("外部服务端", "external broker"))];
+                            app.update(Msg::BrokerState(BrokerView { listen, ..BrokerView::default() }));
+                        }
+                    }
+                    last_snapshot = Instant::now();
+                    broker_dirty = false;
+                    dirty = true;
+                }
+            },
+            _ = tokio::time::sleep(redraw_in) => {},
+            _ = tokio::signal::ctrl_c() => break Ok(()),
+            _ = sigterm => break Ok(()),
+        }
+        for e in effects {
+            match lab_cmd(e) {
+                Some(c) => {
+                    lab.apply(c);
+                    broker_dirty = true;
+                }
+                None => app.quit = true,
+            }
+        }
+        if app.quit {
+            break Ok(());
+        }
+    };
+    restore_terminal();
+    if let Some(w) = log.as_mut() {
+        use std::io::Write;
+        let _ = w.flush();
+    }
+    result
+}

@@ -1,0 +1,43 @@
+//! What a world (the runtime over sockets, or the in-memory one) reports as things happen: frames,
+//! what became of them, the broker's decisions, the clients' own account, snapshots. The app turns
+//! these into what the screen shows; the lessons judge them. Pure data.
+
+use super::record::{Fate, TapFrame};
+use super::view::{BrokerView, ClientView, Delivered, HeldView};
+use crate::broker::Event;
+use std::time::Duration;
+
+/// One report of a world.
+#[derive(Debug, Clone)]
+pub enum WorldEvent {
+    /// A frame crossed the wire (recorded where the broker sees it).
+    Frame(TapFrame),
+    /// This many frames were not recorded (the record could not keep up).
+    Lost(u64),
+    /// What became of frame `seq` at the gate.
+    Fate {
+        seq: u64,
+        fate: Fate,
+    },
+    /// A decision of the broker.
+    Broker(Event),
+    /// A virtual client's state, after any change.
+    Client(ClientView),
+    ClientRemoved(String),
+    /// A message a virtual client received.
+    Delivered(Delivered),
+    /// A virtual client's own words, at `at` (since the world started).
+    ClientNote {
+        client: String,
+        at: Duration,
+        en: String,
+        zh: String,
+    },
+    /// The broker's state for its pane.
+    BrokerState(BrokerView),
+    /// Step mode and the frames held at the gate.
+    Held {
+        holding: bool,
+        frames: Vec<HeldView>,
+    },
+}
