@@ -9,6 +9,7 @@ use mqtt_lab::i18n::Lang;
 use mqtt_lab::proto::{Packet, PacketId, Publish, QoS, QosPid};
 use mqtt_lab::runtime::tap::{Dir, TapFrame};
 use mqtt_lab::ui::{self, theme::Theme};
+use mqtt_lab::world::event::WorldEvent;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::sync::Arc;
@@ -18,7 +19,7 @@ fn full_app(lang: Lang) -> App {
     let cap = 20_000;
     let mut app = App::new(lang, cap);
     for (name, zh) in [("car", "汽车"), ("phone", "手机"), ("computer", "电脑")] {
-        app.update(Msg::Client(ClientView {
+        app.update(Msg::World(WorldEvent::Client(ClientView {
             name: name.into(),
             label_zh: Some(zh.into()),
             client_id: name.into(),
@@ -26,7 +27,7 @@ fn full_app(lang: Lang) -> App {
             state_en: "connected (state 0)".into(),
             state_zh: "已连接（state 0）".into(),
             ..Default::default()
-        }));
+        })));
     }
     for i in 0..cap as u64 {
         let pid = PacketId::new((i % 65_535) as u16 + 1).expect("not 0");
@@ -52,16 +53,16 @@ fn full_app(lang: Lang) -> App {
             2 => (1, "car", Dir::Out, Packet::PubAck(pid)),
             _ => (2, "phone", Dir::In, Packet::PubAck(pid)),
         };
-        app.update(Msg::Frame(TapFrame {
+        app.update(Msg::World(WorldEvent::Frame(TapFrame {
             seq: i + 1,
             at: Duration::from_micros(i * 50),
             conn,
             client: Some(Arc::from(client)),
             dir,
             bytes: p.to_bytes(),
-        }));
+        })));
         if i % 4 == 1 {
-            app.update(Msg::Delivered(Delivered {
+            app.update(Msg::World(WorldEvent::Delivered(Delivered {
                 at: Duration::from_micros(i * 50),
                 client: "phone".into(),
                 topic: "汽车速度".into(),
@@ -69,23 +70,26 @@ fn full_app(lang: Lang) -> App {
                 qos: QoS::AtLeastOnce,
                 retain: false,
                 dup: false,
-            }));
+            })));
         }
         if i % 40 == 0 {
-            app.update(Msg::Broker(Event::Routed {
-                from: "car".into(),
-                topic: "汽车速度".into(),
-                qos: QoS::AtLeastOnce,
-                retain: RetainAction::None,
-                deliveries: vec![Delivery {
-                    client_id: "phone".into(),
+            app.update(Msg::World(WorldEvent::Broker {
+                at: Duration::ZERO,
+                event: Event::Routed {
+                    from: "car".into(),
+                    topic: "汽车速度".into(),
                     qos: QoS::AtLeastOnce,
-                    downgraded: false,
-                    queued: false,
-                    dropped: false,
-                    offline: false,
-                }],
-                bytes: 2,
+                    retain: RetainAction::None,
+                    deliveries: vec![Delivery {
+                        client_id: "phone".into(),
+                        qos: QoS::AtLeastOnce,
+                        downgraded: false,
+                        queued: false,
+                        dropped: false,
+                        offline: false,
+                    }],
+                    bytes: 2,
+                },
             }));
         }
     }

@@ -52,7 +52,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The broker's decisions, in both languages.
     while let Ok(e) = events.try_recv() {
-        println!("{}\n  {}", e.text(Lang::En), e.text(Lang::Zh));
+        println!("[{:.3} s] {}\n  {}", e.0.as_secs_f64(), e.1.text(Lang::En), e.1.text(Lang::Zh));
     }
     Ok(())
 }

@@ -4,10 +4,13 @@
 
 pub mod command;
 pub mod inspector;
+pub mod marks;
 
 use crate::broker::{ConnId, Event};
+use crate::client::ClientEvent;
 use crate::i18n::Lang;
 use crate::proto::{PacketType, QoS};
+use crate::world::event::WorldEvent;
 pub use crate::world::record::{Dir, Fate, TapFrame};
 pub use crate::world::view::{BrokerView, ClientView, Delivered, HeldView, RetainedRow, SessionRow};
 use command::{ClientCmd, Command, ConnectOpts, FilterCmd};
@@ -49,6 +52,11 @@ impl Pane {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Narration {
     Broker(Event),
+    /// A virtual client's own account.
+    Client {
+        client: String,
+        event: ClientEvent,
+    },
     Note {
         client: String,
         text_en: String,
@@ -65,81 +73,70 @@ pub enum Narration {
 }
 
 impl Narration {
-    pub fn text(&self, lang: Lang) -> String {
+    /// Who speaks: the broker, a client, the gate, the lab.
+    pub fn voice(&self, lang: Lang) -> String {
+        match self {
+            Narration::Broker(_) => lang.pick("服务端", "broker").to_string(),
+            Narration::Client { client, .. } | Narration::Note { client, .. } => match client.as_str() {
+                "lab" => lang.pick("实验室", "lab").to_string(),
+                "broker" => lang.pick("服务端", "broker").to_string(),
+                c => c.to_string(),
+            },
+            Narration::Gate { .. } => lang.pick("网关", "gate").to_string(),
+        }
+    }
+
+    /// What is said.
+    pub fn body(&self, lang: Lang) -> String {
         match self {
             Narration::Broker(e) => e.text(lang),
-            Narration::Note { client, text_en, text_zh } => {
-                format!("{client}: {}", if lang.is_zh() { text_zh } else { text_en })
-            }
+            Narration::Client { event, .. } => event.text(lang),
+            Narration::Note { text_en, text_zh, .. } => if lang.is_zh() { text_zh } else { text_en }.clone(),
             Narration::Gate { fate, frame, from, to } => match (fate, lang) {
                 (Fate::Dropped, Lang::Zh) => {
-                    format!("网关：{from} 发给 {to} 的 {frame} 被丢弃，就像网络把它弄丢了 —— {to} 从没收到它")
+                    format!("{from} 发给 {to} 的 {frame} 被丢弃，就像网络把它弄丢了 —— {to} 没有收到")
                 }
                 (Fate::Dropped, Lang::En) => {
-                    format!(
-                        "gate: {frame} from {from} to {to} was dropped, as if the network lost it — {to} never got it"
-                    )
+                    format!("{frame} from {from} to {to} was dropped, as if the network lost it — {to} never got it")
                 }
-                (Fate::Cut, Lang::Zh) => {
-                    format!("网关：{from} 发给 {to} 的 {frame} 随断开的链路丢失了 —— {to} 没有收到")
-                }
+                (Fate::Cut, Lang::Zh) => format!("{from} 发给 {to} 的 {frame} 随断开的链路丢失了 —— {to} 没有收到"),
                 (Fate::Cut, Lang::En) => {
-                    format!("gate: {frame} from {from} to {to} was lost with the cut link — {to} did not get it")
+                    format!("{frame} from {from} to {to} was lost with the cut link — {to} never got it")
                 }
-                (Fate::Held, Lang::Zh) => format!("网关：扣住了 {from} 发给 {to} 的 {frame}（n 放行，d 丢弃）"),
-                (Fate::Held, Lang::En) => format!("gate: holding {frame} from {from} to {to} (n releases, d drops)"),
-                (Fate::Released, Lang::Zh) => format!("网关：放行 {from} 发给 {to} 的 {frame}"),
-                (Fate::Released, Lang::En) => format!("gate: released {frame} from {from} to {to}"),
+                (Fate::Held, Lang::Zh) => format!("扣住了 {from} 发给 {to} 的 {frame}（n 放行，d 丢弃）"),
+                (Fate::Held, Lang::En) => format!("holding {frame} from {from} to {to} (n releases, d drops)"),
+                (Fate::Released, Lang::Zh) => format!("放行 {from} 发给 {to} 的 {frame}"),
+                (Fate::Released, Lang::En) => format!("released {frame} from {from} to {to}"),
             },
         }
+    }
+
+    /// The whole line: voice and words.
+    pub fn text(&self, lang: Lang) -> String {
+        let sep = if lang.is_zh() { "：" } else { ": " };
+        format!("{}{sep}{}", self.voice(lang), self.body(lang))
     }
 }
 
 /// Everything the app can be told.
 #[derive(Debug, Clone)]
 pub enum Msg {
-    Frame(TapFrame),
-    Lost(u64),
-    /// What became of a recorded frame at the gate.
-    Fate {
-        seq: u64,
-        fate: Fate,
-    },
-    Broker(Event),
-    Client(ClientView),
-    ClientRemoved(String),
-    Delivered(Delivered),
-    /// A virtual client's own words (refused, ping timeout, dropped …).
-    ClientNote {
-        client: String,
-        text_en: String,
-        text_zh: String,
-    },
-    BrokerState(BrokerView),
-    Held {
-        holding: bool,
-        frames: Vec<HeldView>,
-    },
+    /// A report of the world (the runtime's or the in-memory one).
+    World(WorldEvent),
     Action(Action),
     /// The runtime failed to carry out an effect.
     Error(String),
 }
 
-impl From<crate::world::event::WorldEvent> for Msg {
-    fn from(e: crate::world::event::WorldEvent) -> Msg {
-        use crate::world::event::WorldEvent as W;
-        match e {
-            W::Frame(f) => Msg::Frame(f),
-            W::Lost(n) => Msg::Lost(n),
-            W::Fate { seq, fate } => Msg::Fate { seq, fate },
-            W::Broker(e) => Msg::Broker(e),
-            W::Client(v) => Msg::Client(v),
-            W::ClientRemoved(n) => Msg::ClientRemoved(n),
-            W::Delivered(d) => Msg::Delivered(d),
-            W::ClientNote { client, en, zh, .. } => Msg::ClientNote { client, text_en: en, text_zh: zh },
-            W::BrokerState(b) => Msg::BrokerState(b),
-            W::Held { holding, frames } => Msg::Held { holding, frames },
-        }
+impl From<WorldEvent> for Msg {
+    fn from(e: WorldEvent) -> Msg {
+        Msg::World(e)
+    }
+}
+
+impl From<Action> for Msg {
+    fn from(a: Action) -> Msg {
+        Msg::Action(a)
     }
 }
 
@@ -188,9 +185,19 @@ pub enum Action {
 /// What the runtime must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    Client { name: String, cmd: ClientCmd },
-    AddClient { name: String, opts: ConnectOpts },
-    RemoveClient { name: String },
+    /// `id` is the command's mark ([`marks::Marks`]), settled by what the world reports.
+    Client {
+        id: u64,
+        name: String,
+        cmd: ClientCmd,
+    },
+    AddClient {
+        name: String,
+        opts: ConnectOpts,
+    },
+    RemoveClient {
+        name: String,
+    },
     Hold(bool),
     ReleaseNext,
     DropNext,
@@ -250,6 +257,8 @@ pub struct App {
     pub holding: bool,
     pub held: Vec<HeldView>,
     pub cmd: CommandLine,
+    /// The learner's commands and what became of them.
+    pub marks: marks::Marks,
     pub composer: Option<Composer>,
     /// conn → client id, learned from the broker's events.
     pub conn_names: HashMap<ConnId, String>,
@@ -283,6 +292,7 @@ impl App {
             holding: false,
             held: Vec::new(),
             cmd: CommandLine::default(),
+            marks: marks::Marks::default(),
             composer: None,
             conn_names: HashMap::new(),
             series: BTreeMap::new(),
@@ -314,45 +324,57 @@ impl App {
         t
     }
 
-    fn narrate(&mut self, n: Narration) {
-        self.narration.push_back((self.now, n));
+    /// Puts a line into the one timeline, in the order things happened (reports come on several
+    /// channels and may arrive out of order; each carries the time it happened).
+    fn narrate_at(&mut self, at: Duration, n: Narration) {
+        let i = self.narration.iter().rposition(|(t, _)| *t <= at).map_or(0, |i| i + 1);
+        self.narration.insert(i, (at, n));
         while self.narration.len() > NARRATION_CAP {
             self.narration.pop_front();
         }
     }
 
+    fn narrate(&mut self, n: Narration) {
+        self.narrate_at(self.now, n);
+    }
+
     /// Applies one message and returns what the runtime must do.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
-            Msg::Frame(f) => {
+            Msg::World(e) => self.world(e),
+            Msg::Error(e) => self.cmd.error = Some(command::CmdError { zh: e.clone(), en: e }),
+            Msg::Action(a) => return self.act(a),
+        }
+        Vec::new()
+    }
+
+    /// The client on stage whose client id this is.
+    fn name_of(&self, client_id: &str) -> Option<String> {
+        self.clients.iter().find(|c| c.client_id == client_id).map(|c| c.name.clone())
+    }
+
+    fn world(&mut self, e: WorldEvent) {
+        use WorldEvent as W;
+        match e {
+            W::Frame(f) => {
                 self.now = self.now.max(f.at);
                 self.inspector.push(FrameRow::from_tap(&f));
             }
-            Msg::Lost(n) => self.inspector.lost += n,
-            Msg::Fate { seq, fate } => {
-                self.inspector.set_fate(seq, fate);
-                // A frame that never arrives is said in the narration too; holding and releasing
-                // show in the panes.
-                if matches!(fate, Fate::Dropped | Fate::Cut)
-                    && let Some(r) = self.inspector.row(seq)
-                {
-                    let who = client_of(&self.conn_names, r).unwrap_or_else(|| format!("#{}", r.conn));
-                    let broker = self.lang.pick("服务端", "the broker").to_string();
-                    let (from, to) = match r.dir {
-                        Dir::In => (who, broker),
-                        Dir::Out => (broker, who),
-                    };
-                    let frame = format!("{} #{}", inspector::frame_summary(&r.bytes, self.lang.is_zh()), r.seq);
-                    self.narrate(Narration::Gate { fate, frame, from, to });
-                }
-            }
-            Msg::Broker(e) => {
-                if let Event::Connected { conn, client_id, .. } = &e {
+            W::Lost(n) => self.inspector.lost += n,
+            W::Fate { seq, fate } => self.fate(seq, fate),
+            W::Broker { at, event } => {
+                self.now = self.now.max(at);
+                if let Event::Connected { conn, client_id, .. } = &event {
                     self.conn_names.insert(*conn, client_id.clone());
                 }
-                self.narrate(Narration::Broker(e));
+                if let Some(id) = event_client(&event)
+                    && let Some(name) = self.name_of(id)
+                {
+                    self.marks.broker_event(&name, &event);
+                }
+                self.narrate_at(at, Narration::Broker(event));
             }
-            Msg::Client(v) => match self.clients.iter_mut().find(|c| c.name == v.name) {
+            W::Client(v) => match self.clients.iter_mut().find(|c| c.name == v.name) {
                 Some(c) => *c = v,
                 None => {
                     self.clients.push(v);
@@ -361,8 +383,8 @@ impl App {
                     self.clients.sort_by_key(|c| rank(&c.name));
                 }
             },
-            Msg::ClientRemoved(name) => self.clients.retain(|c| c.name != name),
-            Msg::Delivered(d) => {
+            W::ClientRemoved(name) => self.clients.retain(|c| c.name != name),
+            W::Delivered(d) => {
                 self.now = self.now.max(d.at);
                 if let Ok(v) = d.payload.trim().parse::<f64>()
                     && v.is_finite()
@@ -381,16 +403,79 @@ impl App {
                     self.deliveries.pop_front();
                 }
             }
-            Msg::ClientNote { client, text_en, text_zh } => self.narrate(Narration::Note { client, text_en, text_zh }),
-            Msg::BrokerState(b) => self.broker = b,
-            Msg::Held { holding, frames } => {
+            W::ClientNote { client, at, en, zh } => {
+                self.narrate_at(at, Narration::Note { client, text_en: en, text_zh: zh })
+            }
+            W::ClientEvent { client, at, event } => {
+                self.now = self.now.max(at);
+                self.marks.client_event(&client, &event);
+                if self.client_says(&event) {
+                    self.narrate_at(at, Narration::Client { client, event });
+                }
+            }
+            W::CommandDone { id, at, done, .. } => {
+                self.now = self.now.max(at);
+                self.marks.done(id, &done);
+            }
+            W::BrokerState(b) => self.broker = b,
+            W::Held { holding, frames } => {
+                for h in &frames {
+                    if h.dir == Dir::In
+                        && let Some(c) = &h.client
+                        && let Some(name) = self.name_of(c)
+                    {
+                        self.marks.frame_held(&name);
+                    }
+                }
                 self.holding = holding;
                 self.held = frames;
             }
-            Msg::Error(e) => self.cmd.error = Some(command::CmdError { zh: e.clone(), en: e }),
-            Msg::Action(a) => return self.act(a),
         }
-        Vec::new()
+    }
+
+    /// Whether a client's event belongs in the narration. With the built-in broker, what the broker
+    /// already says (connected, subscribed, a delivery, a closed connection) is not said again by the
+    /// client: one fact, one line.
+    fn client_says(&self, e: &ClientEvent) -> bool {
+        use ClientEvent::*;
+        match e {
+            KeepAlivePing { .. } | PingResponse { .. } | PubAcked { .. } | PubReceived { .. } | PubCompleted { .. } => {
+                false
+            }
+            Connected { .. }
+            | Refused { .. }
+            | Subscribed { .. }
+            | Unsubscribed { .. }
+            | Disconnected
+            | Message { .. }
+            | ConnectionLost
+            | Released { .. }
+            | SessionDiscarded { .. } => self.marks.external,
+            _ => true,
+        }
+    }
+
+    /// What became of frame `seq` at the gate.
+    fn fate(&mut self, seq: u64, fate: Fate) {
+        self.inspector.set_fate(seq, fate);
+        let Some(r) = self.inspector.row(seq) else { return };
+        let who = client_of(&self.conn_names, r).unwrap_or_else(|| format!("#{}", r.conn));
+        let name = self.name_of(&who);
+        let (kind, pid, topic, dir, at) = (r.kind, r.pid, r.topic.clone(), r.dir, r.at);
+        if let (Some(name), Dir::In, Fate::Dropped | Fate::Cut) = (&name, dir, fate) {
+            self.marks.frame_lost(name, kind, pid, topic.as_deref(), fate == Fate::Cut);
+        }
+        // A frame that never arrives is said in the narration too; holding and releasing show in
+        // the panes.
+        if matches!(fate, Fate::Dropped | Fate::Cut) {
+            let broker = self.lang.pick("服务端", "the broker").to_string();
+            let (from, to) = match dir {
+                Dir::In => (who, broker),
+                Dir::Out => (broker, who),
+            };
+            let frame = format!("{} #{seq}", inspector::frame_summary(&r.bytes, self.lang.is_zh()));
+            self.narrate_at(at, Narration::Gate { fate, frame, from, to });
+        }
     }
 
     fn act(&mut self, a: Action) -> Vec<Effect> {
@@ -490,8 +575,8 @@ impl App {
                 match command::parse(&line, &self.client_names()) {
                     Ok(c) => {
                         self.cmd.error = None;
-                        self.cmd.info = Some(line);
-                        return self.run(c);
+                        self.cmd.info = Some(line.clone());
+                        return self.run(c, &line);
                     }
                     Err(e) => {
                         self.cmd.error = Some(e);
@@ -503,10 +588,9 @@ impl App {
                 if let Some(c) = self.composer.take()
                     && send
                 {
-                    return vec![Effect::Client {
-                        name: c.name,
-                        cmd: ClientCmd::Publish { topic: c.topic, payload: text, qos: c.qos, retain: c.retain },
-                    }];
+                    let line = format!("{} pub {} … -q {}", c.name, c.topic, c.qos.as_u8());
+                    let cmd = ClientCmd::Publish { topic: c.topic, payload: text, qos: c.qos, retain: c.retain };
+                    return vec![self.client_effect(c.name, cmd, &line)];
                 }
             }
         }
@@ -595,9 +679,19 @@ impl App {
         }
     }
 
-    fn run(&mut self, c: Command) -> Vec<Effect> {
+    /// A client command, with its mark (and, for a rule about to be broken on purpose, a warning
+    /// in the narration before it is sent).
+    fn client_effect(&mut self, name: String, cmd: ClientCmd, line: &str) -> Effect {
+        let id = self.marks.start(&name, line, &cmd, self.now);
+        if let Some(w) = self.marks.newest().and_then(|m| m.warning.clone()) {
+            self.narrate(Narration::Note { client: "lab".into(), text_en: w.en, text_zh: w.zh });
+        }
+        Effect::Client { id, name, cmd }
+    }
+
+    fn run(&mut self, c: Command, line: &str) -> Vec<Effect> {
         match c {
-            Command::Client { name, cmd } => vec![Effect::Client { name, cmd }],
+            Command::Client { name, cmd } => vec![self.client_effect(name, cmd, line)],
             Command::New { name, opts } => vec![Effect::AddClient { name, opts }],
             Command::Remove { name } => vec![Effect::RemoveClient { name }],
             Command::Step(on) => vec![Effect::Hold(on.unwrap_or(!self.holding))],
@@ -640,6 +734,20 @@ impl App {
                 Vec::new()
             }
         }
+    }
+}
+
+/// The client id a broker event concerns (the one whose commands it may settle).
+fn event_client(e: &Event) -> Option<&str> {
+    use Event::*;
+    match e {
+        Routed { from, .. } => Some(from),
+        PublishRefused { client_id, .. }
+        | ConnectRefused { client_id, .. }
+        | KeepAliveExpired { client_id, .. }
+        | TakenOver { client_id, .. } => Some(client_id),
+        ProtocolError { client_id, .. } => client_id.as_deref(),
+        _ => None,
     }
 }
 

@@ -320,14 +320,13 @@ async fn run_broker(args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
         say(&line);
     }
     use std::io::Write;
-    let started = std::time::Instant::now();
     let stop = shutdown_signal();
     tokio::pin!(stop);
     let result = loop {
         tokio::select! {
             e = events.recv() => match e {
-                Ok(e) => {
-                    let t = started.elapsed().as_secs_f64();
+                Ok((at, e)) => {
+                    let t = at.as_secs_f64();
                     let mut out = std::io::stdout().lock();
                     let _ = writeln!(out, "[{t:9.3}] {}", e.text(lang));
                     let _ = out.flush();

@@ -9,6 +9,7 @@ use crate::runtime::lab::{CAST, Lab, LabOptions, broker_view, held_view};
 use crate::runtime::tap::{TapItem, TapReceiver};
 use crate::ui::{self, theme::Theme};
 use crate::world::cmd::{ConnectOpts, LabCmd};
+use crate::world::event::WorldEvent;
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures_util::StreamExt;
 use std::net::SocketAddr;
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 /// The lab's command for an app effect (`None` for quitting, which is the loop's own).
 fn lab_cmd(e: Effect) -> Option<LabCmd> {
     Some(match e {
-        Effect::Client { name, cmd } => LabCmd::Client { name, cmd },
+        Effect::Client { id, name, cmd } => LabCmd::Client { id, name, cmd },
         Effect::AddClient { name, opts } => LabCmd::AddClient { name, opts },
         Effect::RemoveClient { name } => LabCmd::RemoveClient { name },
         Effect::Hold(on) => LabCmd::Hold(on),
@@ -34,11 +35,11 @@ fn take_tap(app: &mut App, tap: &TapReceiver, first: Option<TapItem>, max: usize
     for item in first.into_iter().chain(tap.drain(max)) {
         match item {
             TapItem::Frame(f) => {
-                app.update(Msg::Frame(f));
+                app.update(WorldEvent::Frame(f).into());
                 n += 1;
             }
             TapItem::Lost(l) => {
-                app.update(Msg::Lost(l));
+                app.update(WorldEvent::Lost(l).into());
             }
         }
     }
@@ -203,17 +204,18 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
                         for e in std::iter::once(e).chain(std::iter::from_fn(|| events.try_recv().ok())) {
                             if let Some(w) = log.as_mut() {
                                 use std::io::Write;
-                                let _ = writeln!(w, "[{:10.3}] {}", lab.elapsed().as_secs_f64(), e.text(Lang::En));
+                                let _ = writeln!(w, "[{:10.3}] {}", e.0.as_secs_f64(), e.1.text(Lang::En));
                             }
-                            app.update(Msg::Broker(e));
+                            app.update(Msg::World(WorldEvent::Broker { at: e.0, event: e.1 }));
                         }
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                        app.update(Msg::ClientNote {
+                        app.update(WorldEvent::ClientNote {
                             client: "broker".into(),
-                            text_en: format!("{n} narration lines skipped (too many at once)"),
-                            text_zh: format!("叙述太多，省略了 {n} 条"),
-                        });
+                            at: lab.elapsed(),
+                            en: format!("{n} narration lines skipped (too many at once)"),
+                            zh: format!("叙述太多，省略了 {n} 条"),
+                        }.into());
                     }
                     Err(_) => {}
                 }
@@ -224,7 +226,7 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
                 if let Ok((seq, fate)) = f {
                     // The frame itself may still be on its way through the tap.
                     take_tap(&mut app, &tap, None, 8192);
-                    app.update(Msg::Fate { seq, fate });
+                    app.update(WorldEvent::Fate { seq, fate }.into());
                     dirty = true;
                 }
             },
@@ -236,12 +238,12 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
                 if broker_dirty || last_snapshot.elapsed() >= Duration::from_secs(1) {
                     match &lab.server {
                         Some(server) => {
-                            app.update(Msg::BrokerState(broker_view(server)));
+                            app.update(WorldEvent::BrokerState(broker_view(server)).into());
                             app.update(Msg::from(held_view(server)));
                         }
                         None => {
                             let listen = vec![format!("{} ({})", lab.addr, opts.lang.pick("外部服务端", "external broker"))];
-                            app.update(Msg::BrokerState(BrokerView { listen, ..BrokerView::default() }));
+                            app.update(WorldEvent::BrokerState(BrokerView { listen, ..BrokerView::default() }).into());
                         }
                     }
                     last_snapshot = Instant::now();

@@ -614,6 +614,14 @@ fn render_command(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         Line::from(Span::styled(format!("✗ {}", e.text(app.lang)), theme.error()))
     } else if !app.cmd.candidates.is_empty() {
         Line::from(Span::styled(app.cmd.candidates.join("  "), theme.dim()))
+    } else if let Some(m) = app.marks.newest().filter(|m| app.cmd.info.as_deref() == Some(m.line.as_str())) {
+        let style = match m.state {
+            crate::app::marks::MarkState::Pending(_) => theme.dim(),
+            crate::app::marks::MarkState::Ok(_) => theme.ok(),
+            crate::app::marks::MarkState::Warn(_) => theme.warn(),
+            crate::app::marks::MarkState::Failed(_) => theme.error(),
+        };
+        Line::from(Span::styled(fit(&m.status(app.lang), status.width as usize), style))
     } else if let Some(i) = &app.cmd.info {
         Line::from(Span::styled(format!("✓ {i}"), theme.dim()))
     } else {
@@ -742,6 +750,8 @@ mod tests {
     use super::*;
     use crate::app::{Action, ClientView, Msg};
     use crate::proto::QoS;
+    #[allow(unused_imports)]
+    use crate::world::event::WorldEvent;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 
@@ -812,12 +822,12 @@ mod tests {
     fn usable_at_80_by_24_in_both_languages_and_tiny_sizes_do_not_panic() {
         for lang in [Lang::En, Lang::Zh] {
             let mut app = App::new(lang, 100);
-            app.update(Msg::Client(ClientView {
+            app.update(Msg::World(WorldEvent::Client(ClientView {
                 name: "car".into(),
                 label_zh: Some("汽车".into()),
                 connected: true,
                 ..Default::default()
-            }));
+            })));
             let s = draw(&app, 80, 24);
             assert!(s.contains(Pane::Inspector.title(lang)), "{s}");
             assert!(s.contains(Pane::Clients.title(lang)), "{s}");

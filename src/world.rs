@@ -1,10 +1,13 @@
 //! The world the lab shows, as plain data and pure logic: the frame record (`record`), snapshots for
 //! the panes (`view`), the commands a virtual client takes (`cmd`), and the reports of a world
-//! (`event`). The runtime fills these from real
+//! (`event`); one virtual client independent of its transport (`actor`), and the in-memory world
+//! that wires actors to the broker core without sockets, in virtual time (`sim`). The runtime fills these from real
 //! sockets; the app and the lessons read them. It must not depend on tokio, a terminal, the app or
 //! the runtime, and it reads no clock: time is passed in.
 
+pub mod actor;
 pub mod cmd;
 pub mod event;
 pub mod record;
+pub mod sim;
 pub mod view;

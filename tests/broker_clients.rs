@@ -251,7 +251,7 @@ async fn run(program: &str, addr: SocketAddr, args: &[&str]) -> (bool, String, S
     (status.success(), p.stdout(), p.stderr())
 }
 
-async fn wait_subscribed(events: &mut broadcast::Receiver<Event>, filter: &str) -> LabQoS {
+async fn wait_subscribed(events: &mut broadcast::Receiver<(std::time::Duration, Event)>, filter: &str) -> LabQoS {
     wait_event(events, |e| match e {
         Event::Subscribed { filter: f, granted, .. } if f == filter => Some(*granted),
         _ => None,

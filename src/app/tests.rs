@@ -9,7 +9,11 @@ use std::sync::Arc;
 fn app() -> App {
     let mut a = App::new(Lang::En, 100);
     for n in ["car", "phone", "computer"] {
-        a.update(Msg::Client(ClientView { name: n.into(), client_id: n.into(), ..Default::default() }));
+        a.update(Msg::World(WorldEvent::Client(ClientView {
+            name: n.into(),
+            client_id: n.into(),
+            ..Default::default()
+        })));
     }
     a
 }
@@ -32,6 +36,7 @@ fn typed_commands_become_effects() {
     assert_eq!(
         fx,
         vec![Effect::Client {
+            id: 1,
             name: "phone".into(),
             cmd: ClientCmd::Subscribe { filter: "car/speed".into(), qos: QoS::AtLeastOnce }
         }]
@@ -75,7 +80,7 @@ fn frames_fill_a_bounded_ring_and_selection_moves() {
     let mut a = App::new(Lang::En, 3);
     for i in 1..=5u64 {
         let p = Packet::Publish(Publish { qos_pid: QosPid::AtMostOnce, ..Publish::new("t", Bytes::from("1")) });
-        a.update(Msg::Frame(frame(i, 1, Some("car"), Dir::In, p)));
+        a.update(Msg::World(WorldEvent::Frame(frame(i, 1, Some("car"), Dir::In, p))));
     }
     assert_eq!(a.inspector.frames.len(), 3);
     assert_eq!(a.inspector.evicted, 2);
@@ -89,15 +94,18 @@ fn frames_fill_a_bounded_ring_and_selection_moves() {
 #[test]
 fn connect_frames_learn_their_client_from_the_broker() {
     let mut a = app();
-    a.update(Msg::Frame(frame(1, 7, None, Dir::In, Packet::Connect(Box::new(Connect::new("car"))))));
-    a.update(Msg::Broker(Event::Connected {
-        conn: 7,
-        client_id: "car".into(),
-        protocol: crate::proto::Protocol::V311,
-        clean_session: true,
-        keep_alive: 60,
-        session_present: false,
-        assigned_id: false,
+    a.update(Msg::World(WorldEvent::Frame(frame(1, 7, None, Dir::In, Packet::Connect(Box::new(Connect::new("car")))))));
+    a.update(Msg::World(WorldEvent::Broker {
+        at: Duration::ZERO,
+        event: Event::Connected {
+            conn: 7,
+            client_id: "car".into(),
+            protocol: crate::proto::Protocol::V311,
+            clean_session: true,
+            keep_alive: 60,
+            session_present: false,
+            assigned_id: false,
+        },
     }));
     let row = a.inspector.frames[0].clone();
     assert_eq!(a.frame_client(&row).as_deref(), Some("car"));
@@ -107,7 +115,7 @@ fn connect_frames_learn_their_client_from_the_broker() {
 fn step_keys_produce_gate_effects() {
     let mut a = app();
     assert_eq!(a.update(Msg::Action(Action::ToggleStep)), vec![Effect::Hold(true)]);
-    a.update(Msg::Held { holding: true, frames: vec![] });
+    a.update(Msg::World(WorldEvent::Held { holding: true, frames: vec![] }));
     assert_eq!(a.update(Msg::Action(Action::ToggleStep)), vec![Effect::Hold(false)]);
     assert_eq!(a.update(Msg::Action(Action::ReleaseNext)), vec![Effect::ReleaseNext]);
     assert_eq!(typed(&mut a, "step on"), vec![Effect::Hold(true)]);
@@ -117,7 +125,7 @@ fn step_keys_produce_gate_effects() {
 fn numeric_deliveries_feed_the_chart() {
     let mut a = app();
     for (i, v) in ["50", "60", "not a number", "70"].iter().enumerate() {
-        a.update(Msg::Delivered(Delivered {
+        a.update(Msg::World(WorldEvent::Delivered(Delivered {
             at: Duration::from_secs(i as u64),
             client: "phone".into(),
             topic: "car/speed".into(),
@@ -125,7 +133,7 @@ fn numeric_deliveries_feed_the_chart() {
             qos: QoS::AtMostOnce,
             retain: false,
             dup: false,
-        }));
+        })));
     }
     let s: Vec<f64> = a.series["car/speed"].iter().map(|p| p.1).collect();
     assert_eq!(s, vec![50.0, 60.0, 70.0]);
@@ -141,6 +149,7 @@ fn the_composer_sends_a_multi_line_payload() {
     assert_eq!(
         fx,
         vec![Effect::Client {
+            id: 1,
             name: "car".into(),
             cmd: ClientCmd::Publish {
                 topic: "car/json".into(),

@@ -101,6 +101,11 @@ impl Gate {
         Verdict::Pass
     }
 
+    /// Whether `conn` is cut silently (in the tunnel).
+    pub fn is_silent(&self, conn: ConnId) -> bool {
+        self.is_engaged() && self.state.lock().expect("gate lock").silent.contains(&conn)
+    }
+
     pub fn delay_for(&self, conn: ConnId) -> Option<Duration> {
         let s = self.state.lock().expect("gate lock");
         s.delay.get(&conn).copied().or(s.delay_all)

@@ -6,12 +6,12 @@
 use super::gate::CutMode;
 use super::server::{Server, ServerConfig};
 use super::tap::{Dir, Tap};
-use crate::client::{self, Client, ClientEvent, Options, State};
 use crate::i18n::Lang;
-use crate::proto::{self, Framing, QoS, Will};
+use crate::proto::{self, Framing};
+use crate::world::actor::{Actor, Io, options_from};
 use crate::world::cmd::{ClientCmd, ConnectOpts, LabCmd};
 use crate::world::event::WorldEvent;
-use crate::world::view::{BrokerView, ClientView, Delivered, HeldView, RetainedRow, SessionRow};
+use crate::world::view::{BrokerView, HeldView, RetainedRow, SessionRow};
 use bytes::{Bytes, BytesMut};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -43,7 +43,7 @@ pub struct LabOptions {
 pub const CAST: [(&str, &str); 3] = [("car", "汽车"), ("phone", "手机"), ("computer", "电脑")];
 
 enum ToClient {
-    Cmd(ClientCmd),
+    Cmd(u64, ClientCmd),
     Remove,
 }
 
@@ -52,53 +52,14 @@ struct ClientHandle {
     client_id: String,
 }
 
-/// Options for a CONNECT from the command line's words.
-pub fn options_from(client_id: &str, o: &ConnectOpts) -> Options {
-    let mut opts = Options::new(o.client_id.clone().unwrap_or_else(|| client_id.to_string()));
-    if let Some(c) = o.clean {
-        opts.clean_session = c;
-    }
-    if let Some(k) = o.keep_alive {
-        opts.keep_alive = k;
-    }
-    if let Some(t) = &o.will_topic {
-        opts.will = Some(Will {
-            topic: t.clone(),
-            message: Bytes::from(o.will_msg.clone().unwrap_or_default()),
-            qos: o.will_qos.unwrap_or(QoS::AtMostOnce),
-            retain: o.will_retain,
-        });
-    }
-    opts.username = o.user.clone();
-    opts.password = o.pass.clone().map(Bytes::from);
-    opts
-}
-
-fn state_words(s: State, code: i8) -> (String, String) {
-    let (en, zh) = match s {
-        State::Disconnected => ("disconnected".to_string(), "未连接".to_string()),
-        State::Connecting => ("connecting…".into(), "连接中…".into()),
-        State::Connected => ("connected".into(), "已连接".into()),
-        State::Refused(c) => (format!("refused: {}", c.describe(false)), format!("被拒绝：{}", c.describe(true))),
-        State::ConnectFailed => ("cannot reach the broker".into(), "连不上服务端".into()),
-        State::ConnectionLost => ("connection lost".into(), "连接断开".into()),
-        State::TimedOut => ("timed out".into(), "超时".into()),
-    };
-    (format!("{en} (state {code})"), format!("{zh}（state {code}）"))
-}
-
+/// An [`Actor`] hosted over a loopback socket.
 struct VirtualClient {
-    name: String,
-    label_zh: Option<String>,
+    actor: Actor,
     addr: SocketAddr,
-    client: Client,
     reader: Option<OwnedReadHalf>,
     writer: Option<OwnedWriteHalf>,
-    /// The link is cut (a tunnel): nothing goes through, the socket stays open until the broker closes it.
-    link_cut: bool,
     app: mpsc::UnboundedSender<WorldEvent>,
     epoch: Instant,
-    last_view: Option<ClientView>,
     /// With an external broker the client records its own frames here.
     tap: Option<Arc<Tap>>,
     conn: u64,
@@ -106,209 +67,95 @@ struct VirtualClient {
 }
 
 impl VirtualClient {
+    fn at(&self) -> Duration {
+        self.epoch.elapsed()
+    }
+
     /// Records a frame of this client's (external broker mode only).
     fn record(&self, dir: Dir, bytes: Bytes) {
         if let Some(t) = &self.tap {
-            let id: Arc<str> = Arc::from(self.client.options().client_id.as_str());
-            t.record(self.epoch.elapsed(), self.conn, Some(id), dir, bytes);
+            let id: Arc<str> = Arc::from(self.actor.client_id());
+            t.record(self.at(), self.conn, Some(id), dir, bytes);
         }
     }
 
-    fn note(&self, en: String, zh: String) {
-        let _ = self.app.send(WorldEvent::ClientNote { client: self.name.clone(), at: self.epoch.elapsed(), en, zh });
-    }
-
-    fn view(&self) -> ClientView {
-        let (state_en, state_zh) = state_words(self.client.state(), self.client.pubsub_state());
-        let o = self.client.options();
-        ClientView {
-            name: self.name.clone(),
-            label_zh: self.label_zh.clone(),
-            client_id: o.client_id.clone(),
-            connected: self.client.state() == State::Connected,
-            state_en,
-            state_zh,
-            frozen: self.client.is_frozen(),
-            link_cut: self.link_cut,
-            clean: o.clean_session,
-            keep_alive: o.keep_alive,
-            will: o.will.as_ref().map(|w| w.topic.clone()),
-            subscriptions: self
-                .client
-                .subscriptions()
-                .map(|(f, s)| {
-                    (f.to_string(), if s.pending.is_some() && s.granted.is_none() { None } else { Some(s.granted) })
-                })
-                .collect(),
-            inflight: self
-                .client
-                .inflight_ids()
-                .into_iter()
-                .map(|(id, st)| {
-                    let s = match st {
-                        client::Stage::AwaitingPubAck => "PUBACK?",
-                        client::Stage::AwaitingPubRec => "PUBREC?",
-                        client::Stage::AwaitingPubComp => "PUBCOMP?",
-                    };
-                    (id.get(), s)
-                })
-                .collect(),
+    fn send(&self, ev: Vec<WorldEvent>) {
+        for e in ev {
+            let _ = self.app.send(e);
         }
     }
 
-    fn publish_view(&mut self) {
-        let v = self.view();
-        if self.last_view.as_ref() != Some(&v) {
-            self.last_view = Some(v.clone());
-            let _ = self.app.send(WorldEvent::Client(v));
-        }
-    }
-
-    /// Carries out what the session asked for.
-    async fn flush(&mut self) {
-        while let Some(o) = self.client.poll_output() {
-            match o {
-                client::Output::Send(p) => {
-                    if self.link_cut {
-                        continue;
-                    }
-                    let bytes = p.to_bytes();
-                    if self.writer.is_some() {
+    /// Carries out what the actor asked for, and whatever that leads to.
+    async fn run_io(&mut self, mut io: Vec<Io>, ev: &mut Vec<WorldEvent>) {
+        while !io.is_empty() {
+            let now = Instant::now();
+            let at = self.at();
+            let mut next = Vec::new();
+            for op in io.drain(..) {
+                match op {
+                    Io::Write(bytes) => {
                         self.record(Dir::In, bytes.clone());
+                        if let Some(w) = &mut self.writer
+                            && w.write_all(&bytes).await.is_err()
+                        {
+                            self.reader = None;
+                            self.writer = None;
+                            self.actor.lost(now, at, &mut next, ev);
+                        }
                     }
-                    if let Some(w) = &mut self.writer
-                        && w.write_all(&bytes).await.is_err()
-                    {
-                        self.reader = None;
-                        self.writer = None;
-                        self.client.connection_lost(Instant::now());
-                    }
-                }
-                client::Output::Close => {
-                    if !self.link_cut {
+                    Io::Close => {
                         if let Some(mut w) = self.writer.take() {
                             let _ = w.shutdown().await;
                         }
                         self.reader = None;
                     }
-                }
-                client::Output::Event(e) => self.event(e),
-            }
-        }
-    }
-
-    fn event(&mut self, e: ClientEvent) {
-        match &e {
-            ClientEvent::Message { topic, payload, qos, retain, dup, .. } => {
-                let _ = self.app.send(WorldEvent::Delivered(Delivered {
-                    at: self.epoch.elapsed(),
-                    client: self.name.clone(),
-                    topic: topic.clone(),
-                    payload: String::from_utf8_lossy(payload).into_owned(),
-                    qos: *qos,
-                    retain: *retain,
-                    dup: *dup,
-                }));
-            }
-            ClientEvent::KeepAlivePing { .. }
-            | ClientEvent::PingResponse { .. }
-            | ClientEvent::PubAcked { .. }
-            | ClientEvent::PubCompleted { .. }
-            | ClientEvent::PubReceived { .. } => {}
-            _ => self.note(e.text(Lang::En), e.text(Lang::Zh)),
-        }
-    }
-
-    async fn connect(&mut self, opts: Options) {
-        if self.client.state().is_open() {
-            self.client.disconnect(Instant::now());
-            self.flush().await;
-        }
-        self.reader = None;
-        self.writer = None;
-        self.link_cut = false;
-        if self.client.is_frozen() {
-            self.client.thaw(Instant::now());
-        }
-        if let Err(e) = self.client.set_options(opts) {
-            return self.note(e.text(Lang::En), e.text(Lang::Zh));
-        }
-        match TcpStream::connect(self.addr).await {
-            Ok(s) => {
-                let _ = s.set_nodelay(true);
-                self.conn = self.conns.fetch_add(1, Ordering::Relaxed);
-                let (r, w) = s.into_split();
-                self.reader = Some(r);
-                self.writer = Some(w);
-                if let Err(e) = self.client.connect(Instant::now()) {
-                    self.note(e.text(Lang::En), e.text(Lang::Zh));
+                    Io::Open => match TcpStream::connect(self.addr).await {
+                        Ok(s) => {
+                            let _ = s.set_nodelay(true);
+                            self.conn = self.conns.fetch_add(1, Ordering::Relaxed);
+                            let (r, w) = s.into_split();
+                            self.reader = Some(r);
+                            self.writer = Some(w);
+                            self.actor.opened(Instant::now(), self.at(), &mut next, ev);
+                        }
+                        Err(e) => {
+                            ev.push(WorldEvent::ClientNote {
+                                client: self.actor.name.clone(),
+                                at: self.at(),
+                                en: format!("cannot connect to {}: {e}", self.addr),
+                                zh: format!("无法连接 {}：{e}", self.addr),
+                            });
+                            self.actor.open_failed(Instant::now(), self.at(), &mut next, ev);
+                        }
+                    },
                 }
             }
-            Err(e) => {
-                self.client.connect_failed(Instant::now());
-                self.note(format!("cannot connect to {}: {e}", self.addr), format!("无法连接 {}：{e}", self.addr));
-            }
+            io = next;
         }
     }
 
-    async fn command(&mut self, c: ClientCmd) {
+    /// Frames from the broker.
+    fn received(&mut self, rbuf: &mut BytesMut, io: &mut Vec<Io>, ev: &mut Vec<WorldEvent>) {
         let now = Instant::now();
-        let result = match c {
-            ClientCmd::Connect(o) => {
-                let opts = options_from(&self.name, &o);
-                self.connect(opts).await;
-                Ok(())
-            }
-            ClientCmd::Disconnect => {
-                self.client.disconnect(now);
-                Ok(())
-            }
-            ClientCmd::Cut => {
-                self.link_cut = true;
-                Ok(())
-            }
-            ClientCmd::Freeze => {
-                self.client.freeze();
-                Ok(())
-            }
-            ClientCmd::Thaw => {
-                self.client.thaw(now);
-                Ok(())
-            }
-            ClientCmd::Subscribe { filter, qos } => {
-                self.client.subscribe_unchecked(vec![(filter, qos)], now).map(|_| ())
-            }
-            ClientCmd::Unsubscribe { filter } => self.client.unsubscribe_unchecked(vec![filter], now).map(|_| ()),
-            ClientCmd::Publish { topic, payload, qos, retain } => {
-                self.client.publish_unchecked(&topic, Bytes::from(payload), qos, retain, now).map(|_| ())
-            }
-        };
-        if let Err(e) = result {
-            self.note(e.text(Lang::En), e.text(Lang::Zh));
-        }
-    }
-
-    fn received(&mut self, rbuf: &mut BytesMut) {
-        let now = Instant::now();
+        let at = self.at();
         loop {
             match proto::frame(rbuf, proto::MAX_REMAINING_LENGTH + 5) {
                 Ok(Framing::Whole(h)) => {
                     let frame = rbuf.split_to(h.frame_len()).freeze();
-                    if self.link_cut {
-                        continue;
-                    }
                     self.record(Dir::Out, frame.clone());
                     match proto::decode(&frame) {
-                        Ok(p) => self.client.handle_packet(p, now),
+                        Ok(p) => self.actor.received(p, now, at, io, ev),
                         Err(e) => {
-                            self.note(
-                                format!("the broker sent a malformed frame: {}", e.message(false)),
-                                format!("服务端发来畸形报文：{}", e.message(true)),
-                            );
-                            self.client.connection_lost(now);
+                            ev.push(WorldEvent::ClientNote {
+                                client: self.actor.name.clone(),
+                                at,
+                                en: format!("the broker sent a malformed frame: {}", e.message(false)),
+                                zh: format!("服务端发来畸形报文：{}", e.message(true)),
+                            });
                             self.reader = None;
                             self.writer = None;
                             rbuf.clear();
+                            self.actor.lost(now, at, io, ev);
                             return;
                         }
                     }
@@ -332,9 +179,7 @@ enum Wake {
 async fn client_task(mut vc: VirtualClient, mut rx: mpsc::UnboundedReceiver<ToClient>) {
     let mut rbuf = BytesMut::new();
     loop {
-        vc.flush().await;
-        vc.publish_view();
-        let deadline = vc.client.poll_timeout();
+        let deadline = vc.actor.poll_timeout();
         let wake = {
             let read = async {
                 match vc.reader.as_mut() {
@@ -354,30 +199,39 @@ async fn client_task(mut vc: VirtualClient, mut rx: mpsc::UnboundedReceiver<ToCl
                 _ = timer => Wake::Timer,
             }
         };
+        let (now, at) = (Instant::now(), vc.at());
+        let (mut io, mut ev) = (Vec::new(), Vec::new());
         match wake {
             Wake::Cmd(None) | Wake::Cmd(Some(ToClient::Remove)) => {
-                if vc.client.state().is_open() {
-                    vc.client.disconnect(Instant::now());
-                    vc.flush().await;
+                if vc.actor.client().state().is_open() {
+                    let done = vc.actor.command(ClientCmd::Disconnect, now, at, &mut io, &mut ev);
+                    let _ = done;
+                    vc.run_io(io, &mut ev).await;
                 }
-                let _ = vc.app.send(WorldEvent::ClientRemoved(vc.name.clone()));
+                ev.push(WorldEvent::ClientRemoved(vc.actor.name.clone()));
+                vc.send(ev);
                 return;
             }
-            Wake::Cmd(Some(ToClient::Cmd(c))) => vc.command(c).await,
+            Wake::Cmd(Some(ToClient::Cmd(id, c))) => {
+                let done = vc.actor.command(c, now, at, &mut io, &mut ev);
+                ev.insert(0, WorldEvent::CommandDone { id, client: vc.actor.name.clone(), at, done });
+            }
             Wake::Read(Ok(0)) | Wake::Read(Err(_)) => {
                 vc.reader = None;
                 vc.writer = None;
                 rbuf.clear();
-                vc.client.connection_lost(Instant::now());
+                vc.actor.lost(now, at, &mut io, &mut ev);
             }
             Wake::Read(Ok(_)) => {
-                vc.received(&mut rbuf);
+                vc.received(&mut rbuf, &mut io, &mut ev);
                 if rbuf.is_empty() && rbuf.capacity() > 64 * 1024 {
                     rbuf = BytesMut::new();
                 }
             }
-            Wake::Timer => vc.client.handle_timeout(Instant::now()),
+            Wake::Timer => vc.actor.timeout(now, at, &mut io, &mut ev),
         }
+        vc.run_io(io, &mut ev).await;
+        vc.send(ev);
     }
 }
 
@@ -506,29 +360,25 @@ impl Lab {
         let options = options_from(name, &opts);
         let (ctx, crx) = mpsc::unbounded_channel();
         let vc = VirtualClient {
-            name: name.to_string(),
-            label_zh: label_zh.map(str::to_string),
+            actor: Actor::new(name, label_zh, options.clone(), self.server.is_some()),
             addr: self.addr,
-            client: Client::new(options.clone()),
             reader: None,
             writer: None,
-            link_cut: false,
             app: self.tx.clone(),
             epoch: self.epoch,
-            last_view: None,
             tap: self.own_tap.clone(),
             conn: 0,
             conns: self.conns.clone(),
         };
         tokio::spawn(client_task(vc, crx));
-        let _ = ctx.send(ToClient::Cmd(ClientCmd::Connect(opts)));
+        let _ = ctx.send(ToClient::Cmd(0, ClientCmd::Connect(opts)));
         self.clients.insert(name.to_string(), ClientHandle { tx: ctx, client_id: options.client_id });
     }
 
     /// Carries out one command.
     pub fn apply(&mut self, e: LabCmd) {
         match e {
-            LabCmd::Client { name, cmd } => {
+            LabCmd::Client { id, name, cmd } => {
                 let Some(h) = self.clients.get_mut(&name) else { return };
                 match &cmd {
                     ClientCmd::Cut => {
@@ -543,7 +393,7 @@ impl Lab {
                     }
                     _ => {}
                 }
-                let _ = h.tx.send(ToClient::Cmd(cmd));
+                let _ = h.tx.send(ToClient::Cmd(id, cmd));
             }
             LabCmd::AddClient { name, opts } => self.add_client(&name, None, opts),
             LabCmd::RemoveClient { name } => {

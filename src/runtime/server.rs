@@ -154,7 +154,7 @@ struct Shared {
     core: Mutex<Core>,
     tap: Tap,
     gate: Gate,
-    events: broadcast::Sender<Event>,
+    events: broadcast::Sender<(Duration, Event)>,
     started: Instant,
     next_conn: AtomicU64,
     timer: Notify,
@@ -185,7 +185,7 @@ pub struct Server {
     shared: Arc<Shared>,
     addrs: Vec<SocketAddr>,
     first_tap: Option<TapReceiver>,
-    first_events: Option<broadcast::Receiver<Event>>,
+    first_events: Option<broadcast::Receiver<(Duration, Event)>>,
     tasks: Vec<JoinHandle<()>>,
     stop: watch::Sender<bool>,
 }
@@ -257,13 +257,13 @@ impl Server {
         self.shared.fates.subscribe()
     }
 
-    /// Narration events from now on.
-    pub fn events(&self) -> broadcast::Receiver<Event> {
+    /// Narration events from now on, each with its time since the broker started.
+    pub fn events(&self) -> broadcast::Receiver<(Duration, Event)> {
         self.shared.events.subscribe()
     }
 
     /// Narration events from before the first connection was accepted (once; then `None`).
-    pub fn take_events(&mut self) -> Option<broadcast::Receiver<Event>> {
+    pub fn take_events(&mut self) -> Option<broadcast::Receiver<(Duration, Event)>> {
         self.first_events.take()
     }
 
@@ -554,7 +554,9 @@ impl Shared {
             if !quiet {
                 let name =
                     |c: ConnId| core.broker.client_of(c).map(|s| s.to_string()).unwrap_or_else(|| format!("#{c}"));
-                let _ = self.events.send(Event::Throttled { publisher: name(conn), behind: name(blockers[0].conn()) });
+                let _ = self
+                    .events
+                    .send((self.at(), Event::Throttled { publisher: name(conn), behind: name(blockers[0].conn()) }));
             }
         }
         blockers
@@ -629,7 +631,7 @@ impl Shared {
                     }
                 }
                 Output::Event(e) => {
-                    let _ = self.events.send(e);
+                    let _ = self.events.send((self.at(), e));
                 }
             }
         }
@@ -681,7 +683,7 @@ impl Shared {
             if !live || buffered > self.max_buffered || self.total_buffered.load(Ordering::Relaxed) > self.budget {
                 if !io.dropping.swap(true, Ordering::Relaxed) {
                     let client_id = io.client.get().map(|c| c.to_string()).unwrap_or_else(|| format!("#{conn}"));
-                    let _ = self.events.send(Event::SlowConsumer { client_id, buffered });
+                    let _ = self.events.send((self.at(), Event::SlowConsumer { client_id, buffered }));
                 }
                 return None;
             }
@@ -792,7 +794,7 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
             Ok(s) => s,
             Err(e) => {
                 // Out of file descriptors and the like: say so, and wait a little rather than spin.
-                let _ = shared.events.send(Event::AcceptFailed { error: e.to_string() });
+                let _ = shared.events.send((shared.at(), Event::AcceptFailed { error: e.to_string() }));
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
@@ -904,8 +906,14 @@ async fn conn_task(shared: Arc<Shared>, stream: TcpStream, id: ConnId, io: Arc<C
         if ready.is_readable() && want_read {
             match read_some(&stream, &mut rbuf) {
                 Ok(true) => {}
-                Ok(false) => break, // end of stream
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                // In a tunnel (a silent cut) even the end of the stream does not get through: the
+                // broker only finds out when the keep alive runs out.
+                Ok(false) | Err(_) if shared.gate.is_silent(id) => {
+                    reading = false;
+                    continue;
+                }
+                Ok(false) => break, // end of stream
                 Err(_) => break,
             }
             // The whole frames at the front of the buffer, as ranges of it.

@@ -612,6 +612,8 @@ pub(crate) mod tests {
     use crate::app::{ClientView, HeldView, Msg};
     use crate::i18n::Lang;
     use crate::proto::{Connect, Packet, PacketId, Publish, QosPid};
+    #[allow(unused_imports)]
+    use crate::world::event::WorldEvent;
     use crate::world::record::TapFrame;
     use bytes::Bytes;
     use ratatui::Terminal;
@@ -621,7 +623,14 @@ pub(crate) mod tests {
     use std::sync::Arc;
 
     pub(crate) fn frame(seq: u64, ms: u64, client: Option<&str>, dir: Dir, bytes: Bytes) -> Msg {
-        Msg::Frame(TapFrame { seq, at: Duration::from_millis(ms), conn: 1, client: client.map(Arc::from), dir, bytes })
+        Msg::World(WorldEvent::Frame(TapFrame {
+            seq,
+            at: Duration::from_millis(ms),
+            conn: 1,
+            client: client.map(Arc::from),
+            dir,
+            bytes,
+        }))
     }
 
     pub(crate) fn publish_q1() -> Packet {
@@ -639,13 +648,13 @@ pub(crate) mod tests {
     pub(crate) fn lab() -> App {
         let mut app = App::new(Lang::En, 100);
         for (n, zh) in [("car", "汽车"), ("phone", "手机"), ("computer", "电脑")] {
-            app.update(Msg::Client(ClientView {
+            app.update(Msg::World(WorldEvent::Client(ClientView {
                 name: n.into(),
                 label_zh: Some(zh.into()),
                 client_id: n.into(),
                 connected: true,
                 ..Default::default()
-            }));
+            })));
         }
         app.update(frame(1, 10, None, Dir::In, Packet::Connect(Box::new(Connect::new("car"))).to_bytes()));
         app.update(frame(3, 25, Some("car"), Dir::In, publish_q1().to_bytes()));
@@ -711,7 +720,7 @@ pub(crate) mod tests {
     fn the_selected_row_is_reversed_and_held_rows_marked() {
         let mut app = lab();
         app.inspector.selected = Some(3);
-        app.update(Msg::Held {
+        app.update(Msg::World(WorldEvent::Held {
             holding: true,
             frames: vec![HeldView {
                 id: 1,
@@ -721,7 +730,7 @@ pub(crate) mod tests {
                 client: Some("car".into()),
                 bytes: bytes::Bytes::new(),
             }],
-        });
+        }));
         let theme = Theme::new(false);
         let buf = draw(&app, theme, 100, 30);
         let rows = screen(&buf);
@@ -797,7 +806,7 @@ pub(crate) mod tests {
         let mut app = lab();
         app.inspector.selected = Some(3);
         app.update(frame(5, 30, Some("car"), Dir::In, Bytes::from_static(&[0x36, 0x03, 0x00, 0x01, 0x61])));
-        app.update(Msg::Held {
+        app.update(Msg::World(WorldEvent::Held {
             holding: true,
             frames: vec![HeldView {
                 id: 1,
@@ -807,7 +816,7 @@ pub(crate) mod tests {
                 client: None,
                 bytes: bytes::Bytes::new(),
             }],
-        });
+        }));
         for sel in [Some(3), Some(5)] {
             app.inspector.selected = sel;
             let buf = draw(&app, Theme::new(true), 100, 30);
@@ -880,7 +889,7 @@ pub(crate) mod tests {
             let p = Packet::PubAck(PacketId::new(i as u16).unwrap());
             app.update(frame(i, i, Some("car"), Dir::Out, p.to_bytes()));
         }
-        app.update(Msg::Lost(2));
+        app.update(Msg::World(WorldEvent::Lost(2)));
         let rows = screen(&draw(&app, Theme::new(false), 100, 30));
         assert!(rows[0].contains("lost 2") && rows[0].contains("evicted 37"), "{}", rows[0]);
         assert!(rows.iter().any(|r| r.contains("id=40")));

@@ -317,6 +317,8 @@ mod tests {
     use crate::i18n::Lang;
     use crate::proto::{Packet, PacketId};
     use crate::ui::inspector::tests::{frame, lab, screen};
+    #[allow(unused_imports)]
+    use crate::world::event::WorldEvent;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
     use ratatui::style::Color;
@@ -377,7 +379,7 @@ mod tests {
     #[test]
     fn held_frames_are_marked_and_scroll_counts_from_the_bottom() {
         let mut app = lab();
-        app.update(Msg::Held {
+        app.update(Msg::World(WorldEvent::Held {
             holding: true,
             frames: vec![HeldView {
                 id: 1,
@@ -387,7 +389,7 @@ mod tests {
                 client: Some("car".into()),
                 bytes: bytes::Bytes::new(),
             }],
-        });
+        }));
         let theme = Theme::new(false);
         let buf = draw(&app, theme, 80, 12, 0);
         let rows = screen(&buf);
@@ -447,7 +449,11 @@ mod tests {
     #[test]
     fn narrow_panes_keep_the_clients_on_screen_and_tiny_ones_do_not_panic() {
         let mut app = lab();
-        app.update(Msg::Client(ClientView { name: "esp".into(), client_id: "esp".into(), ..Default::default() }));
+        app.update(Msg::World(WorldEvent::Client(ClientView {
+            name: "esp".into(),
+            client_id: "esp".into(),
+            ..Default::default()
+        })));
         // The ladder's place on an 80×24 screen: 44×9. Idle clients give up their lanes.
         let buf = draw(&app, Theme::new(false), 44, 9, 0);
         let rows = screen(&buf);

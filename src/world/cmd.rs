@@ -33,9 +33,19 @@ pub enum ClientCmd {
 /// What the lab is told to do: the app's effects, as the runtime and the in-memory world take them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LabCmd {
-    Client { name: String, cmd: ClientCmd },
-    AddClient { name: String, opts: ConnectOpts },
-    RemoveClient { name: String },
+    /// `id` numbers the command, so that what it did can be reported back ([`WorldEvent::CommandDone`](super::event::WorldEvent::CommandDone)).
+    Client {
+        id: u64,
+        name: String,
+        cmd: ClientCmd,
+    },
+    AddClient {
+        name: String,
+        opts: ConnectOpts,
+    },
+    RemoveClient {
+        name: String,
+    },
     Hold(bool),
     ReleaseNext,
     DropNext,

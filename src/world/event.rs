@@ -2,9 +2,11 @@
 //! what became of them, the broker's decisions, the clients' own account, snapshots. The app turns
 //! these into what the screen shows; the lessons judge them. Pure data.
 
+use super::actor::Done;
 use super::record::{Fate, TapFrame};
 use super::view::{BrokerView, ClientView, Delivered, HeldView};
 use crate::broker::Event;
+use crate::client::ClientEvent;
 use std::time::Duration;
 
 /// One report of a world.
@@ -19,8 +21,11 @@ pub enum WorldEvent {
         seq: u64,
         fate: Fate,
     },
-    /// A decision of the broker.
-    Broker(Event),
+    /// A decision of the broker, at `at` (since the world started).
+    Broker {
+        at: Duration,
+        event: Event,
+    },
     /// A virtual client's state, after any change.
     Client(ClientView),
     ClientRemoved(String),
@@ -32,6 +37,20 @@ pub enum WorldEvent {
         at: Duration,
         en: String,
         zh: String,
+    },
+    /// A decision or observation of a virtual client, at `at`.
+    ClientEvent {
+        client: String,
+        at: Duration,
+        event: ClientEvent,
+    },
+    /// What command `id` for `client` did at once (the answers that settle it come later as
+    /// frames and events).
+    CommandDone {
+        id: u64,
+        client: String,
+        at: Duration,
+        done: Done,
     },
     /// The broker's state for its pane.
     BrokerState(BrokerView),

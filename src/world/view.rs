@@ -20,7 +20,10 @@ pub struct ClientView {
     pub state_en: String,
     pub state_zh: String,
     pub frozen: bool,
+    /// In the tunnel: its link was cut, and nothing goes through while the socket stays open.
     pub link_cut: bool,
+    /// Since when (world time) it is in the tunnel.
+    pub tunnel_since: Option<Duration>,
     pub clean: bool,
     pub keep_alive: u16,
     pub will: Option<String>,

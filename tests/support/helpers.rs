@@ -421,12 +421,15 @@ pub async fn broker(config: Config) -> (Server, SocketAddr) {
 }
 
 /// Waits for the first event `pick` accepts.
-pub async fn wait_event<T>(rx: &mut broadcast::Receiver<Event>, mut pick: impl FnMut(&Event) -> Option<T>) -> T {
+pub async fn wait_event<T>(
+    rx: &mut broadcast::Receiver<(std::time::Duration, Event)>,
+    mut pick: impl FnMut(&Event) -> Option<T>,
+) -> T {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
             Err(_) => panic!("the awaited broker event did not come within {WAIT:?}"),
-            Ok(Ok(e)) => {
+            Ok(Ok((_, e))) => {
                 if let Some(t) = pick(&e) {
                     return t;
                 }

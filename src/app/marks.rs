@@ -1,0 +1,383 @@
+//! The marks of the learner's commands: `…` while a command is on its way, then ✓, ⚠ or ✗ — decided
+//! by what actually happened (the client's and the broker's events, the frames' fates), never by the
+//! parse. A QoS 1 publish is ✓ at its PUBACK, a subscription at a SUBACK that grants it, a connect at
+//! CONNACK 0; a command the client refused, one whose connection the broker closed, or one whose
+//! frame was dropped at the gate is ✗ with the reason (and its rule id when there is one). Pure.
+
+use crate::broker::{Event, PublishRefusal};
+use crate::client::ClientEvent;
+use crate::i18n::{Lang, Text};
+use crate::proto::{PacketType, QoS};
+use crate::world::actor::Done;
+use crate::world::cmd::ClientCmd;
+use std::time::Duration;
+
+/// Where a command stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MarkState {
+    /// On its way; the text says what it waits for.
+    Pending(Text),
+    /// Done as asked.
+    Ok(Text),
+    /// Done, but not as one might think (a publish the broker acknowledged and dropped).
+    Warn(Text),
+    /// Not done, and why.
+    Failed(Text),
+}
+
+impl MarkState {
+    pub fn symbol(&self) -> &'static str {
+        match self {
+            MarkState::Pending(_) => "…",
+            MarkState::Ok(_) => "✓",
+            MarkState::Warn(_) => "⚠",
+            MarkState::Failed(_) => "✗",
+        }
+    }
+    pub fn text(&self) -> &Text {
+        match self {
+            MarkState::Pending(t) | MarkState::Ok(t) | MarkState::Warn(t) | MarkState::Failed(t) => t,
+        }
+    }
+    pub fn is_pending(&self) -> bool {
+        matches!(self, MarkState::Pending(_))
+    }
+}
+
+/// What settles a command once it was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Expect {
+    /// Not sent yet: waiting for the client to say what it did.
+    Dispatch,
+    /// CONNACK.
+    ConnAck,
+    /// A QoS 0 publish: the broker's routing of it (or, with an external broker, nothing).
+    Routed {
+        topic: String,
+    },
+    /// PUBACK / PUBCOMP for this packet id.
+    Ack {
+        pid: u16,
+        qos: QoS,
+        topic: String,
+    },
+    Suback {
+        pid: u16,
+    },
+    Unsuback {
+        pid: u16,
+    },
+    Nothing,
+}
+
+/// One command line the learner ran for a client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    pub id: u64,
+    /// The client's name on stage.
+    pub client: String,
+    /// The command line as typed.
+    pub line: String,
+    pub state: MarkState,
+    /// A warning given before sending (a topic name with a wildcard, say).
+    pub warning: Option<Text>,
+    pub at: Duration,
+    expect: Expect,
+    cmd: ClientCmd,
+}
+
+/// The marks of recent commands (the newest last).
+#[derive(Debug, Clone, Default)]
+pub struct Marks {
+    pub list: Vec<Mark>,
+    next: u64,
+    /// No broker events will come (an external broker): a QoS 0 publish is done once sent.
+    pub external: bool,
+}
+
+const KEEP: usize = 50;
+
+fn t(zh: impl Into<String>, en: impl Into<String>) -> Text {
+    Text::new(zh, en)
+}
+
+/// The rule a topic name or a filter breaks, said before it is sent anyway.
+pub fn warning(cmd: &ClientCmd) -> Option<Text> {
+    match cmd {
+        ClientCmd::Publish { topic, .. } if topic.is_empty() => Some(t(
+            "主题名至少要有一个字符 [MQTT-4.7.3-1]：照样发送 —— 服务端会断开这个连接",
+            "a topic name must be at least one character long [MQTT-4.7.3-1]: sending anyway — the broker will close the connection",
+        )),
+        ClientCmd::Publish { topic, .. } if topic.contains(['+', '#']) => Some(t(
+            "主题名不能包含 + 或 # [MQTT-3.3.2-2]：照样发送 —— 服务端会断开这个连接",
+            "topic names may not contain + or # [MQTT-3.3.2-2]: sending anyway — the broker will close the connection",
+        )),
+        ClientCmd::Subscribe { filter, .. } => crate::proto::topic_filter_error(filter).map(|rule| {
+            t(
+                format!("{filter:?} 不是合法的主题过滤器 [{rule}]：照样发送 —— 服务端会回 SUBACK 0x80"),
+                format!("{filter:?} is not a valid topic filter [{rule}]: sending anyway — the broker will answer SUBACK 0x80"),
+            )
+        }),
+        ClientCmd::Unsubscribe { filter } => crate::proto::topic_filter_error(filter).map(|rule| {
+            t(
+                format!("{filter:?} 不是合法的主题过滤器 [{rule}]：照样发送 —— 服务端会断开这个连接 [MQTT-4.8.0-1]"),
+                format!(
+                    "{filter:?} is not a valid topic filter [{rule}]: sending anyway — the broker will close the connection [MQTT-4.8.0-1]"
+                ),
+            )
+        }),
+        _ => None,
+    }
+}
+
+impl Marks {
+    /// A new command for `client`; returns its id.
+    pub fn start(&mut self, client: &str, line: &str, cmd: &ClientCmd, at: Duration) -> u64 {
+        self.next += 1;
+        let id = self.next;
+        self.list.push(Mark {
+            id,
+            client: client.to_string(),
+            line: line.to_string(),
+            state: MarkState::Pending(t("发出中", "on its way")),
+            warning: warning(cmd),
+            at,
+            expect: Expect::Dispatch,
+            cmd: cmd.clone(),
+        });
+        if self.list.len() > KEEP {
+            self.list.remove(0);
+        }
+        id
+    }
+
+    pub fn newest(&self) -> Option<&Mark> {
+        self.list.last()
+    }
+
+    fn pending_of<'a>(&'a mut self, client: &'a str) -> impl Iterator<Item = &'a mut Mark> + 'a {
+        self.list.iter_mut().filter(move |m| m.client == client && m.state.is_pending())
+    }
+
+    /// What the client did with command `id` at once.
+    pub fn done(&mut self, id: u64, done: &Done) {
+        let external = self.external;
+        let Some(m) = self.list.iter_mut().find(|m| m.id == id) else { return };
+        match done {
+            Done::Refused { en, zh } => {
+                m.state = MarkState::Failed(t(format!("没有发送：{zh}"), format!("nothing was sent: {en}")))
+            }
+            Done::Local => match &m.cmd {
+                ClientCmd::Connect(_) => {
+                    m.expect = Expect::ConnAck;
+                    m.state = MarkState::Pending(t("等待 CONNACK", "waiting for CONNACK"));
+                }
+                ClientCmd::Cut => {
+                    m.state =
+                        MarkState::Ok(t("进了隧道：链路两头都不通了", "in the tunnel: nothing gets through either way"))
+                }
+                ClientCmd::Freeze => {
+                    m.state = MarkState::Ok(t("已冻结：不再处理任何报文", "frozen: it handles nothing"))
+                }
+                ClientCmd::Thaw => m.state = MarkState::Ok(t("恢复运行", "running again")),
+                _ => m.state = MarkState::Ok(t("完成", "done")),
+            },
+            Done::Sent { packet, pid } => match (&m.cmd, packet, pid) {
+                (ClientCmd::Publish { qos, topic, .. }, PacketType::Publish, Some(pid)) => {
+                    m.expect = Expect::Ack { pid: *pid, qos: *qos, topic: topic.clone() };
+                    let want = if *qos == QoS::ExactlyOnce { "PUBREC → PUBREL → PUBCOMP" } else { "PUBACK" };
+                    m.state =
+                        MarkState::Pending(t(format!("已发出，等待 {want}"), format!("sent, waiting for {want}")));
+                }
+                (ClientCmd::Publish { topic, .. }, PacketType::Publish, None) => {
+                    if external {
+                        m.state = MarkState::Ok(t("已发出（QoS 0 没有确认）", "sent (QoS 0 has no acknowledgement)"));
+                    } else {
+                        m.expect = Expect::Routed { topic: topic.clone() };
+                        m.state = MarkState::Pending(t("已发出", "sent"));
+                    }
+                }
+                (_, PacketType::Subscribe, Some(pid)) => {
+                    m.expect = Expect::Suback { pid: *pid };
+                    m.state = MarkState::Pending(t("已发出，等待 SUBACK", "sent, waiting for SUBACK"));
+                }
+                (_, PacketType::Unsubscribe, Some(pid)) => {
+                    m.expect = Expect::Unsuback { pid: *pid };
+                    m.state = MarkState::Pending(t("已发出，等待 UNSUBACK", "sent, waiting for UNSUBACK"));
+                }
+                (_, PacketType::Disconnect, _) => {
+                    m.expect = Expect::Nothing;
+                    m.state = MarkState::Ok(t(
+                        "已发送 DISCONNECT：正常告别，遗嘱不会发布",
+                        "DISCONNECT sent: a clean goodbye, no will",
+                    ));
+                }
+                _ => m.state = MarkState::Ok(t("已发出", "sent")),
+            },
+        }
+    }
+
+    /// A client's own event.
+    pub fn client_event(&mut self, client: &str, e: &ClientEvent) {
+        for m in self.pending_of(client) {
+            let s = match (&m.expect, e) {
+                (Expect::ConnAck, ClientEvent::Connected { session_present }) => MarkState::Ok(t(
+                    format!("CONNACK 0：已连接，会话存在={}", *session_present as u8),
+                    format!("CONNACK 0: connected, session present={}", *session_present as u8),
+                )),
+                (Expect::ConnAck, ClientEvent::Refused { code }) => MarkState::Failed(t(
+                    format!("CONNACK {}：{}", *code as u8, code.describe(true)),
+                    format!("CONNACK {}: {}", *code as u8, code.describe(false)),
+                )),
+                (Expect::ConnAck, ClientEvent::ConnectFailed) => MarkState::Failed(t(
+                    "连不上服务端（TCP 连接失败）",
+                    "cannot reach the broker (the TCP connection failed)",
+                )),
+                (Expect::ConnAck, ClientEvent::ConnectTimeout { .. }) => {
+                    MarkState::Failed(t("迟迟没有 CONNACK", "no CONNACK came in time"))
+                }
+                (Expect::Ack { pid, qos: QoS::AtLeastOnce, .. }, ClientEvent::PubAcked { pid: p })
+                    if p.get() == *pid =>
+                {
+                    MarkState::Ok(t(
+                        format!("PUBACK id={pid}：服务端收到了"),
+                        format!("PUBACK id={pid}: the broker has it"),
+                    ))
+                }
+                (Expect::Ack { pid, qos: QoS::ExactlyOnce, .. }, ClientEvent::PubCompleted { pid: p })
+                    if p.get() == *pid =>
+                {
+                    MarkState::Ok(t(
+                        format!("PUBCOMP id={pid}：四步握手完成，恰好一次"),
+                        format!("PUBCOMP id={pid}: all four steps done, exactly once"),
+                    ))
+                }
+                (Expect::Suback { pid }, ClientEvent::Subscribed { pid: p, results }) if p.get() == *pid => {
+                    match results.iter().find(|r| r.granted.is_none()) {
+                        Some(r) => MarkState::Failed(t(
+                            format!("SUBACK 0x80：服务端拒绝了 {}", r.filter),
+                            format!("SUBACK 0x80: the broker refused {}", r.filter),
+                        )),
+                        None => {
+                            let g: Vec<String> =
+                                results.iter().map(|r| r.granted.map_or(0, |q| q.as_u8()).to_string()).collect();
+                            MarkState::Ok(t(
+                                format!("SUBACK：授予 QoS {}", g.join(", ")),
+                                format!("SUBACK: granted QoS {}", g.join(", ")),
+                            ))
+                        }
+                    }
+                }
+                (Expect::Unsuback { pid }, ClientEvent::Unsubscribed { pid: p, .. }) if p.get() == *pid => {
+                    MarkState::Ok(t("UNSUBACK", "UNSUBACK"))
+                }
+                (
+                    _,
+                    ClientEvent::ConnectionLost
+                    | ClientEvent::PingTimeout { .. }
+                    | ClientEvent::ProtocolViolation { .. },
+                ) => MarkState::Failed(t("回答来之前连接断了", "the connection closed before the answer came")),
+                _ => continue,
+            };
+            m.state = s;
+        }
+    }
+
+    /// A decision of the broker about client id `client_id`, whose name on stage is `client`.
+    pub fn broker_event(&mut self, client: &str, e: &Event) {
+        for m in self.pending_of(client) {
+            let s = match (&m.expect, e) {
+                (Expect::Routed { topic }, Event::Routed { topic: tp, deliveries, .. }) if tp == topic => {
+                    let n = deliveries.len();
+                    MarkState::Ok(match n {
+                        0 => t("服务端收到了，但没有订阅者", "the broker routed it: no subscribers"),
+                        1 => t("服务端收到了，投递给 1 个订阅者", "the broker routed it to 1 subscriber"),
+                        n => t(
+                            format!("服务端收到了，投递给 {n} 个订阅者"),
+                            format!("the broker routed it to {n} subscribers"),
+                        ),
+                    })
+                }
+                (
+                    Expect::Routed { topic } | Expect::Ack { topic, .. },
+                    Event::PublishRefused { topic: tp, reason, .. },
+                ) if tp == topic => match reason {
+                    PublishRefusal::NotAuthorized => MarkState::Warn(t(
+                        "服务端收下了，但 ACL 不允许发布到这里：消息被丢弃",
+                        "the broker took it, but the ACL does not allow publishing there: the message is dropped",
+                    )),
+                    PublishRefusal::SysTopic => MarkState::Warn(t(
+                        "服务端收下了，但 $SYS/ 主题属于服务端：消息被丢弃",
+                        "the broker took it, but $SYS/ topics are the broker's: the message is dropped",
+                    )),
+                },
+                (_, Event::ProtocolError { message_en, message_zh, .. }) => MarkState::Failed(t(
+                    format!("服务端断开了连接：{message_zh}"),
+                    format!("the broker closed the connection: {message_en}"),
+                )),
+                (_, Event::KeepAliveExpired { .. }) => MarkState::Failed(t(
+                    "服务端因心跳超时断开了连接",
+                    "the broker closed the connection: keep alive expired",
+                )),
+                (_, Event::TakenOver { .. }) => MarkState::Failed(t(
+                    "同一客户端ID的新连接顶替了这个连接",
+                    "a new connection with the same client id took over this one",
+                )),
+                (Expect::ConnAck, Event::ConnectRefused { code, reason, .. }) => MarkState::Failed(t(
+                    format!("CONNACK {}：{}（{reason}）", *code as u8, code.describe(true)),
+                    format!("CONNACK {}: {} ({reason})", *code as u8, code.describe(false)),
+                )),
+                _ => continue,
+            };
+            m.state = s;
+        }
+    }
+
+    /// A frame of `client` never reached the broker (dropped at the gate, or lost in the tunnel).
+    pub fn frame_lost(
+        &mut self,
+        client: &str,
+        kind: Option<PacketType>,
+        pid: Option<u16>,
+        topic: Option<&str>,
+        cut: bool,
+    ) {
+        let why = if cut {
+            t("报文随断开的链路丢失了：服务端没有收到", "its frame was lost with the cut link: the broker never got it")
+        } else {
+            t("报文在网关被丢弃：服务端没有收到", "its frame was dropped at the gate: the broker never got it")
+        };
+        for m in self.pending_of(client) {
+            let hit = match (&m.expect, kind) {
+                (Expect::Routed { topic: tp }, Some(PacketType::Publish)) => topic == Some(tp.as_str()),
+                (Expect::Ack { pid: p, .. }, Some(PacketType::Publish)) => pid == Some(*p),
+                (Expect::Suback { pid: p }, Some(PacketType::Subscribe)) => pid == Some(*p),
+                (Expect::Unsuback { pid: p }, Some(PacketType::Unsubscribe)) => pid == Some(*p),
+                (Expect::ConnAck, Some(PacketType::Connect)) => true,
+                _ => false,
+            };
+            if hit {
+                m.state = MarkState::Failed(why.clone());
+            }
+        }
+    }
+
+    /// A frame of `client` is held at the gate.
+    pub fn frame_held(&mut self, client: &str) {
+        for m in self.pending_of(client) {
+            if !matches!(m.expect, Expect::Dispatch | Expect::Nothing) {
+                m.state = MarkState::Pending(t(
+                    "报文被网关扣住了（n 放行，d 丢弃）",
+                    "held at the gate (n releases it, d drops it)",
+                ));
+            }
+        }
+    }
+}
+
+impl Mark {
+    /// The status line: symbol, command, what happened.
+    pub fn status(&self, lang: Lang) -> String {
+        format!("{} {} — {}", self.state.symbol(), self.line, self.state.text().get(lang))
+    }
+}

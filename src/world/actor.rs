@@ -1,0 +1,356 @@
+//! One virtual client on stage, independent of how its bytes travel: a sans-I/O [`Client`] with a
+//! name, the commands it takes, what it tells the world ([`WorldEvent`]s with the time), and what it
+//! asks of its host ([`Io`]: open a connection, write bytes, close). The runtime hosts actors over
+//! loopback sockets and the in-memory world over a simulated wire; both use this same code, so what
+//! a lesson checks headless is what the learner sees. Pure: no I/O, time passed in.
+
+use super::cmd::{ClientCmd, ConnectOpts};
+use super::event::WorldEvent;
+use super::view::{ClientView, Delivered};
+use crate::client::{self, Client, ClientEvent, Options, State};
+use crate::proto::{Packet, PacketType, QoS, Will};
+use bytes::Bytes;
+use std::time::{Duration, Instant};
+
+/// What an actor asks of its host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Io {
+    /// Open a network connection to the broker, then call [`Actor::opened`] (or
+    /// [`Actor::open_failed`]).
+    Open,
+    /// Write these bytes (one encoded packet).
+    Write(Bytes),
+    /// Close the connection (after what was written).
+    Close,
+}
+
+/// What a command did at once: refused by the client (nothing was sent), or the packet it sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Done {
+    /// Carried out with nothing to wait for (cut, freeze, thaw, a connect that opens a socket).
+    Local,
+    /// This packet went out (with its packet id): its answer settles the command.
+    Sent { packet: PacketType, pid: Option<u16> },
+    /// The client refused: nothing was sent, and this is why (zh, en).
+    Refused { en: String, zh: String },
+}
+
+/// Options for a CONNECT from the command line's words.
+pub fn options_from(client_id: &str, o: &ConnectOpts) -> Options {
+    let mut opts = Options::new(o.client_id.clone().unwrap_or_else(|| client_id.to_string()));
+    if let Some(c) = o.clean {
+        opts.clean_session = c;
+    }
+    if let Some(k) = o.keep_alive {
+        opts.keep_alive = k;
+    }
+    if let Some(t) = &o.will_topic {
+        opts.will = Some(Will {
+            topic: t.clone(),
+            message: Bytes::from(o.will_msg.clone().unwrap_or_default()),
+            qos: o.will_qos.unwrap_or(QoS::AtMostOnce),
+            retain: o.will_retain,
+        });
+    }
+    opts.username = o.user.clone();
+    opts.password = o.pass.clone().map(Bytes::from);
+    opts
+}
+
+/// The client's state in words (en, zh), with PubSubClient's `state()` code.
+pub fn state_words(s: State, code: i8) -> (String, String) {
+    let (en, zh) = match s {
+        State::Disconnected => ("disconnected".to_string(), "未连接".to_string()),
+        State::Connecting => ("connecting…".into(), "连接中…".into()),
+        State::Connected => ("connected".into(), "已连接".into()),
+        State::Refused(c) => (format!("refused: {}", c.describe(false)), format!("被拒绝：{}", c.describe(true))),
+        State::ConnectFailed => ("cannot reach the broker".into(), "连不上服务端".into()),
+        State::ConnectionLost => ("connection lost".into(), "连接断开".into()),
+        State::TimedOut => ("timed out".into(), "超时".into()),
+    };
+    (format!("{en} (state {code})"), format!("{zh}（state {code}）"))
+}
+
+/// One virtual client.
+#[derive(Debug)]
+pub struct Actor {
+    pub name: String,
+    pub label_zh: Option<String>,
+    client: Client,
+    /// The host holds an open connection for it.
+    transport: bool,
+    /// In the tunnel since (world time): the link is silent both ways. The host's gate swallows the
+    /// frames; without a gate (an external broker) the actor drops them itself.
+    tunnel_since: Option<Duration>,
+    /// Whether the host has a gate that cuts links (the built-in broker, the in-memory world).
+    host_gate: bool,
+    last_view: Option<ClientView>,
+}
+
+impl Actor {
+    pub fn new(name: &str, label_zh: Option<&str>, opts: Options, host_gate: bool) -> Actor {
+        Actor {
+            name: name.to_string(),
+            label_zh: label_zh.map(str::to_string),
+            client: Client::new(opts),
+            transport: false,
+            tunnel_since: None,
+            host_gate,
+            last_view: None,
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn client_id(&self) -> &str {
+        &self.client.options().client_id
+    }
+
+    /// When the actor next needs [`timeout`](Self::timeout).
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.client.poll_timeout()
+    }
+
+    /// Carries out a command; returns what happened at once.
+    pub fn command(
+        &mut self,
+        cmd: ClientCmd,
+        now: Instant,
+        at: Duration,
+        io: &mut Vec<Io>,
+        ev: &mut Vec<WorldEvent>,
+    ) -> Done {
+        let refused = |e: client::ClientError| Done::Refused {
+            en: e.text(crate::i18n::Lang::En),
+            zh: e.text(crate::i18n::Lang::Zh),
+        };
+        let done = match cmd {
+            ClientCmd::Connect(o) => {
+                if self.client.state().is_open() {
+                    self.client.disconnect(now);
+                    self.drain(now, at, io, ev);
+                }
+                if self.transport {
+                    io.push(Io::Close);
+                    self.transport = false;
+                }
+                self.tunnel_since = None;
+                if self.client.is_frozen() {
+                    self.client.thaw(now);
+                }
+                let opts = options_from(&self.name, &o);
+                match self.client.set_options(opts) {
+                    Ok(()) => {
+                        io.push(Io::Open);
+                        Done::Local
+                    }
+                    Err(e) => refused(e),
+                }
+            }
+            ClientCmd::Disconnect => {
+                if !self.client.state().is_open() {
+                    refused(client::ClientError::NotConnected)
+                } else {
+                    self.client.disconnect(now);
+                    Done::Sent { packet: PacketType::Disconnect, pid: None }
+                }
+            }
+            ClientCmd::Cut => {
+                if !self.transport {
+                    refused(client::ClientError::NotConnected)
+                } else {
+                    self.tunnel_since = Some(at);
+                    ev.push(self.tunnel_note(at));
+                    Done::Local
+                }
+            }
+            ClientCmd::Freeze => {
+                self.client.freeze();
+                Done::Local
+            }
+            ClientCmd::Thaw => {
+                self.client.thaw(now);
+                Done::Local
+            }
+            ClientCmd::Subscribe { filter, qos } => match self.client.subscribe_unchecked(vec![(filter, qos)], now) {
+                Ok(pid) => Done::Sent { packet: PacketType::Subscribe, pid: Some(pid.get()) },
+                Err(e) => refused(e),
+            },
+            ClientCmd::Unsubscribe { filter } => match self.client.unsubscribe_unchecked(vec![filter], now) {
+                Ok(pid) => Done::Sent { packet: PacketType::Unsubscribe, pid: Some(pid.get()) },
+                Err(e) => refused(e),
+            },
+            ClientCmd::Publish { topic, payload, qos, retain } => {
+                match self.client.publish_unchecked(&topic, Bytes::from(payload), qos, retain, now) {
+                    Ok(pid) => Done::Sent { packet: PacketType::Publish, pid: pid.map(|p| p.get()) },
+                    Err(e) => refused(e),
+                }
+            }
+        };
+        self.drain(now, at, io, ev);
+        done
+    }
+
+    /// What `cut` means, said at once: the link is gone, the broker does not know yet.
+    fn tunnel_note(&self, at: Duration) -> WorldEvent {
+        let o = self.client.options();
+        let (name, ka) = (&self.name, o.keep_alive);
+        let (en, zh) = match (ka, &o.will) {
+            (0, _) => (
+                format!(
+                    "{name} is in the tunnel: the TCP link is gone, but the broker does not know — with keep alive 0 it never checks, so it will not notice"
+                ),
+                format!("{name} 进了隧道：TCP 链路断了，但服务端不知道 —— 心跳为 0，服务端从不检查，所以不会发现"),
+            ),
+            (ka, will) => {
+                let limit = ka as f64 * 1.5;
+                let will_en = match will {
+                    Some(w) => format!(" and then publish its will to {}", w.topic),
+                    None => " (it has no will to publish)".to_string(),
+                };
+                let will_zh = match will {
+                    Some(w) => format!("，然后替它发布遗嘱到 {}", w.topic),
+                    None => "（它没有遗嘱）".to_string(),
+                };
+                (
+                    format!(
+                        "{name} is in the tunnel: the TCP link is gone, the broker does not know yet; it will notice after 1.5 × keep alive = {limit:.0} s of silence{will_en}"
+                    ),
+                    format!(
+                        "{name} 进了隧道：TCP 链路断了，服务端还不知道；它要等到 1.5 × 心跳 = {limit:.0} 秒没有任何报文才会发现{will_zh}"
+                    ),
+                )
+            }
+        };
+        WorldEvent::ClientNote { client: "lab".into(), at, en, zh }
+    }
+
+    /// The host opened the connection.
+    pub fn opened(&mut self, now: Instant, at: Duration, io: &mut Vec<Io>, ev: &mut Vec<WorldEvent>) {
+        self.transport = true;
+        if let Err(e) = self.client.connect(now) {
+            ev.push(WorldEvent::ClientNote {
+                client: self.name.clone(),
+                at,
+                en: e.text(crate::i18n::Lang::En),
+                zh: e.text(crate::i18n::Lang::Zh),
+            });
+        }
+        self.drain(now, at, io, ev);
+    }
+
+    /// The host could not open the connection; `why` says so (en, zh).
+    pub fn open_failed(&mut self, now: Instant, at: Duration, io: &mut Vec<Io>, ev: &mut Vec<WorldEvent>) {
+        self.transport = false;
+        self.client.connect_failed(now);
+        self.drain(now, at, io, ev);
+    }
+
+    /// A packet arrived from the broker.
+    pub fn received(&mut self, p: Packet, now: Instant, at: Duration, io: &mut Vec<Io>, ev: &mut Vec<WorldEvent>) {
+        if self.tunnel_since.is_some() && !self.host_gate {
+            return;
+        }
+        self.client.handle_packet(p, now);
+        self.drain(now, at, io, ev);
+    }
+
+    /// The connection is gone (closed by the broker, reset, or failed).
+    pub fn lost(&mut self, now: Instant, at: Duration, io: &mut Vec<Io>, ev: &mut Vec<WorldEvent>) {
+        if !self.transport {
+            return;
+        }
+        self.transport = false;
+        self.tunnel_since = None;
+        self.client.connection_lost(now);
+        self.drain(now, at, io, ev);
+    }
+
+    /// Time passed: keep alive, ping timeout, connect timeout.
+    pub fn timeout(&mut self, now: Instant, at: Duration, io: &mut Vec<Io>, ev: &mut Vec<WorldEvent>) {
+        self.client.handle_timeout(now);
+        self.drain(now, at, io, ev);
+    }
+
+    /// Turns what the client did into writes, a close and reports.
+    fn drain(&mut self, _now: Instant, at: Duration, io: &mut Vec<Io>, ev: &mut Vec<WorldEvent>) {
+        while let Some(o) = self.client.poll_output() {
+            match o {
+                client::Output::Send(p) => {
+                    if !self.transport || (self.tunnel_since.is_some() && !self.host_gate) {
+                        continue;
+                    }
+                    io.push(Io::Write(p.to_bytes()));
+                }
+                client::Output::Close => {
+                    if self.transport {
+                        io.push(Io::Close);
+                        self.transport = false;
+                        self.tunnel_since = None;
+                    }
+                }
+                client::Output::Event(e) => {
+                    if let ClientEvent::Message { topic, payload, qos, retain, dup, .. } = &e {
+                        ev.push(WorldEvent::Delivered(Delivered {
+                            at,
+                            client: self.name.clone(),
+                            topic: topic.clone(),
+                            payload: String::from_utf8_lossy(payload).into_owned(),
+                            qos: *qos,
+                            retain: *retain,
+                            dup: *dup,
+                        }));
+                    }
+                    ev.push(WorldEvent::ClientEvent { client: self.name.clone(), at, event: e });
+                }
+            }
+        }
+        let v = self.view();
+        if self.last_view.as_ref() != Some(&v) {
+            self.last_view = Some(v.clone());
+            ev.push(WorldEvent::Client(v));
+        }
+    }
+
+    /// The client as the panes show it.
+    pub fn view(&self) -> ClientView {
+        let (state_en, state_zh) = state_words(self.client.state(), self.client.pubsub_state());
+        let o = self.client.options();
+        ClientView {
+            name: self.name.clone(),
+            label_zh: self.label_zh.clone(),
+            client_id: o.client_id.clone(),
+            connected: self.client.state() == State::Connected && self.tunnel_since.is_none(),
+            state_en,
+            state_zh,
+            frozen: self.client.is_frozen(),
+            link_cut: self.tunnel_since.is_some(),
+            tunnel_since: self.tunnel_since,
+            clean: o.clean_session,
+            keep_alive: o.keep_alive,
+            will: o.will.as_ref().map(|w| w.topic.clone()),
+            subscriptions: self
+                .client
+                .subscriptions()
+                .map(|(f, s)| {
+                    (f.to_string(), if s.pending.is_some() && s.granted.is_none() { None } else { Some(s.granted) })
+                })
+                .collect(),
+            inflight: self
+                .client
+                .inflight_ids()
+                .into_iter()
+                .map(|(id, st)| {
+                    let s = match st {
+                        client::Stage::AwaitingPubAck => "PUBACK?",
+                        client::Stage::AwaitingPubRec => "PUBREC?",
+                        client::Stage::AwaitingPubComp => "PUBCOMP?",
+                    };
+                    (id.get(), s)
+                })
+                .collect(),
+        }
+    }
+}
