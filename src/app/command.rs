@@ -31,9 +31,210 @@ pub enum FilterCmd {
     Clear,
 }
 
-pub const VERBS: &[&str] = &["connect", "disconnect", "sub", "unsub", "pub", "cut", "freeze", "thaw", "compose"];
-pub const COMMANDS: &[&str] = &["new", "rm", "step", "next", "drop", "cutheld", "lang", "filter", "help", "quit"];
-const CONNECT_OPTS: &[&str] = &[
+/// What a client verb does (the parser's branch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerbKind {
+    Connect,
+    Disconnect,
+    Sub,
+    Unsub,
+    Pub,
+    Compose,
+    Cut,
+    Freeze,
+    Thaw,
+}
+
+/// What a lab command does (the parser's branch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabKind {
+    New,
+    Rm,
+    Step,
+    Next,
+    Drop,
+    CutHeld,
+    Lang,
+    Filter,
+    Help,
+    Quit,
+}
+
+/// One entry of the command table: the words that call it, how to write it, an example that parses,
+/// and what it does. The parser finds commands here, completion offers them, and `?` help lists
+/// them: one table, so help cannot say what the parser does not do.
+#[derive(Debug, Clone, Copy)]
+pub struct Spec<K: 'static> {
+    pub names: &'static [&'static str],
+    pub kind: K,
+    pub usage: &'static str,
+    pub example: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+/// What a client on stage can be told: `NAME VERB ...`.
+pub const CLIENT_VERBS: &[Spec<VerbKind>] = &[
+    Spec {
+        names: &["sub", "subscribe"],
+        kind: VerbKind::Sub,
+        usage: "NAME sub FILTER [-q 0|1|2]",
+        example: "phone sub car/# -q 1",
+        zh: "订阅主题过滤器（+ 一级，# 多级）",
+        en: "subscribe to a topic filter (+ one level, # the rest)",
+    },
+    Spec {
+        names: &["unsub", "unsubscribe"],
+        kind: VerbKind::Unsub,
+        usage: "NAME unsub FILTER",
+        example: "phone unsub car/#",
+        zh: "取消订阅（过滤器要与订阅时逐字相同）",
+        en: "unsubscribe (the filter must match the subscription letter by letter)",
+    },
+    Spec {
+        names: &["pub", "publish"],
+        kind: VerbKind::Pub,
+        usage: "NAME pub TOPIC PAYLOAD [-q 0|1|2] [-r]",
+        example: "car pub car/speed 60 -q 1 -r",
+        zh: "发布消息（-r 作为保留消息；含空格的消息加引号）",
+        en: "publish a message (-r retained; quote a payload with spaces)",
+    },
+    Spec {
+        names: &["compose"],
+        kind: VerbKind::Compose,
+        usage: "NAME compose TOPIC [-q 0|1|2] [-r]",
+        example: "car compose car/json",
+        zh: "在多行编辑器里写消息（检查 JSON）",
+        en: "write the payload in a multi-line editor (JSON is checked)",
+    },
+    Spec {
+        names: &["connect"],
+        kind: VerbKind::Connect,
+        usage: "NAME connect [--clean false] [--keepalive S] [--will-topic T --will-msg M [--will-qos Q] [--will-retain]] [--user U --pass P] [--id ID]",
+        example: "car connect --clean false --keepalive 10 --will-topic car/status --will-msg offline",
+        zh: "（重新）连接，可改选项；服务端要密码时用 --user 用户名 --pass 密码",
+        en: "connect (again) with these options; a broker with passwords needs --user U --pass P",
+    },
+    Spec {
+        names: &["disconnect"],
+        kind: VerbKind::Disconnect,
+        usage: "NAME disconnect",
+        example: "car disconnect",
+        zh: "发送 DISCONNECT 正常断开（不发布遗嘱）",
+        en: "send DISCONNECT: a clean goodbye (no will)",
+    },
+    Spec {
+        names: &["cut"],
+        kind: VerbKind::Cut,
+        usage: "NAME cut",
+        example: "car cut",
+        zh: "进隧道：链路断了但不发 DISCONNECT，服务端靠心跳才发现",
+        en: "drive into a tunnel: the link dies without DISCONNECT; the broker finds out by keep alive",
+    },
+    Spec {
+        names: &["freeze"],
+        kind: VerbKind::Freeze,
+        usage: "NAME freeze",
+        example: "car freeze",
+        zh: "冻结：像不再调用 loop() 的程序，什么都不处理",
+        en: "freeze: like a sketch that stopped calling loop(), it handles nothing",
+    },
+    Spec {
+        names: &["thaw"],
+        kind: VerbKind::Thaw,
+        usage: "NAME thaw",
+        example: "car thaw",
+        zh: "解冻，处理积压的报文",
+        en: "thaw: handle what waited",
+    },
+];
+
+/// The lab's own commands.
+pub const LAB_COMMANDS: &[Spec<LabKind>] = &[
+    Spec {
+        names: &["new"],
+        kind: LabKind::New,
+        usage: "new NAME [connect options]",
+        example: "new esp --keepalive 15",
+        zh: "添加一个客户端并连接",
+        en: "put a new client on stage and connect it",
+    },
+    Spec {
+        names: &["rm"],
+        kind: LabKind::Rm,
+        usage: "rm NAME",
+        example: "rm esp",
+        zh: "移除客户端",
+        en: "take a client off stage",
+    },
+    Spec {
+        names: &["step"],
+        kind: LabKind::Step,
+        usage: "step [on|off]",
+        example: "step on",
+        zh: "单步模式：网关扣住每一帧",
+        en: "step mode: the gate holds every frame",
+    },
+    Spec {
+        names: &["next"],
+        kind: LabKind::Next,
+        usage: "next",
+        example: "next",
+        zh: "放行扣住的下一帧",
+        en: "release the next held frame",
+    },
+    Spec {
+        names: &["drop"],
+        kind: LabKind::Drop,
+        usage: "drop",
+        example: "drop",
+        zh: "丢弃扣住的下一帧，就像网络把它弄丢了",
+        en: "drop the next held frame, as if the network lost it",
+    },
+    Spec {
+        names: &["cutheld"],
+        kind: LabKind::CutHeld,
+        usage: "cutheld",
+        example: "cutheld",
+        zh: "切断扣住的下一帧所在的连接（拔掉网线）",
+        en: "cut the connection of the next held frame (pull the plug)",
+    },
+    Spec {
+        names: &["filter"],
+        kind: LabKind::Filter,
+        usage: "filter client NAME | type PUBLISH | topic TEXT | clear",
+        example: "filter type PUBLISH",
+        zh: "只看某些报文",
+        en: "show only some frames",
+    },
+    Spec {
+        names: &["lang"],
+        kind: LabKind::Lang,
+        usage: "lang [zh|en]",
+        example: "lang zh",
+        zh: "切换语言",
+        en: "switch the language",
+    },
+    Spec {
+        names: &["help", "?"],
+        kind: LabKind::Help,
+        usage: "help",
+        example: "help",
+        zh: "打开帮助",
+        en: "open this help",
+    },
+    Spec {
+        names: &["quit", "exit"],
+        kind: LabKind::Quit,
+        usage: "quit",
+        example: "quit",
+        zh: "退出实验室",
+        en: "leave the lab",
+    },
+];
+
+/// The options of `connect` and `new`.
+pub const CONNECT_OPTS: &[&str] = &[
     "--clean",
     "--keepalive",
     "--will-topic",
@@ -44,6 +245,24 @@ const CONNECT_OPTS: &[&str] = &[
     "--pass",
     "--id",
 ];
+
+fn verb(word: &str) -> Option<&'static Spec<VerbKind>> {
+    CLIENT_VERBS.iter().find(|v| v.names.contains(&word))
+}
+
+fn lab_command(word: &str) -> Option<&'static Spec<LabKind>> {
+    LAB_COMMANDS.iter().find(|c| c.names.contains(&word))
+}
+
+/// The first word of every client verb (for completion and messages).
+fn verb_names() -> Vec<&'static str> {
+    CLIENT_VERBS.iter().map(|v| v.names[0]).collect()
+}
+
+/// The first word of every lab command.
+fn lab_names() -> Vec<&'static str> {
+    LAB_COMMANDS.iter().map(|c| c.names[0]).collect()
+}
 
 /// Splits a line into words; "double" or 'single' quotes keep spaces; a backslash escapes.
 pub fn split(line: &str) -> Result<Vec<String>, CmdError> {
@@ -169,8 +388,9 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
     };
     let rest = &words[1..];
     let name_ok = |n: &str| !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || "-_.".contains(c));
-    match first.as_str() {
-        "new" => {
+    let kind = lab_command(first).map(|c| c.kind);
+    match (kind, first.as_str()) {
+        (Some(LabKind::New), _) => {
             let name = rest.first().ok_or_else(|| {
                 err(
                     "new needs a name: new NAME [--clean false] [--keepalive 10] …",
@@ -188,14 +408,14 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
             }
             Ok(Command::New { name: name.clone(), opts: connect_opts(&rest[1..])? })
         }
-        "rm" => {
+        (Some(LabKind::Rm), _) => {
             let name = rest.first().ok_or_else(|| err("rm needs a client name", "rm 后面要写客户端名字"))?;
             if !clients.contains(name) {
                 return Err(unknown_client(name, clients));
             }
             Ok(Command::Remove { name: name.clone() })
         }
-        "step" => match rest.first().map(String::as_str) {
+        (Some(LabKind::Step), _) => match rest.first().map(String::as_str) {
             None => Ok(Command::Step(None)),
             Some("on") => Ok(Command::Step(Some(true))),
             Some("off") => Ok(Command::Step(Some(false))),
@@ -204,17 +424,17 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
                 format!("step {o}：请用 step、step on 或 step off"),
             )),
         },
-        "next" => Ok(Command::Next),
-        "drop" => Ok(Command::Drop),
-        "cutheld" => Ok(Command::CutHeld),
-        "lang" => match rest.first() {
+        (Some(LabKind::Next), _) => Ok(Command::Next),
+        (Some(LabKind::Drop), _) => Ok(Command::Drop),
+        (Some(LabKind::CutHeld), _) => Ok(Command::CutHeld),
+        (Some(LabKind::Lang), _) => match rest.first() {
             None => Ok(Command::Lang(None)),
             Some(l) => match l.parse() {
                 Ok(l) => Ok(Command::Lang(Some(l))),
                 Err(_) => Err(err(format!("lang {l}: use zh or en"), format!("lang {l}：请用 zh 或 en"))),
             },
         },
-        "filter" => match (rest.first().map(String::as_str), rest.get(1)) {
+        (Some(LabKind::Filter), _) => match (rest.first().map(String::as_str), rest.get(1)) {
             (Some("clear") | None, _) => Ok(Command::Filter(FilterCmd::Clear)),
             (Some("client"), Some(v)) => Ok(Command::Filter(FilterCmd::Client(v.clone()))),
             (Some("type"), Some(v)) => Ok(Command::Filter(FilterCmd::Type(v.to_uppercase()))),
@@ -224,22 +444,29 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
                 format!("filter {k}：请用 filter client 名字 | type PUBLISH | topic 文字 | clear"),
             )),
         },
-        "help" | "?" => Ok(Command::Help),
-        "quit" | "q" | "exit" => Ok(Command::Quit),
-        name if clients.iter().any(|c| c == name) => {
+        (Some(LabKind::Help), _) => Ok(Command::Help),
+        (Some(LabKind::Quit), _) => Ok(Command::Quit),
+        (None, name) if clients.iter().any(|c| c == name) => {
             let verb = rest.first().ok_or_else(|| {
-                let v = VERBS.join(", ");
+                let v = verb_names().join(", ");
                 err(format!("what should {name} do? {v}"), format!("{name} 要做什么？{v}"))
             })?;
             let args = &rest[1..];
             let name = name.to_string();
-            let cmd = match verb.as_str() {
-                "connect" => ClientCmd::Connect(connect_opts(args)?),
-                "disconnect" => ClientCmd::Disconnect,
-                "cut" => ClientCmd::Cut,
-                "freeze" => ClientCmd::Freeze,
-                "thaw" => ClientCmd::Thaw,
-                "sub" | "subscribe" => {
+            let Some(spec) = self::verb(verb) else {
+                let v = verb_names().join(", ");
+                return Err(err(
+                    format!("{name} cannot {verb:?}; it can: {v}"),
+                    format!("{name} 不会 {verb:?}；它会：{v}"),
+                ));
+            };
+            let cmd = match spec.kind {
+                VerbKind::Connect => ClientCmd::Connect(connect_opts(args)?),
+                VerbKind::Disconnect => ClientCmd::Disconnect,
+                VerbKind::Cut => ClientCmd::Cut,
+                VerbKind::Freeze => ClientCmd::Freeze,
+                VerbKind::Thaw => ClientCmd::Thaw,
+                VerbKind::Sub => {
                     let filter = args.first().ok_or_else(|| {
                         err(
                             format!("{name} sub needs a topic filter: {name} sub car/# [-q 1]"),
@@ -258,7 +485,7 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
                     };
                     ClientCmd::Subscribe { filter: filter.clone(), qos }
                 }
-                "unsub" | "unsubscribe" => {
+                VerbKind::Unsub => {
                     let filter = args.first().ok_or_else(|| {
                         err(
                             format!("{name} unsub needs the filter it subscribed to"),
@@ -267,7 +494,7 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
                     })?;
                     ClientCmd::Unsubscribe { filter: filter.clone() }
                 }
-                "pub" | "publish" | "compose" => {
+                VerbKind::Pub | VerbKind::Compose => {
                     let topic = args.first().ok_or_else(|| {
                         err(
                             format!("{name} {verb} needs a topic: {name} pub car/speed 60 [-q N] [-r]"),
@@ -310,22 +537,15 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
                     })?;
                     ClientCmd::Publish { topic: topic.clone(), payload, qos, retain }
                 }
-                other => {
-                    let v = VERBS.join(", ");
-                    return Err(err(
-                        format!("{name} cannot {other:?}; it can: {v}"),
-                        format!("{name} 不会 {other:?}；它会：{v}"),
-                    ));
-                }
             };
             Ok(Command::Client { name, cmd })
         }
-        other => Err(unknown_client(other, clients)),
+        (None, other) => Err(unknown_client(other, clients)),
     }
 }
 
 fn unknown_client(name: &str, clients: &[String]) -> CmdError {
-    let (c, k) = (clients.join(", "), COMMANDS.join(", "));
+    let (c, k) = (clients.join(", "), lab_names().join(", "));
     err(
         format!("{name:?} is neither a client nor a command — clients: {c}; commands: {k}"),
         format!("{name:?} 既不是客户端也不是命令 —— 客户端：{c}；命令：{k}"),
@@ -365,8 +585,8 @@ pub fn complete(line: &str, clients: &[String], topics: &[String]) -> Vec<String
         (&words[..words.len() - 1], words.last().map(String::as_str).unwrap_or(""))
     };
     let pool: Vec<String> = match done.len() {
-        0 => clients.iter().cloned().chain(COMMANDS.iter().map(|s| s.to_string())).collect(),
-        1 if clients.contains(&done[0]) => VERBS.iter().map(|s| s.to_string()).collect(),
+        0 => clients.iter().cloned().chain(lab_names().into_iter().map(String::from)).collect(),
+        1 if clients.contains(&done[0]) => verb_names().into_iter().map(String::from).collect(),
         1 if done[0] == "rm" => clients.to_vec(),
         1 if done[0] == "step" => vec!["on".into(), "off".into()],
         1 if done[0] == "lang" => vec!["zh".into(), "en".into()],
@@ -452,5 +672,47 @@ mod tests {
         assert_eq!(complete("car p", &cast(), &topics), vec!["pub"]);
         assert_eq!(complete("phone sub car/s", &cast(), &topics), vec!["car/speed"]);
         assert!(complete("", &cast(), &topics).contains(&"new".to_string()));
+    }
+
+    /// The table that help shows is the table the parser uses: every example parses, to its kind.
+    #[test]
+    fn every_example_of_the_command_table_parses() {
+        let clients = vec!["car".to_string(), "phone".to_string(), "esp".to_string()];
+        for v in CLIENT_VERBS {
+            let c = parse(v.example, &clients).unwrap_or_else(|e| panic!("{}: {e}", v.example));
+            let ok = match (v.kind, &c) {
+                (VerbKind::Compose, Command::Compose { .. }) => true,
+                (VerbKind::Connect, Command::Client { cmd: ClientCmd::Connect(_), .. })
+                | (VerbKind::Disconnect, Command::Client { cmd: ClientCmd::Disconnect, .. })
+                | (VerbKind::Sub, Command::Client { cmd: ClientCmd::Subscribe { .. }, .. })
+                | (VerbKind::Unsub, Command::Client { cmd: ClientCmd::Unsubscribe { .. }, .. })
+                | (VerbKind::Pub, Command::Client { cmd: ClientCmd::Publish { .. }, .. })
+                | (VerbKind::Cut, Command::Client { cmd: ClientCmd::Cut, .. })
+                | (VerbKind::Freeze, Command::Client { cmd: ClientCmd::Freeze, .. })
+                | (VerbKind::Thaw, Command::Client { cmd: ClientCmd::Thaw, .. }) => true,
+                _ => false,
+            };
+            assert!(ok, "{} parsed to {c:?}", v.example);
+            assert!(v.usage.starts_with("NAME ") && !v.zh.is_empty() && !v.en.is_empty());
+        }
+        let only = vec!["car".to_string(), "phone".to_string()];
+        for l in LAB_COMMANDS {
+            let on_stage = if l.kind == LabKind::New { &only } else { &clients };
+            let c = parse(l.example, on_stage).unwrap_or_else(|e| panic!("{}: {e}", l.example));
+            let ok = matches!(
+                (l.kind, &c),
+                (LabKind::New, Command::New { .. })
+                    | (LabKind::Rm, Command::Remove { .. })
+                    | (LabKind::Step, Command::Step(_))
+                    | (LabKind::Next, Command::Next)
+                    | (LabKind::Drop, Command::Drop)
+                    | (LabKind::CutHeld, Command::CutHeld)
+                    | (LabKind::Filter, Command::Filter(_))
+                    | (LabKind::Lang, Command::Lang(_))
+                    | (LabKind::Help, Command::Help)
+                    | (LabKind::Quit, Command::Quit)
+            );
+            assert!(ok, "{} parsed to {c:?}", l.example);
+        }
     }
 }

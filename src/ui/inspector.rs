@@ -13,6 +13,7 @@ use crate::app::inspector::FrameRow;
 use crate::app::{App, Pane};
 use crate::proto::DecodeError;
 use crate::proto::Span as FieldSpan;
+use crate::ui::text::{pad, pad_left, truncate};
 use crate::ui::theme::Theme;
 use crate::world::record::{Dir, Fate};
 use ratatui::Frame;
@@ -21,7 +22,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use std::time::Duration;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 /// Draws the inspector pane into `area` (clipped to the frame).
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
@@ -117,49 +118,6 @@ pub fn arrow_text(app: &App, row: &FrameRow) -> String {
     }
 }
 
-/// Display width of a character, control characters counted as the `·` they are shown as.
-fn char_width(c: char) -> usize {
-    if c.is_control() { 1 } else { c.width().unwrap_or(0) }
-}
-
-/// `s` cut to at most `w` display columns, ending in `…` when cut; control characters become `·`.
-pub fn truncate(s: &str, w: usize) -> String {
-    let clean = |c: char| if c.is_control() { '·' } else { c };
-    let total: usize = s.chars().map(char_width).sum();
-    if total <= w {
-        return s.chars().map(clean).collect();
-    }
-    if w == 0 {
-        return String::new();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let cw = char_width(c);
-        if used + cw + 1 > w {
-            break;
-        }
-        out.push(clean(c));
-        used += cw;
-    }
-    out.push('…');
-    out
-}
-
-/// `s` cut or padded with spaces to exactly `w` display columns.
-pub fn fit(s: &str, w: usize) -> String {
-    let mut t = truncate(s, w);
-    let used = t.width();
-    t.extend(std::iter::repeat_n(' ', w.saturating_sub(used)));
-    t
-}
-
-/// `s` cut or padded on the left to exactly `w` columns.
-fn fit_right(s: &str, w: usize) -> String {
-    let t = truncate(s, w);
-    format!("{}{t}", " ".repeat(w.saturating_sub(t.width())))
-}
-
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -250,18 +208,18 @@ fn render_list(f: &mut Frame, area: Rect, app: &App, theme: &Theme, visible: &[&
 
     let mut lines = Vec::with_capacity(area.height as usize);
     let dim = theme.dim();
-    let mut head = vec![Span::raw(" "), Span::styled(fit_right(heads[0], c.seq), dim)];
+    let mut head = vec![Span::raw(" "), Span::styled(pad_left(heads[0], c.seq), dim)];
     if c.t > 0 {
-        head.push(Span::styled(format!(" {}", fit_right(heads[1], c.t)), dim));
+        head.push(Span::styled(format!(" {}", pad_left(heads[1], c.t)), dim));
     }
     if c.d > 0 {
-        head.push(Span::styled(format!(" {}", fit_right(heads[2], c.d)), dim));
+        head.push(Span::styled(format!(" {}", pad_left(heads[2], c.d)), dim));
     }
-    head.push(Span::styled(format!(" {}", fit(heads[3], c.who)), dim));
-    head.push(Span::styled(format!(" {}", fit(heads[4], c.ty)), dim));
-    head.push(Span::styled(format!(" {}", fit(heads[5], c.summary.saturating_sub(1))), dim));
+    head.push(Span::styled(format!(" {}", pad(heads[3], c.who)), dim));
+    head.push(Span::styled(format!(" {}", pad(heads[4], c.ty)), dim));
+    head.push(Span::styled(format!(" {}", pad(heads[5], c.summary.saturating_sub(1))), dim));
     if c.size > 0 {
-        head.push(Span::styled(format!(" {}", fit_right(heads[6], c.size)), dim));
+        head.push(Span::styled(format!(" {}", pad_left(heads[6], c.size)), dim));
     }
     lines.push(Line::from(head));
 
@@ -302,21 +260,21 @@ fn render_list(f: &mut Frame, area: Rect, app: &App, theme: &Theme, visible: &[&
             Dir::In => theme.client_to_broker(),
             Dir::Out => theme.broker_to_client(),
         };
-        let mut spans = vec![Span::raw(fit(gutter, 1)), Span::raw(fit_right(&cell.seq, c.seq))];
+        let mut spans = vec![Span::raw(pad(gutter, 1)), Span::raw(pad_left(&cell.seq, c.seq))];
         if c.t > 0 {
-            spans.push(Span::styled(format!(" {}", fit_right(&cell.t, c.t)), dim));
+            spans.push(Span::styled(format!(" {}", pad_left(&cell.t, c.t)), dim));
         }
         if c.d > 0 {
-            spans.push(Span::styled(format!(" {}", fit_right(&cell.d, c.d)), dim));
+            spans.push(Span::styled(format!(" {}", pad_left(&cell.d, c.d)), dim));
         }
         spans.push(Span::raw(" "));
-        spans.push(Span::styled(fit(&cell.who, c.who), dir_style));
-        spans.push(Span::raw(format!(" {}", fit(cell.ty, c.ty))));
+        spans.push(Span::styled(pad(&cell.who, c.who), dir_style));
+        spans.push(Span::raw(format!(" {}", pad(cell.ty, c.ty))));
         if c.summary > 0 {
-            spans.push(Span::raw(format!(" {}", fit(&r.summary_in(app.lang.is_zh()), c.summary - 1))));
+            spans.push(Span::raw(format!(" {}", pad(&r.summary_in(app.lang.is_zh()), c.summary - 1))));
         }
         if c.size > 0 {
-            spans.push(Span::styled(format!(" {}", fit_right(&cell.size, c.size)), dim));
+            spans.push(Span::styled(format!(" {}", pad_left(&cell.size, c.size)), dim));
         }
         lines.push(Line::from(spans).style(style));
     }
@@ -502,7 +460,7 @@ fn render_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme, d: &Detail
             row.bytes.len(),
             app.lang.pick("字节", "bytes")
         );
-        f.render_widget(Paragraph::new(Line::from(Span::styled(fit(&text, d.width), theme.dim()))), head_area);
+        f.render_widget(Paragraph::new(Line::from(Span::styled(pad(&text, d.width), theme.dim()))), head_area);
     }
     render_hex(f, hex_area, theme, d, app.inspector.field);
     if let Some(t) = &d.err_text {
@@ -575,7 +533,7 @@ fn render_tree(f: &mut Frame, area: Rect, app: &App, theme: &Theme, d: &Detail) 
     let mut lines = Vec::with_capacity(d.spans.len());
     for (k, s) in d.spans.iter().enumerate() {
         let indent = "  ".repeat(s.depth as usize);
-        let label = fit(&format!("{indent}{}", s.field.label(zh)), label_w);
+        let label = pad(&format!("{indent}{}", s.field.label(zh)), label_w);
         let range = range_text(s);
         let mut room = width.saturating_sub(label_w + 2);
         // The value matters more than the range: the range goes when both do not fit.
@@ -586,7 +544,7 @@ fn render_tree(f: &mut Frame, area: Rect, app: &App, theme: &Theme, d: &Detail) 
         let value = truncate(&s.value, room);
         let cut = value.width() < s.value.width();
         let label_style = d.colour[k].map_or(Style::new(), |i| theme.field(i));
-        let mut spans = vec![Span::styled(label, label_style), Span::raw("  "), Span::raw(fit(&value, room))];
+        let mut spans = vec![Span::styled(label, label_style), Span::raw("  "), Span::raw(pad(&value, room))];
         if show_range {
             spans.push(Span::styled(format!("  {range}"), theme.dim()));
         }
@@ -919,9 +877,9 @@ pub(crate) mod tests {
         assert_eq!(truncate("汽车速度", 8), "汽车速度");
         assert_eq!(truncate("汽车速度", 7), "汽车速…");
         assert_eq!(truncate("汽车速度", 6), "汽车…");
-        assert_eq!(fit("汽车", 6), "汽车  ");
-        assert_eq!(fit("a\nb", 4), "a·b ");
-        assert_eq!(fit_right("7", 3), "  7");
+        assert_eq!(pad("汽车", 6), "汽车  ");
+        assert_eq!(pad("a\nb", 4), "a·b ");
+        assert_eq!(pad_left("7", 3), "  7");
         assert_eq!(truncate("abc", 0), "");
     }
 }

@@ -11,7 +11,8 @@
 use crate::app::inspector::FrameRow;
 use crate::app::{App, Pane};
 use crate::proto::PacketType;
-use crate::ui::inspector::{self, fit, truncate};
+use crate::ui::inspector;
+use crate::ui::text::{self, truncate};
 use crate::ui::theme::Theme;
 use crate::world::record::{Dir, Fate};
 use ratatui::Frame;
@@ -239,7 +240,7 @@ fn draw(buf: &mut Buffer, inner: Rect, app: &App, theme: &Theme, window: &[&Fram
         }
         let (text, tail) =
             if xb > xa { (format!("{pre}{label}{post}▶"), "├") } else { (format!("◀{pre}{label}{post}"), "┤") };
-        put(buf, lo + 1, y, &fit(&text, inside), style);
+        put(buf, lo + 1, y, &text::pad(&text, inside), style);
         put(buf, xa, y, tail, style);
     }
 }

@@ -1,0 +1,91 @@
+//! The command line (with sideways scrolling for long lines), the status row under it (the mark of
+//! the last command: …, ✓, ⚠ or ✗ with what happened) and the footer of keys.
+
+use super::keys::keymap;
+use super::text::truncate;
+use super::theme::Theme;
+use crate::app::{App, Pane};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+pub fn render_command(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let [input, status] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let focused = app.focus == Pane::Command;
+    let prompt = Span::styled("> ", if focused { theme.focused() } else { theme.dim() });
+    let text = if app.cmd.text.is_empty() && !focused {
+        Span::styled(
+            app.lang.pick(
+                "按 : 输入命令，例如 phone sub car/speed -q 1",
+                "press : to type a command, e.g. phone sub car/speed -q 1",
+            ),
+            theme.dim(),
+        )
+    } else {
+        Span::raw(String::new())
+    };
+    // A line longer than the row scrolls sideways so that the cursor stays in view.
+    let room = (input.width as usize).saturating_sub(3).max(1);
+    let chars: Vec<char> = app.cmd.text.chars().collect();
+    let cursor = app.cmd.cursor.min(chars.len());
+    let cw = |c: &char| unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
+    let mut start = 0;
+    let mut before_w: usize = chars[..cursor].iter().map(cw).sum();
+    while before_w > room {
+        before_w -= cw(&chars[start]);
+        start += 1;
+    }
+    let mut shown = String::new();
+    let mut used = 0;
+    for c in &chars[start..] {
+        if used + cw(c) > room + 1 {
+            break;
+        }
+        shown.push(*c);
+        used += cw(c);
+    }
+    let text = if app.cmd.text.is_empty() { text } else { Span::raw(shown) };
+    let marker = if start > 0 { Span::styled("…", theme.dim()) } else { Span::raw("") };
+    f.render_widget(Paragraph::new(Line::from(vec![prompt, marker, text])), input);
+    if focused {
+        let before: String = chars[start..cursor].iter().collect();
+        let x = input.x + 2 + u16::from(start > 0) + before.width() as u16;
+        f.set_cursor_position(Position { x: x.min(input.right().saturating_sub(1)), y: input.y });
+    }
+    let line = if let Some(e) = &app.cmd.error {
+        Line::from(Span::styled(format!("✗ {}", e.text(app.lang)), theme.error()))
+    } else if !app.cmd.candidates.is_empty() {
+        Line::from(Span::styled(app.cmd.candidates.join("  "), theme.dim()))
+    } else if let Some(m) = app.marks.newest().filter(|m| app.cmd.info.as_deref() == Some(m.line.as_str())) {
+        let style = match m.state {
+            crate::app::marks::MarkState::Pending(_) => theme.dim(),
+            crate::app::marks::MarkState::Ok(_) => theme.ok(),
+            crate::app::marks::MarkState::Warn(_) => theme.warn(),
+            crate::app::marks::MarkState::Failed(_) => theme.error(),
+        };
+        Line::from(Span::styled(truncate(&m.status(app.lang), status.width as usize), style))
+    } else if let Some(i) = &app.cmd.info {
+        Line::from(Span::styled(format!("✓ {i}"), theme.dim()))
+    } else {
+        Line::default()
+    };
+    f.render_widget(Paragraph::new(line), status);
+}
+
+pub fn render_footer(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let mut spans = Vec::new();
+    for b in keymap(app.focus).iter().filter(|b| b.footer) {
+        spans.push(Span::styled(b.keys[0].label(), theme.key()));
+        spans.push(Span::raw(format!(" {}  ", app.lang.pick(b.zh, b.en))));
+    }
+    let mut right = String::new();
+    if app.holding {
+        right = format!("⏸ {} {}", app.lang.pick("单步", "STEP"), app.held.len());
+    }
+    let rw = right.width() as u16;
+    let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(rw + 1)]).areas(area);
+    f.render_widget(Paragraph::new(Line::from(spans)), l);
+    f.render_widget(Paragraph::new(Span::styled(right, theme.held())), r);
+}

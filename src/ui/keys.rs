@@ -1,0 +1,191 @@
+//! The keymap: one table per focus, which drives key dispatch, the footer hints and `?` help; and what
+//! a mouse event means. Keys never lose the session: letters typed outside the command line go into
+//! it, quitting asks once, and while help is open keys only move or close it.
+
+use super::Areas;
+use crate::app::{Action, App, Pane};
+use crate::i18n::Lang;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+
+/// A key as the keymap names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+const fn k(code: KeyCode) -> Key {
+    Key { code, mods: KeyModifiers::NONE }
+}
+const fn ctrl(c: char) -> Key {
+    Key { code: KeyCode::Char(c), mods: KeyModifiers::CONTROL }
+}
+const fn ch(c: char) -> Key {
+    k(KeyCode::Char(c))
+}
+
+impl Key {
+    fn matches(&self, e: &KeyEvent) -> bool {
+        let mods = e.modifiers - KeyModifiers::SHIFT;
+        match (self.code, e.code) {
+            (KeyCode::Char(a), KeyCode::Char(b)) => a == b && self.mods == mods,
+            (a, b) => a == b && self.mods == e.modifiers,
+        }
+    }
+
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "S-Tab".into(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            KeyCode::Backspace => "Bksp".into(),
+            KeyCode::Delete => "Del".into(),
+            KeyCode::F(n) => format!("F{n}"),
+            other => format!("{other:?}"),
+        };
+        if self.mods.contains(KeyModifiers::CONTROL) { format!("Ctrl-{base}") } else { base }
+    }
+}
+
+/// One row of a keymap: the keys, what they do, and the words for the footer and help.
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub action: Action,
+    pub zh: &'static str,
+    pub en: &'static str,
+    /// Shown in the footer (the rest only in `?` help).
+    pub footer: bool,
+}
+
+macro_rules! b {
+    ($keys:expr, $action:expr, $zh:literal, $en:literal, $footer:literal) => {
+        Binding { keys: const { $keys }, action: $action, zh: $zh, en: $en, footer: $footer }
+    };
+}
+
+/// Keys that work in every pane, the command line included.
+pub fn global_keys() -> Vec<Binding> {
+    use Action::*;
+    vec![
+        b!(&[ctrl('c')], Quit, "退出", "quit", false),
+        b!(&[k(KeyCode::F(1))], ToggleHelp, "帮助", "help", false),
+        b!(&[k(KeyCode::F(2))], ToggleStep, "单步模式开/关", "step mode on/off", false),
+        b!(&[k(KeyCode::F(3))], ReleaseNext, "放行下一帧", "release next frame", false),
+        b!(&[k(KeyCode::F(4))], DropNext, "丢弃下一帧", "drop next frame", false),
+        b!(&[k(KeyCode::F(5))], CutHeld, "切断下一帧的连接", "cut next frame's connection", false),
+        b!(&[ctrl('z')], ToggleZoom, "放大/还原窗格", "zoom pane", false),
+        b!(&[ctrl('l')], ToggleLang, "切换中文/English", "中文/English", false),
+    ]
+}
+
+/// Keys of the panes other than the command line.
+pub fn pane_keys(pane: Pane) -> Vec<Binding> {
+    use Action::*;
+    let mut v = vec![
+        b!(&[ch(':')], Focus(Pane::Command), "命令行", "command", true),
+        b!(&[k(KeyCode::Tab)], FocusNext, "下一个窗格", "next pane", true),
+        b!(&[k(KeyCode::BackTab)], FocusPrev, "上一个窗格", "previous pane", false),
+        b!(&[ch('?')], ToggleHelp, "帮助", "help", true),
+        b!(&[ch('s')], ToggleStep, "单步", "step", true),
+        b!(&[ch('n')], ReleaseNext, "放行", "next", true),
+        b!(&[ch('d')], DropNext, "丢弃", "drop", true),
+        b!(&[ch('x')], CutHeld, "切断", "cut", true),
+        b!(&[ch('z')], ToggleZoom, "放大", "zoom", true),
+        b!(&[ch('L')], ToggleLang, "中/英", "zh/en", false),
+        b!(&[ch('q')], Quit, "退出", "quit", true),
+        b!(&[k(KeyCode::Up), ch('k')], Up, "上移", "up", false),
+        b!(&[k(KeyCode::Down), ch('j')], Down, "下移", "down", false),
+        b!(&[k(KeyCode::PageUp)], PageUp, "上翻页", "page up", false),
+        b!(&[k(KeyCode::PageDown)], PageDown, "下翻页", "page down", false),
+        b!(&[k(KeyCode::Home), ch('g')], Home, "最早", "oldest", false),
+        b!(&[k(KeyCode::End), ch('G')], End, "最新（跟随）", "newest (follow)", false),
+    ];
+    if pane == Pane::Inspector {
+        v.push(b!(&[k(KeyCode::Left), ch('h')], FieldPrev, "上一个字段", "previous field", true));
+        v.push(b!(&[k(KeyCode::Right), ch('l')], FieldNext, "下一个字段", "next field", true));
+    }
+    if pane == Pane::Chart {
+        v.push(b!(&[k(KeyCode::Up), k(KeyCode::Down)], Down, "换主题", "other topic", true));
+    }
+    v
+}
+
+/// Keys of the command line (printable characters are typed).
+pub fn command_keys() -> Vec<Binding> {
+    use Action::*;
+    vec![
+        b!(&[k(KeyCode::Enter)], Submit, "执行", "run", true),
+        b!(&[k(KeyCode::Tab)], Complete, "补全", "complete", true),
+        b!(&[k(KeyCode::Esc)], Cancel, "清空/离开", "clear/leave", true),
+        b!(&[k(KeyCode::Up)], HistoryPrev, "上一条命令", "previous command", true),
+        b!(&[k(KeyCode::Down)], HistoryNext, "下一条命令", "next command", false),
+        b!(&[k(KeyCode::Left)], CursorLeft, "光标左移", "cursor left", false),
+        b!(&[k(KeyCode::Right)], CursorRight, "光标右移", "cursor right", false),
+        b!(&[k(KeyCode::Home), ctrl('a')], CursorHome, "行首", "line start", false),
+        b!(&[k(KeyCode::End), ctrl('e')], CursorEnd, "行尾", "line end", false),
+        b!(&[k(KeyCode::Backspace)], Backspace, "删除前一个字", "delete back", false),
+        b!(&[k(KeyCode::Delete)], Delete, "删除", "delete", false),
+        b!(&[k(KeyCode::BackTab)], FocusNext, "下一个窗格", "next pane", false),
+    ]
+}
+
+/// The keymap of a focus: its own keys, then the global ones.
+pub fn keymap(focus: Pane) -> Vec<Binding> {
+    let mut v = if focus == Pane::Command { command_keys() } else { pane_keys(focus) };
+    v.extend(global_keys());
+    v
+}
+
+/// What a key press means in the app's current focus.
+pub fn handle_key(app: &App, e: &KeyEvent) -> Option<Action> {
+    if e.kind == KeyEventKind::Release {
+        return None;
+    }
+    if app.help && matches!(e.code, KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')) {
+        return Some(Action::ToggleHelp);
+    }
+    for b in keymap(app.focus) {
+        if b.keys.iter().any(|k| k.matches(e)) {
+            // Esc on an empty command line leaves it for the inspector.
+            if app.focus == Pane::Command && b.action == Action::Cancel && app.cmd.text.is_empty() {
+                return Some(Action::Focus(Pane::Inspector));
+            }
+            return Some(b.action.clone());
+        }
+    }
+    if app.focus == Pane::Command
+        && let KeyCode::Char(c) = e.code
+        && !e.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    {
+        return Some(Action::Input(c));
+    }
+    None
+}
+
+/// What a mouse event means.
+pub fn handle_mouse(app: &App, areas: &Areas, m: &MouseEvent) -> Vec<Action> {
+    let Some(pane) = areas.pane_at(m.column, m.row) else { return Vec::new() };
+    let focus = if pane != app.focus { vec![Action::Focus(pane)] } else { Vec::new() };
+    match m.kind {
+        MouseEventKind::Down(MouseButton::Left) => focus,
+        MouseEventKind::ScrollUp => focus.into_iter().chain([Action::Up]).collect(),
+        MouseEventKind::ScrollDown => focus.into_iter().chain([Action::Down]).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The language-independent check that every binding has words in both languages.
+pub fn keymaps_complete(lang: Lang) -> bool {
+    Pane::CYCLE.iter().all(|p| keymap(*p).iter().all(|b| !lang.pick(b.zh, b.en).is_empty() && !b.keys.is_empty()))
+}
