@@ -680,18 +680,18 @@ mod tests {
         let clients = vec!["car".to_string(), "phone".to_string(), "esp".to_string()];
         for v in CLIENT_VERBS {
             let c = parse(v.example, &clients).unwrap_or_else(|e| panic!("{}: {e}", v.example));
-            let ok = match (v.kind, &c) {
-                (VerbKind::Compose, Command::Compose { .. }) => true,
-                (VerbKind::Connect, Command::Client { cmd: ClientCmd::Connect(_), .. })
-                | (VerbKind::Disconnect, Command::Client { cmd: ClientCmd::Disconnect, .. })
-                | (VerbKind::Sub, Command::Client { cmd: ClientCmd::Subscribe { .. }, .. })
-                | (VerbKind::Unsub, Command::Client { cmd: ClientCmd::Unsubscribe { .. }, .. })
-                | (VerbKind::Pub, Command::Client { cmd: ClientCmd::Publish { .. }, .. })
-                | (VerbKind::Cut, Command::Client { cmd: ClientCmd::Cut, .. })
-                | (VerbKind::Freeze, Command::Client { cmd: ClientCmd::Freeze, .. })
-                | (VerbKind::Thaw, Command::Client { cmd: ClientCmd::Thaw, .. }) => true,
-                _ => false,
-            };
+            let ok = matches!(
+                (v.kind, &c),
+                (VerbKind::Compose, Command::Compose { .. })
+                    | (VerbKind::Connect, Command::Client { cmd: ClientCmd::Connect(_), .. })
+                    | (VerbKind::Disconnect, Command::Client { cmd: ClientCmd::Disconnect, .. })
+                    | (VerbKind::Sub, Command::Client { cmd: ClientCmd::Subscribe { .. }, .. })
+                    | (VerbKind::Unsub, Command::Client { cmd: ClientCmd::Unsubscribe { .. }, .. })
+                    | (VerbKind::Pub, Command::Client { cmd: ClientCmd::Publish { .. }, .. })
+                    | (VerbKind::Cut, Command::Client { cmd: ClientCmd::Cut, .. })
+                    | (VerbKind::Freeze, Command::Client { cmd: ClientCmd::Freeze, .. })
+                    | (VerbKind::Thaw, Command::Client { cmd: ClientCmd::Thaw, .. })
+            );
             assert!(ok, "{} parsed to {c:?}", v.example);
             assert!(v.usage.starts_with("NAME ") && !v.zh.is_empty() && !v.en.is_empty());
         }
