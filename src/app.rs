@@ -8,7 +8,7 @@ pub mod marks;
 
 use crate::broker::{ConnId, Event};
 use crate::client::ClientEvent;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Text};
 use crate::proto::{PacketType, QoS};
 use crate::world::event::WorldEvent;
 pub use crate::world::record::{Dir, Fate, TapFrame};
@@ -41,7 +41,7 @@ impl Pane {
             Pane::Broker => lang.pick("服务端", "Broker"),
             Pane::Inspector => lang.pick("报文检查器", "Inspector"),
             Pane::Ladder => lang.pick("时序图", "Ladder"),
-            Pane::Narration => lang.pick("服务端说明", "Narration"),
+            Pane::Narration => lang.pick("解说", "Narration"),
             Pane::Chart => lang.pick("数值曲线", "Payload chart"),
             Pane::Command => lang.pick("命令", "Command"),
         }
@@ -103,8 +103,8 @@ impl Narration {
                 (Fate::Cut, Lang::En) => {
                     format!("{frame} from {from} to {to} was lost with the cut link — {to} never got it")
                 }
-                (Fate::Held, Lang::Zh) => format!("扣住了 {from} 发给 {to} 的 {frame}（n 放行，d 丢弃）"),
-                (Fate::Held, Lang::En) => format!("holding {frame} from {from} to {to} (n releases, d drops)"),
+                (Fate::Held, Lang::Zh) => format!("扣住了 {from} 发给 {to} 的 {frame}（F3 放行，F4 丢弃）"),
+                (Fate::Held, Lang::En) => format!("holding {frame} from {from} to {to} (F3 releases, F4 drops)"),
                 (Fate::Released, Lang::Zh) => format!("放行 {from} 发给 {to} 的 {frame}"),
                 (Fate::Released, Lang::En) => format!("released {frame} from {from} to {to}"),
             },
@@ -180,6 +180,11 @@ pub enum Action {
         send: bool,
         text: String,
     },
+    /// A character typed while a pane other than the command line has focus: it goes to the
+    /// command line, which takes the focus.
+    TypeCommand(char),
+    /// Scroll the help page by this many lines (`i32::MIN`/`MAX`: to the top/end).
+    HelpScroll(i32),
 }
 
 /// What the runtime must do.
@@ -249,6 +254,10 @@ pub struct App {
     pub focus: Pane,
     pub zoom: Option<Pane>,
     pub help: bool,
+    /// First line of the help page shown.
+    pub help_scroll: usize,
+    /// Ctrl-C was pressed once: the next Ctrl-C quits, any other key keeps the lab running.
+    pub quit_armed: bool,
     pub clients: Vec<ClientView>,
     pub broker: BrokerView,
     pub inspector: Inspector,
@@ -265,7 +274,8 @@ pub struct App {
     /// Numeric payloads per topic: (seconds, value).
     pub series: BTreeMap<String, VecDeque<(f64, f64)>>,
     pub chart_topic: Option<String>,
-    /// Scroll offset (rows from the bottom) of the narration and ladder panes.
+    /// Scroll offset of the panes that scroll: rows from the bottom for the narration and the
+    /// ladder (the newest is at the bottom), from the top for the clients and the broker.
     pub scroll: HashMap<Pane, usize>,
     pub quit: bool,
     /// Where LAN devices reach the broker and the sketch line, (en, zh), when listening on all interfaces.
@@ -284,6 +294,8 @@ impl App {
             focus: Pane::Command,
             zoom: None,
             help: false,
+            help_scroll: 0,
+            quit_armed: false,
             clients: Vec::new(),
             broker: BrokerView::default(),
             inspector: Inspector::with_capacity(inspector_capacity),
@@ -383,7 +395,10 @@ impl App {
                     self.clients.sort_by_key(|c| rank(&c.name));
                 }
             },
-            W::ClientRemoved(name) => self.clients.retain(|c| c.name != name),
+            W::ClientRemoved(name) => {
+                self.marks.client_removed(&name);
+                self.clients.retain(|c| c.name != name);
+            }
             W::Delivered(d) => {
                 self.now = self.now.max(d.at);
                 if let Ok(v) = d.payload.trim().parse::<f64>()
@@ -429,6 +444,7 @@ impl App {
                 }
                 self.holding = holding;
                 self.held = frames;
+                self.marks.gate_holding(holding);
             }
         }
     }
@@ -467,6 +483,18 @@ impl App {
         }
         // A frame that never arrives is said in the narration too; holding and releasing show in
         // the panes.
+        let (fz, fe) = (inspector::frame_summary(&r.bytes, true), inspector::frame_summary(&r.bytes, false));
+        let what = match fate {
+            Fate::Held => None,
+            Fate::Released => Some(Text::new(format!("放行了 {fz} #{seq}"), format!("released {fe} #{seq}"))),
+            Fate::Dropped => Some(Text::new(format!("丢弃了 {fz} #{seq}"), format!("dropped {fe} #{seq}"))),
+            Fate::Cut => {
+                Some(Text::new(format!("切断了 {fz} #{seq} 所在的连接"), format!("cut the link of {fe} #{seq}")))
+            }
+        };
+        if let Some(what) = what {
+            self.marks.gate_acted(what);
+        }
         if matches!(fate, Fate::Dropped | Fate::Cut) {
             let broker = self.lang.pick("服务端", "the broker").to_string();
             let (from, to) = match dir {
@@ -480,10 +508,27 @@ impl App {
 
     fn act(&mut self, a: Action) -> Vec<Effect> {
         use Action::*;
+        // Quitting by key asks once: the first Ctrl-C arms, the second quits, anything else disarms.
+        let armed = std::mem::take(&mut self.quit_armed);
         match a {
-            Quit => {
+            Quit if armed => {
                 self.quit = true;
                 return vec![Effect::Quit];
+            }
+            Quit => self.quit_armed = true,
+            TypeCommand(c) => {
+                self.focus = Pane::Command;
+                if self.zoom.is_some() {
+                    self.zoom = None;
+                }
+                return self.act(Input(c));
+            }
+            HelpScroll(d) => {
+                self.help_scroll = match d {
+                    i32::MIN => 0,
+                    i32::MAX => usize::MAX / 2,
+                    d => (self.help_scroll as i64 + d as i64).max(0) as usize,
+                };
             }
             FocusNext | FocusPrev => {
                 let i = Pane::CYCLE.iter().position(|p| *p == self.focus).unwrap_or(0);
@@ -496,12 +541,18 @@ impl App {
             }
             Focus(p) => self.focus = p,
             ToggleZoom => self.zoom = if self.zoom.is_some() { None } else { Some(self.focus) },
-            ToggleHelp => self.help = !self.help,
+            ToggleHelp => {
+                self.help = !self.help;
+                self.help_scroll = 0;
+            }
             ToggleLang => self.lang = if self.lang.is_zh() { Lang::En } else { Lang::Zh },
-            ToggleStep => return vec![Effect::Hold(!self.holding)],
-            ReleaseNext => return vec![Effect::ReleaseNext],
-            DropNext => return vec![Effect::DropNext],
-            CutHeld => return vec![Effect::CutHeld],
+            ToggleStep => {
+                let line = if self.holding { "step off" } else { "step on" };
+                return self.gate(line, Effect::Hold(!self.holding));
+            }
+            ReleaseNext => return self.gate("next", Effect::ReleaseNext),
+            DropNext => return self.gate("drop", Effect::DropNext),
+            CutHeld => return self.gate("cutheld", Effect::CutHeld),
             Up | Down | PageUp | PageDown | Home | End => self.scroll_focus(&a),
             FieldPrev | FieldNext => {
                 if a == FieldNext {
@@ -665,6 +716,18 @@ impl App {
                 };
                 self.chart_topic = Some(topics[j].clone());
             }
+            // Read from the top: Down goes further down the list.
+            Pane::Clients | Pane::Broker => {
+                let s = self.scroll.entry(self.focus).or_insert(0);
+                *s = match a {
+                    Up => s.saturating_sub(1),
+                    Down => s.saturating_add(1),
+                    PageUp => s.saturating_sub(10),
+                    PageDown => s.saturating_add(10),
+                    Home => 0,
+                    _ => usize::MAX / 2,
+                };
+            }
             p => {
                 let s = self.scroll.entry(p).or_insert(0);
                 *s = match a {
@@ -689,15 +752,58 @@ impl App {
         Effect::Client { id, name, cmd }
     }
 
+    /// A command for the gate, with its mark: refused when there is no gate (an external broker)
+    /// or nothing to act on, otherwise settled by what the gate reports.
+    fn gate(&mut self, line: &str, e: Effect) -> Vec<Effect> {
+        self.cmd.info = Some(line.to_string());
+        let refuse = if self.marks.external {
+            Some(Text::new(
+                "单步模式和网关只有内置服务端才有（启动时不要加 --broker）",
+                "step mode and the gate need the built-in broker (start without --broker)",
+            ))
+        } else if matches!(e, Effect::ReleaseNext | Effect::DropNext | Effect::CutHeld) && self.held.is_empty() {
+            Some(Text::new(
+                "网关没有扣住报文：先打开单步模式（F2 或 step on），再让客户端发点什么",
+                "no frame is held: turn step mode on (F2 or step on), then let a client send something",
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = refuse {
+            self.marks.refuse_lab(line, why, self.now);
+            return Vec::new();
+        }
+        match e {
+            Effect::Hold(on) => {
+                self.marks.start_lab(line, marks::LabWait::Hold(on), self.now);
+                if on == self.holding {
+                    self.marks.gate_holding(on);
+                }
+            }
+            _ => {
+                self.marks.start_lab(line, marks::LabWait::Gate, self.now);
+            }
+        }
+        vec![e]
+    }
+
     fn run(&mut self, c: Command, line: &str) -> Vec<Effect> {
         match c {
             Command::Client { name, cmd } => vec![self.client_effect(name, cmd, line)],
-            Command::New { name, opts } => vec![Effect::AddClient { name, opts }],
-            Command::Remove { name } => vec![Effect::RemoveClient { name }],
-            Command::Step(on) => vec![Effect::Hold(on.unwrap_or(!self.holding))],
-            Command::Next => vec![Effect::ReleaseNext],
-            Command::Drop => vec![Effect::DropNext],
-            Command::CutHeld => vec![Effect::CutHeld],
+            Command::New { name, opts } => {
+                // The new client connects at once: its mark waits for the CONNACK.
+                let id = self.marks.start(&name, line, &ClientCmd::Connect(opts.clone()), self.now);
+                self.marks.done(id, &crate::world::actor::Done::Local);
+                vec![Effect::AddClient { name, opts }]
+            }
+            Command::Remove { name } => {
+                self.marks.start_lab(line, marks::LabWait::Removed(name.clone()), self.now);
+                vec![Effect::RemoveClient { name }]
+            }
+            Command::Step(on) => self.gate(line, Effect::Hold(on.unwrap_or(!self.holding))),
+            Command::Next => self.gate(line, Effect::ReleaseNext),
+            Command::Drop => self.gate(line, Effect::DropNext),
+            Command::CutHeld => self.gate(line, Effect::CutHeld),
             Command::Lang(l) => {
                 self.lang = l.unwrap_or(if self.lang.is_zh() { Lang::En } else { Lang::Zh });
                 Vec::new()
@@ -723,6 +829,7 @@ impl App {
             }
             Command::Help => {
                 self.help = true;
+                self.help_scroll = 0;
                 Vec::new()
             }
             Command::Quit => {

@@ -73,6 +73,8 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
     let (_no_fates, quiet_fates) = tokio::sync::broadcast::channel(1);
     let mut fates = lab.server.as_ref().map_or(quiet_fates, |s| s.fates());
     let mut app = App::new(opts.lang, opts.inspector_capacity);
+    // With an external broker no broker events come: marks settle on what the clients see.
+    app.marks.external = lab.server.is_none();
     let mut log = match &opts.log {
         Some(p) => Some(std::io::BufWriter::new(
             std::fs::OpenOptions::new().create(true).append(true).open(p).map_err(|e| match zh {
@@ -125,6 +127,13 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
     let frame_gap = Duration::from_millis(33);
     let result: Result<(), String> = loop {
         if dirty && last_draw.elapsed() >= frame_gap {
+            if app.help
+                && let Ok(size) = terminal.size()
+            {
+                // The help page scrolls no further than its end (the app does not know the screen).
+                let max = ui::help::max_scroll(&app, &theme, ratatui::layout::Rect::new(0, 0, size.width, size.height));
+                app.help_scroll = app.help_scroll.min(max);
+            }
             if let Err(e) = terminal.draw(|f| {
                 areas = ui::render(f, &app, &theme);
                 if let Some(t) = composer.as_mut() {
@@ -133,6 +142,7 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
             }) {
                 break Err(format!("{}: {e}", opts.lang.pick("无法绘制屏幕", "drawing failed")));
             }
+            areas.clamp_scroll(&mut app.scroll);
             last_draw = Instant::now();
             dirty = false;
         }

@@ -36,13 +36,38 @@ pub fn pane_block<'a>(app: &App, theme: &Theme, pane: Pane, extra: String) -> Bl
         .border_style(if focused { theme.focused() } else { theme.border() })
 }
 
-/// Where each pane was drawn last: for mouse clicks.
+/// [`pane_block`] for a pane `width` columns wide: when the pane's name and `extra` do not both fit
+/// on the border, `extra` alone (cut with … if it must be) — it says more than the name.
+pub fn pane_block_fit<'a>(app: &App, theme: &Theme, pane: Pane, extra: &str, width: u16) -> Block<'a> {
+    let room = (width as usize).saturating_sub(4);
+    let full = format!("{}{}", pane.title(app.lang), extra);
+    if text::width(&full) <= room || extra.is_empty() {
+        return pane_block(app, theme, pane, extra.to_string());
+    }
+    let focused = app.focus == pane;
+    let title = format!(" {} ", text::truncate(extra.trim(), room));
+    Block::bordered()
+        .title(Span::styled(title, if focused { theme.focused() } else { Style::new() }))
+        .border_style(if focused { theme.focused() } else { theme.border() })
+}
+
+/// Where each pane was drawn last (for mouse clicks), and how far the panes read from the top can
+/// scroll (the app does not know the screen).
 #[derive(Debug, Default, Clone)]
-pub struct Areas(pub HashMap<Pane, Rect>);
+pub struct Areas(pub HashMap<Pane, Rect>, pub HashMap<Pane, usize>);
 
 impl Areas {
     pub fn pane_at(&self, x: u16, y: u16) -> Option<Pane> {
         self.0.iter().find(|(_, r)| r.contains(Position { x, y })).map(|(p, _)| *p)
+    }
+
+    /// Keeps the app's scroll offsets within what was drawn.
+    pub fn clamp_scroll(&self, scroll: &mut HashMap<Pane, usize>) {
+        for (p, max) in &self.1 {
+            if let Some(s) = scroll.get_mut(p) {
+                *s = (*s).min(*max);
+            }
+        }
     }
 }
 
@@ -57,7 +82,9 @@ pub fn render(f: &mut Frame, app: &App, theme: &Theme) -> Areas {
     let [main, cmd, footer] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(2), Constraint::Length(1)]).areas(area);
     if let Some(p) = app.zoom.filter(|p| *p != Pane::Command) {
-        render_pane(f, app, theme, p, main);
+        if let Some(max) = render_pane(f, app, theme, p, main) {
+            areas.1.insert(p, max);
+        }
         areas.0.insert(p, main);
     } else {
         let top_h = (main.height * 3 / 5).max(6);
@@ -77,7 +104,9 @@ pub fn render(f: &mut Frame, app: &App, theme: &Theme) -> Areas {
         for (p, r) in
             [(Pane::Clients, clients), (Pane::Broker, broker), (Pane::Inspector, right)].into_iter().chain(bottom_parts)
         {
-            render_pane(f, app, theme, p, r);
+            if let Some(max) = render_pane(f, app, theme, p, r) {
+                areas.1.insert(p, max);
+            }
             areas.0.insert(p, r);
         }
     }
@@ -90,17 +119,19 @@ pub fn render(f: &mut Frame, app: &App, theme: &Theme) -> Areas {
     areas
 }
 
-fn render_pane(f: &mut Frame, app: &App, theme: &Theme, pane: Pane, area: Rect) {
+/// Draws one pane; a pane read from the top returns how far it can scroll.
+fn render_pane(f: &mut Frame, app: &App, theme: &Theme, pane: Pane, area: Rect) -> Option<usize> {
     let focused = app.focus == pane;
     match pane {
         Pane::Inspector => inspector::render(f, area, app, theme, focused),
         Pane::Ladder => ladder::render(f, area, app, theme, focused, app.scroll.get(&pane).copied().unwrap_or(0)),
-        Pane::Clients => clients::render_clients(f, app, theme, area),
-        Pane::Broker => broker::render_broker(f, app, theme, area),
+        Pane::Clients => return Some(clients::render_clients(f, app, theme, area)),
+        Pane::Broker => return Some(broker::render_broker(f, app, theme, area)),
         Pane::Narration => narration::render_narration(f, app, theme, area),
         Pane::Chart => chart::render_chart(f, app, theme, area),
         Pane::Command => {}
     }
+    None
 }
 
 #[cfg(test)]
@@ -173,11 +204,121 @@ mod tests {
         let key = |c: char| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
         // In the command line letters are typed …
         assert_eq!(handle_key(&app, &key('s')), Some(Action::Input('s')));
-        // … elsewhere they are commands.
+        // … and in a pane they go there too: no letter is a mode switch.
         app.focus = Pane::Inspector;
-        assert_eq!(handle_key(&app, &key('s')), Some(Action::ToggleStep));
+        for c in "car pub car/speed 60 -q 1 sdnq".chars() {
+            assert_eq!(handle_key(&app, &key(c)), Some(Action::TypeCommand(c)), "{c:?}");
+        }
         assert_eq!(handle_key(&app, &key(':')), Some(Action::Focus(Pane::Command)));
+        assert_eq!(handle_key(&app, &KeyEvent::new(KeyCode::F(2), KeyModifiers::NONE)), Some(Action::ToggleStep));
         assert_eq!(handle_key(&app, &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
+        // Shift-Tab arrives as BackTab, with or without SHIFT.
+        for m in [KeyModifiers::NONE, KeyModifiers::SHIFT] {
+            assert_eq!(handle_key(&app, &KeyEvent::new(KeyCode::BackTab, m)), Some(Action::FocusPrev));
+        }
+    }
+
+    #[test]
+    fn a_stray_word_in_a_pane_lands_in_the_command_line_and_changes_nothing_else() {
+        let mut app = App::new(Lang::En, 100);
+        app.update(Msg::Action(Action::Focus(Pane::Ladder)));
+        let mut effects = Vec::new();
+        for c in "step on q drop s d n".chars() {
+            let a = handle_key(&app, &KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)).unwrap();
+            effects.extend(app.update(Msg::Action(a)));
+        }
+        assert!(effects.is_empty(), "{effects:?}");
+        assert!(!app.quit && !app.holding);
+        assert_eq!(app.focus, Pane::Command);
+        assert_eq!(app.cmd.text, "step on q drop s d n");
+    }
+
+    #[test]
+    fn quitting_by_key_asks_once() {
+        let mut app = App::new(Lang::En, 100);
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        let a = handle_key(&app, &ctrl_c).unwrap();
+        assert!(app.update(Msg::Action(a.clone())).is_empty());
+        assert!(!app.quit);
+        assert!(draw(&app, 100, 30).lines().last().unwrap().contains("Ctrl-C again quits"));
+        // Another key disarms; then one Ctrl-C only arms again.
+        app.update(Msg::Action(Action::Input('x')));
+        assert!(app.update(Msg::Action(a.clone())).is_empty());
+        assert_eq!(app.update(Msg::Action(a)), vec![crate::app::Effect::Quit]);
+        assert!(app.quit);
+    }
+
+    #[test]
+    fn help_is_a_modal_page_complete_at_80_by_24() {
+        for lang in [Lang::En, Lang::Zh] {
+            let mut app = App::new(lang, 100);
+            let key = |c: KeyCode| KeyEvent::new(c, KeyModifiers::NONE);
+            // `?` on an empty command line opens help; typed after text it is text.
+            let a = handle_key(&app, &key(KeyCode::Char('?'))).unwrap();
+            assert_eq!(a, Action::ToggleHelp);
+            app.update(Msg::Action(a));
+            // Keys do not leak into the command line while help is open.
+            assert_eq!(handle_key(&app, &key(KeyCode::Char('x'))), None);
+            let theme = Theme::new(false);
+            let whole: String = help::page(&app, &theme, 80)
+                .iter()
+                .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>() + "\n")
+                .collect();
+            for v in crate::app::command::CLIENT_VERBS {
+                assert!(whole.contains(v.usage.split(' ').nth(1).unwrap()), "{lang:?} help lacks {}", v.usage);
+            }
+            for c in crate::app::command::LAB_COMMANDS {
+                assert!(whole.contains(c.names[0]), "{lang:?} help lacks {}", c.names[0]);
+            }
+            for o in crate::app::command::CONNECT_OPTS {
+                assert!(whole.contains(o.name), "{lang:?} help lacks {}", o.name);
+            }
+            assert!(whole.contains("--user U --pass P"));
+            // Scrolled page by page to the end at 80×24, every line of the page is seen once, and
+            // no pane border shows through.
+            let max = help::max_scroll(&app, &theme, Rect::new(0, 0, 80, 24));
+            assert!(max > 0, "the page is longer than one screen");
+            let mut seen = String::new();
+            let mut top = 0;
+            loop {
+                app.help_scroll = top;
+                let s = draw(&app, 80, 24);
+                let rows: Vec<&str> = s.lines().collect();
+                assert!(rows[0].starts_with('┌') && rows[23].starts_with('└'), "{s}");
+                assert!(rows[1..23].iter().all(|r| r.starts_with('│') && r.ends_with('│')), "{s}");
+                seen.push_str(&s);
+                if top >= max {
+                    break;
+                }
+                top = (top + 22).min(max);
+            }
+            for line in whole.lines().filter(|l| !l.trim().is_empty()) {
+                assert!(seen.contains(line.trim_end()), "{lang:?}: never shown: {line:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_screen_says_what_to_type() {
+        for lang in [Lang::En, Lang::Zh] {
+            let app = App::new(lang, 100);
+            let s = draw(&app, 80, 24);
+            assert!(s.contains("phone sub car/speed -q 1"), "{s}");
+            assert!(s.contains(lang.pick("? 帮助", "? for help")), "{s}");
+        }
+    }
+
+    #[test]
+    fn the_footer_keeps_a_gap_before_the_step_status() {
+        for (lang, w) in [(Lang::En, 80), (Lang::Zh, 80), (Lang::En, 120), (Lang::Zh, 120)] {
+            let mut app = App::new(lang, 100);
+            app.update(Msg::Action(Action::Focus(Pane::Inspector)));
+            app.holding = true;
+            let s = draw(&app, w, 24);
+            let footer = s.lines().last().unwrap();
+            let at = footer.find('⏸').expect(footer);
+            assert!(footer[..at].ends_with("  "), "{footer:?}");
+        }
     }
 
     #[test]

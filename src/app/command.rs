@@ -233,18 +233,56 @@ pub const LAB_COMMANDS: &[Spec<LabKind>] = &[
     },
 ];
 
+/// An option of `connect` and `new`.
+pub struct Opt {
+    pub name: &'static str,
+    /// What follows it, if anything.
+    pub arg: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
 /// The options of `connect` and `new`.
-pub const CONNECT_OPTS: &[&str] = &[
-    "--clean",
-    "--keepalive",
-    "--will-topic",
-    "--will-msg",
-    "--will-qos",
-    "--will-retain",
-    "--user",
-    "--pass",
-    "--id",
+pub const CONNECT_OPTS: &[Opt] = &[
+    Opt {
+        name: "--clean",
+        arg: "true|false",
+        zh: "清除会话标志（默认 true）；false 时服务端保留订阅和离线消息，CONNACK 的会话存在标志会告诉你",
+        en: "the clean session flag (default true); with false the broker keeps the subscriptions and queued messages, and CONNACK's session present says so",
+    },
+    Opt {
+        name: "--keepalive",
+        arg: "S",
+        zh: "心跳间隔（秒，默认 60，与 PubSubClient 的 15 不同）；服务端 1.5 倍时间内收不到报文就断开",
+        en: "keep alive in seconds (default 60; PubSubClient's is 15); the broker gives up after 1.5 × this with nothing heard",
+    },
+    Opt {
+        name: "--will-topic",
+        arg: "T",
+        zh: "遗嘱主题：连接意外断开时服务端替你发布",
+        en: "the will's topic: the broker publishes the will for you if the link dies",
+    },
+    Opt { name: "--will-msg", arg: "M", zh: "遗嘱消息", en: "the will's message" },
+    Opt { name: "--will-qos", arg: "0|1|2", zh: "遗嘱的服务质量等级", en: "the will's QoS" },
+    Opt {
+        name: "--will-retain", arg: "", zh: "遗嘱作为保留消息发布", en: "publish the will as a retained message"
+    },
+    Opt {
+        name: "--user",
+        arg: "U",
+        zh: "用户名（服务端用 --passwd 时需要）",
+        en: "user name (needed when the broker has --passwd)",
+    },
+    Opt { name: "--pass", arg: "P", zh: "密码", en: "password" },
+    Opt {
+        name: "--id", arg: "ID", zh: "客户端ID（默认是客户端的名字）", en: "client id (default: the client's name)"
+    },
 ];
+
+/// The option names, for messages and completion.
+pub fn connect_opt_names() -> Vec<&'static str> {
+    CONNECT_OPTS.iter().map(|o| o.name).collect()
+}
 
 fn verb(word: &str) -> Option<&'static Spec<VerbKind>> {
     CLIENT_VERBS.iter().find(|v| v.names.contains(&word))
@@ -365,7 +403,7 @@ fn connect_opts(args: &[String]) -> Result<ConnectOpts, CmdError> {
                 o.client_id = Some(val.ok_or_else(|| err("--id needs a client id", "--id 后面要写客户端ID"))?.clone())
             }
             other => {
-                let all = CONNECT_OPTS.join(" ");
+                let all = connect_opt_names().join(" ");
                 return Err(err(
                     format!("unknown option {other}; options: {all}"),
                     format!("没有选项 {other}；可用选项：{all}"),
@@ -596,7 +634,7 @@ pub fn complete(line: &str, clients: &[String], topics: &[String]) -> Vec<String
             topics.to_vec()
         }
         n if n >= 2 && clients.contains(&done[0]) && done[1] == "connect" => {
-            CONNECT_OPTS.iter().map(|s| s.to_string()).collect()
+            connect_opt_names().into_iter().map(String::from).collect()
         }
         n if n >= 3 && clients.contains(&done[0]) && matches!(done[1].as_str(), "pub" | "sub") => {
             vec!["-q".into(), "-r".into()]

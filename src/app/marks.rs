@@ -67,7 +67,20 @@ enum Expect {
     Unsuback {
         pid: u16,
     },
+    /// A lab command waiting for the world to confirm it.
+    Lab(LabWait),
     Nothing,
+}
+
+/// What a lab command waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabWait {
+    /// The gate to report holding on or off.
+    Hold(bool),
+    /// The gate to report a frame released, dropped or cut.
+    Gate,
+    /// The client to leave the stage.
+    Removed(String),
 }
 
 /// One command line the learner ran for a client.
@@ -83,7 +96,8 @@ pub struct Mark {
     pub warning: Option<Text>,
     pub at: Duration,
     expect: Expect,
-    cmd: ClientCmd,
+    /// The client command (none for a lab command).
+    cmd: Option<ClientCmd>,
 }
 
 /// The marks of recent commands (the newest last).
@@ -143,12 +157,82 @@ impl Marks {
             warning: warning(cmd),
             at,
             expect: Expect::Dispatch,
-            cmd: cmd.clone(),
+            cmd: Some(cmd.clone()),
         });
         if self.list.len() > KEEP {
             self.list.remove(0);
         }
         id
+    }
+
+    /// A lab command that the world has yet to confirm.
+    pub fn start_lab(&mut self, line: &str, wait: LabWait, at: Duration) -> u64 {
+        self.next += 1;
+        let id = self.next;
+        let waiting = match &wait {
+            LabWait::Hold(_) => t("等待网关", "waiting for the gate"),
+            LabWait::Gate => t("等待网关处理扣住的报文", "waiting for the gate to act on the held frame"),
+            LabWait::Removed(_) => t("等待客户端离开", "waiting for the client to leave"),
+        };
+        self.list.push(Mark {
+            id,
+            client: String::new(),
+            line: line.to_string(),
+            state: MarkState::Pending(waiting),
+            warning: None,
+            at,
+            expect: Expect::Lab(wait),
+            cmd: None,
+        });
+        if self.list.len() > KEEP {
+            self.list.remove(0);
+        }
+        id
+    }
+
+    /// A lab command that could not be carried out at all.
+    pub fn refuse_lab(&mut self, line: &str, why: Text, at: Duration) {
+        let id = self.start_lab(line, LabWait::Gate, at);
+        if let Some(m) = self.list.iter_mut().find(|m| m.id == id) {
+            m.state = MarkState::Failed(why);
+        }
+    }
+
+    /// The lab's pending commands waiting for `pred`, settled with `state`.
+    fn settle_lab(&mut self, pred: impl Fn(&LabWait) -> bool, state: MarkState) {
+        for m in self.list.iter_mut().filter(|m| m.state.is_pending()) {
+            if let Expect::Lab(w) = &m.expect
+                && pred(w)
+            {
+                m.state = state.clone();
+            }
+        }
+    }
+
+    /// The gate says whether it holds frames.
+    pub fn gate_holding(&mut self, holding: bool) {
+        let s = if holding {
+            t(
+                "单步模式开：每个报文都在网关等待，F3 或 next 放行一个",
+                "step mode on: every frame waits at the gate; F3 or next releases one",
+            )
+        } else {
+            t("单步模式关：扣住的报文都放行了", "step mode off: the held frames went on")
+        };
+        self.settle_lab(|w| *w == LabWait::Hold(holding), MarkState::Ok(s));
+    }
+
+    /// The gate did something to a held frame: `what` says what, to which frame.
+    pub fn gate_acted(&mut self, what: Text) {
+        self.settle_lab(|w| *w == LabWait::Gate, MarkState::Ok(what));
+    }
+
+    /// A client left the stage.
+    pub fn client_removed(&mut self, name: &str) {
+        self.settle_lab(
+            |w| matches!(w, LabWait::Removed(n) if n == name),
+            MarkState::Ok(t(format!("{name} 已移除"), format!("{name} left the stage"))),
+        );
     }
 
     pub fn newest(&self) -> Option<&Mark> {
@@ -163,11 +247,12 @@ impl Marks {
     pub fn done(&mut self, id: u64, done: &Done) {
         let external = self.external;
         let Some(m) = self.list.iter_mut().find(|m| m.id == id) else { return };
+        let Some(cmd) = m.cmd.clone() else { return };
         match done {
             Done::Refused { en, zh } => {
                 m.state = MarkState::Failed(t(format!("没有发送：{zh}"), format!("nothing was sent: {en}")))
             }
-            Done::Local => match &m.cmd {
+            Done::Local => match &cmd {
                 ClientCmd::Connect(_) => {
                     m.expect = Expect::ConnAck;
                     m.state = MarkState::Pending(t("等待 CONNACK", "waiting for CONNACK"));
@@ -182,7 +267,7 @@ impl Marks {
                 ClientCmd::Thaw => m.state = MarkState::Ok(t("恢复运行", "running again")),
                 _ => m.state = MarkState::Ok(t("完成", "done")),
             },
-            Done::Sent { packet, pid } => match (&m.cmd, packet, pid) {
+            Done::Sent { packet, pid } => match (&cmd, packet, pid) {
                 (ClientCmd::Publish { qos, topic, .. }, PacketType::Publish, Some(pid)) => {
                     m.expect = Expect::Ack { pid: *pid, qos: *qos, topic: topic.clone() };
                     let want = if *qos == QoS::ExactlyOnce { "PUBREC → PUBREL → PUBCOMP" } else { "PUBACK" };
@@ -367,8 +452,8 @@ impl Marks {
         for m in self.pending_of(client) {
             if !matches!(m.expect, Expect::Dispatch | Expect::Nothing) {
                 m.state = MarkState::Pending(t(
-                    "报文被网关扣住了（n 放行，d 丢弃）",
-                    "held at the gate (n releases it, d drops it)",
+                    "报文被网关扣住了（F3 或 next 放行，F4 或 drop 丢弃）",
+                    "held at the gate (F3 or next releases it, F4 or drop drops it)",
                 ));
             }
         }

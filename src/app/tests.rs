@@ -114,11 +114,39 @@ fn connect_frames_learn_their_client_from_the_broker() {
 #[test]
 fn step_keys_produce_gate_effects() {
     let mut a = app();
+    use crate::app::marks::MarkState;
     assert_eq!(a.update(Msg::Action(Action::ToggleStep)), vec![Effect::Hold(true)]);
+    // The mark waits for the gate to say it holds.
+    assert!(a.marks.newest().unwrap().state.is_pending());
     a.update(Msg::World(WorldEvent::Held { holding: true, frames: vec![] }));
-    assert_eq!(a.update(Msg::Action(Action::ToggleStep)), vec![Effect::Hold(false)]);
+    assert!(matches!(a.marks.newest().unwrap().state, MarkState::Ok(_)));
+    // Nothing held: releasing is refused, and nothing is sent.
+    assert_eq!(a.update(Msg::Action(Action::ReleaseNext)), vec![]);
+    let m = a.marks.newest().unwrap();
+    assert!(matches!(m.state, MarkState::Failed(_)) && m.status(Lang::En).contains("no frame is held"), "{m:?}");
+    let held = HeldView {
+        id: 1,
+        seq: Some(1),
+        conn: 1,
+        dir: Dir::In,
+        client: Some("car".into()),
+        bytes: Packet::PingReq.to_bytes(),
+    };
+    a.update(Msg::World(WorldEvent::Held { holding: true, frames: vec![held] }));
     assert_eq!(a.update(Msg::Action(Action::ReleaseNext)), vec![Effect::ReleaseNext]);
+    assert_eq!(a.update(Msg::Action(Action::ToggleStep)), vec![Effect::Hold(false)]);
     assert_eq!(typed(&mut a, "step on"), vec![Effect::Hold(true)]);
+    // With an external broker there is no gate to ask.
+    let mut b = app();
+    b.marks.external = true;
+    assert_eq!(typed(&mut b, "step on"), vec![]);
+    assert!(
+        b.marks
+            .newest()
+            .unwrap()
+            .status(Lang::En)
+            .contains("✗ step on — step mode and the gate need the built-in broker")
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The broker pane: where it listens (and the line for a sketch), its sessions, the subscriptions as
 //! a topic tree and the retained messages, as the broker itself reports them.
 
+use super::clients::wrap_spans;
 use super::text::{one_line, truncate};
 use super::{pane_block, theme::Theme};
 use crate::app::{App, Pane};
@@ -14,60 +15,73 @@ fn ago(now: std::time::Duration, then: std::time::Duration) -> String {
     if s < 60 { format!("{s}s") } else { format!("{}m{}s", s / 60, s % 60) }
 }
 
-pub fn render_broker(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+/// Draws the pane (long lines wrap; it scrolls when focused); returns how far it can scroll.
+pub fn render_broker(f: &mut Frame, app: &App, theme: &Theme, area: Rect) -> usize {
     let b = &app.broker;
-    let zh = app.lang.is_zh();
-    let mut lines = Vec::new();
+    let lang = app.lang;
+    let w = area.width.saturating_sub(2).max(1) as usize;
+    let inner_h = area.height.saturating_sub(2) as usize;
+    let mut lines: Vec<Line<'static>> = Vec::new();
     let head = |t: &str| Line::from(Span::styled(t.to_string(), theme.dim()));
+    let add = |lines: &mut Vec<Line<'static>>, spans: Vec<Span<'static>>| lines.extend(wrap_spans(spans, w));
     for (en, zh_text) in &app.lan {
-        lines.push(Line::from(Span::styled(if zh { zh_text.clone() } else { en.clone() }, theme.warn())));
+        add(&mut lines, vec![Span::styled(lang.pick(zh_text, en).to_string(), theme.warn())]);
     }
-    lines.push(head(app.lang.pick("会话", "sessions")));
+    lines.push(head(lang.pick("会话", "sessions")));
     for s in &b.sessions {
         let mut t = format!(
-            "{} {} {}={} ka={} {}",
+            "{} {} {}={} {}={}",
             if s.connected { "●" } else { "○" },
             s.client_id,
-            if zh { "清理" } else { "clean" },
+            lang.pick("清除会话", "clean"),
             s.clean as u8,
+            lang.pick("心跳", "ka"),
             s.keep_alive,
-            if s.connected {
-                format!("{}{}", app.lang.pick("空闲", "idle "), s.idle.as_secs())
-            } else {
-                String::new()
-            }
         );
-        if let Some(w) = &s.will {
-            t.push_str(&format!(" {}={w}", app.lang.pick("遗嘱", "will")));
+        if s.connected {
+            t.push_str(&match lang {
+                crate::i18n::Lang::Zh => format!(" 空闲{}秒", s.idle.as_secs()),
+                crate::i18n::Lang::En => format!(" idle {}s", s.idle.as_secs()),
+            });
+        }
+        if let Some(will) = &s.will {
+            t.push_str(&format!(" {}={will}", lang.pick("遗嘱", "will")));
         }
         if s.queued > 0 {
-            t.push_str(&format!(" {}={}", app.lang.pick("排队", "queued"), s.queued));
+            t.push_str(&format!(" {}={}", lang.pick("排队", "queued"), s.queued));
         }
         if s.inflight > 0 {
-            t.push_str(&format!(" {}={}", app.lang.pick("待确认", "inflight"), s.inflight));
+            t.push_str(&format!(" {}={}", lang.pick("待确认", "inflight"), s.inflight));
         }
-        lines.push(Line::from(t));
+        add(&mut lines, vec![Span::raw(t)]);
     }
-    lines.push(head(app.lang.pick("订阅（主题树）", "subscriptions (topic tree)")));
-    lines.extend(subscription_tree(&b.subscriptions).into_iter().map(Line::from));
-    lines.push(head(app.lang.pick("保留消息", "retained")));
+    lines.push(head(lang.pick("订阅（主题树）", "subscriptions (topic tree)")));
+    for t in subscription_tree(&b.subscriptions) {
+        add(&mut lines, vec![Span::raw(t)]);
+    }
+    lines.push(head(lang.pick("保留消息", "retained")));
     for r in &b.retained {
-        lines.push(Line::from(format!(
+        let t = format!(
             "  {} = {} q{} ({} {})",
             r.topic,
             truncate(&one_line(&r.payload), 20),
             r.qos.as_u8(),
             ago(app.now, r.stored_at),
-            app.lang.pick("前", "ago")
-        )));
+            lang.pick("前", "ago")
+        );
+        add(&mut lines, vec![Span::raw(t)]);
     }
-    let p = Paragraph::new(lines).block(pane_block(
-        app,
-        theme,
-        Pane::Broker,
-        b.listen.first().map(|a| format!(" {a}")).unwrap_or_default(),
-    ));
+    let max = lines.len().saturating_sub(inner_h);
+    let mut title = String::new();
+    if max > 0 {
+        let top = app.scroll.get(&Pane::Broker).copied().unwrap_or(0).min(max);
+        title.push_str(&format!(" {}/{}", top + inner_h, lines.len()));
+        lines.drain(..top);
+    }
+    title.push_str(&b.listen.first().map(|a| format!(" {a}")).unwrap_or_default());
+    let p = Paragraph::new(lines).block(pane_block(app, theme, Pane::Broker, title));
     f.render_widget(p, area);
+    max
 }
 
 /// The subscriptions as a tree of topic levels: shared leading levels are written once.

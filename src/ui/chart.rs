@@ -1,6 +1,7 @@
 //! The payload chart: numeric payloads of one topic over time.
 
-use super::{pane_block, theme::Theme};
+use super::text::one_line;
+use super::{pane_block_fit, theme::Theme};
 use crate::app::{App, Pane};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,7 +11,8 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Wrap};
 
 pub fn render_chart(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let topic = app.chart_topic.clone();
-    let block = pane_block(app, theme, Pane::Chart, topic.as_ref().map(|t| format!(" {t}")).unwrap_or_default());
+    let extra = topic.as_ref().map(|t| format!(" {}", one_line(t))).unwrap_or_default();
+    let block = pane_block_fit(app, theme, Pane::Chart, &extra, area.width);
     let Some(points) = topic.as_ref().and_then(|t| app.series.get(t)) else {
         let hint = app.lang.pick("收到数字消息后显示曲线", "numeric payloads appear here");
         f.render_widget(Paragraph::new(Span::styled(hint, theme.dim())).wrap(Wrap { trim: true }).block(block), area);

@@ -15,14 +15,20 @@ pub fn render_command(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let [input, status] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
     let focused = app.focus == Pane::Command;
     let prompt = Span::styled("> ", if focused { theme.focused() } else { theme.dim() });
-    let text = if app.cmd.text.is_empty() && !focused {
-        Span::styled(
+    // An empty line says what to type: the first screen's clue.
+    let text = if app.cmd.text.is_empty() {
+        let hint = if focused {
             app.lang.pick(
-                "按 : 输入命令，例如 phone sub car/speed -q 1",
-                "press : to type a command, e.g. phone sub car/speed -q 1",
-            ),
-            theme.dim(),
-        )
+                "输入命令，例如 phone sub car/speed -q 1（? 帮助）",
+                "type a command, e.g. phone sub car/speed -q 1 (? for help)",
+            )
+        } else {
+            app.lang.pick(
+                "直接打字即可输入命令，例如 phone sub car/speed -q 1",
+                "just type to enter a command, e.g. phone sub car/speed -q 1",
+            )
+        };
+        Span::styled(hint, theme.dim())
     } else {
         Span::raw(String::new())
     };
@@ -75,17 +81,36 @@ pub fn render_command(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 }
 
 pub fn render_footer(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let mut spans = Vec::new();
-    for b in keymap(app.focus).iter().filter(|b| b.footer) {
-        spans.push(Span::styled(b.keys[0].label(), theme.key()));
-        spans.push(Span::raw(format!(" {}  ", app.lang.pick(b.zh, b.en))));
-    }
-    let mut right = String::new();
-    if app.holding {
-        right = format!("⏸ {} {}", app.lang.pick("单步", "STEP"), app.held.len());
-    }
+    let (right, style) = if app.quit_armed {
+        (
+            app.lang.pick("再按 Ctrl-C 退出，按其他键继续", "Ctrl-C again quits; any other key stays").to_string(),
+            theme.warn(),
+        )
+    } else if app.holding {
+        (
+            format!("⏸ {} · {} {}", app.lang.pick("单步", "STEP"), app.lang.pick("扣住", "held"), app.held.len()),
+            theme.held(),
+        )
+    } else {
+        (String::new(), theme.dim())
+    };
     let rw = right.width() as u16;
     let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(rw + 1)]).areas(area);
+    // Whole hints only, as many as fit, with a gap before the status.
+    let room = (l.width as usize).saturating_sub(1);
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for b in keymap(app.focus).iter().filter(|b| b.footer) {
+        let key = b.keys[0].label();
+        let words = format!(" {}  ", app.lang.pick(b.zh, b.en));
+        let w = key.width() + words.width();
+        if used + w > room + 2 {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(key, theme.key()));
+        spans.push(Span::raw(words));
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), l);
-    f.render_widget(Paragraph::new(Span::styled(right, theme.held())), r);
+    f.render_widget(Paragraph::new(Span::styled(right, style)), Rect { x: r.x + 1, width: r.width - 1, ..r });
 }

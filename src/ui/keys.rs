@@ -26,9 +26,12 @@ const fn ch(c: char) -> Key {
 
 impl Key {
     fn matches(&self, e: &KeyEvent) -> bool {
+        // Shift is part of the character (`?`, `G`) or of the key itself (Shift-Tab arrives as
+        // BackTab, with or without the SHIFT modifier depending on the terminal).
         let mods = e.modifiers - KeyModifiers::SHIFT;
         match (self.code, e.code) {
             (KeyCode::Char(a), KeyCode::Char(b)) => a == b && self.mods == mods,
+            (KeyCode::BackTab, KeyCode::BackTab) => self.mods == mods,
             (a, b) => a == b && self.mods == e.modifiers,
         }
     }
@@ -78,42 +81,36 @@ macro_rules! b {
 pub fn global_keys() -> Vec<Binding> {
     use Action::*;
     vec![
-        b!(&[ctrl('c')], Quit, "退出", "quit", false),
+        b!(&[ctrl('c')], Quit, "退出（再按一次确认）", "quit (press twice)", false),
         b!(&[k(KeyCode::F(1))], ToggleHelp, "帮助", "help", false),
-        b!(&[k(KeyCode::F(2))], ToggleStep, "单步模式开/关", "step mode on/off", false),
-        b!(&[k(KeyCode::F(3))], ReleaseNext, "放行下一帧", "release next frame", false),
-        b!(&[k(KeyCode::F(4))], DropNext, "丢弃下一帧", "drop next frame", false),
-        b!(&[k(KeyCode::F(5))], CutHeld, "切断下一帧的连接", "cut next frame's connection", false),
-        b!(&[ctrl('z')], ToggleZoom, "放大/还原窗格", "zoom pane", false),
+        b!(&[k(KeyCode::F(2))], ToggleStep, "单步", "step", true),
+        b!(&[k(KeyCode::F(3))], ReleaseNext, "放行", "release", true),
+        b!(&[k(KeyCode::F(4))], DropNext, "丢弃", "drop", true),
+        b!(&[k(KeyCode::F(5))], CutHeld, "切断扣住报文的连接", "cut the held frame's link", false),
+        b!(&[ctrl('z'), k(KeyCode::F(6))], ToggleZoom, "放大/还原窗格", "zoom the pane", false),
         b!(&[ctrl('l')], ToggleLang, "切换中文/English", "中文/English", false),
     ]
 }
 
-/// Keys of the panes other than the command line.
+/// Keys of the panes other than the command line. Letters and digits are not among them: typed in
+/// a pane they go to the command line, so a stray word can never switch modes or quit.
 pub fn pane_keys(pane: Pane) -> Vec<Binding> {
     use Action::*;
     let mut v = vec![
-        b!(&[ch(':')], Focus(Pane::Command), "命令行", "command", true),
+        b!(&[ch(':'), k(KeyCode::Esc)], Focus(Pane::Command), "命令行", "command line", true),
         b!(&[k(KeyCode::Tab)], FocusNext, "下一个窗格", "next pane", true),
         b!(&[k(KeyCode::BackTab)], FocusPrev, "上一个窗格", "previous pane", false),
         b!(&[ch('?')], ToggleHelp, "帮助", "help", true),
-        b!(&[ch('s')], ToggleStep, "单步", "step", true),
-        b!(&[ch('n')], ReleaseNext, "放行", "next", true),
-        b!(&[ch('d')], DropNext, "丢弃", "drop", true),
-        b!(&[ch('x')], CutHeld, "切断", "cut", true),
-        b!(&[ch('z')], ToggleZoom, "放大", "zoom", true),
-        b!(&[ch('L')], ToggleLang, "中/英", "zh/en", false),
-        b!(&[ch('q')], Quit, "退出", "quit", true),
-        b!(&[k(KeyCode::Up), ch('k')], Up, "上移", "up", false),
-        b!(&[k(KeyCode::Down), ch('j')], Down, "下移", "down", false),
+        b!(&[k(KeyCode::Up)], Up, "上移", "up", false),
+        b!(&[k(KeyCode::Down)], Down, "下移", "down", false),
         b!(&[k(KeyCode::PageUp)], PageUp, "上翻页", "page up", false),
         b!(&[k(KeyCode::PageDown)], PageDown, "下翻页", "page down", false),
-        b!(&[k(KeyCode::Home), ch('g')], Home, "最早", "oldest", false),
-        b!(&[k(KeyCode::End), ch('G')], End, "最新（跟随）", "newest (follow)", false),
+        b!(&[k(KeyCode::Home)], Home, "最早", "oldest", false),
+        b!(&[k(KeyCode::End)], End, "最新（跟随）", "newest (follow)", false),
     ];
     if pane == Pane::Inspector {
-        v.push(b!(&[k(KeyCode::Left), ch('h')], FieldPrev, "上一个字段", "previous field", true));
-        v.push(b!(&[k(KeyCode::Right), ch('l')], FieldNext, "下一个字段", "next field", true));
+        v.push(b!(&[k(KeyCode::Left)], FieldPrev, "上一个字段", "previous field", true));
+        v.push(b!(&[k(KeyCode::Right)], FieldNext, "下一个字段", "next field", true));
     }
     if pane == Pane::Chart {
         v.push(b!(&[k(KeyCode::Up), k(KeyCode::Down)], Down, "换主题", "other topic", true));
@@ -126,9 +123,16 @@ pub fn command_keys() -> Vec<Binding> {
     use Action::*;
     vec![
         b!(&[k(KeyCode::Enter)], Submit, "执行", "run", true),
-        b!(&[k(KeyCode::Tab)], Complete, "补全", "complete", true),
-        b!(&[k(KeyCode::Esc)], Cancel, "清空/离开", "clear/leave", true),
-        b!(&[k(KeyCode::Up)], HistoryPrev, "上一条命令", "previous command", true),
+        b!(&[k(KeyCode::Tab)], Complete, "补全（空行时：下一个窗格）", "complete (on an empty line: next pane)", true),
+        b!(&[k(KeyCode::BackTab)], FocusPrev, "上一个窗格", "previous pane", false),
+        b!(
+            &[k(KeyCode::Esc)],
+            Cancel,
+            "清空（空行时：去报文检查器）",
+            "clear (on an empty line: go to the inspector)",
+            false
+        ),
+        b!(&[k(KeyCode::Up)], HistoryPrev, "上一条命令", "previous command", false),
         b!(&[k(KeyCode::Down)], HistoryNext, "下一条命令", "next command", false),
         b!(&[k(KeyCode::Left)], CursorLeft, "光标左移", "cursor left", false),
         b!(&[k(KeyCode::Right)], CursorRight, "光标右移", "cursor right", false),
@@ -136,7 +140,20 @@ pub fn command_keys() -> Vec<Binding> {
         b!(&[k(KeyCode::End), ctrl('e')], CursorEnd, "行尾", "line end", false),
         b!(&[k(KeyCode::Backspace)], Backspace, "删除前一个字", "delete back", false),
         b!(&[k(KeyCode::Delete)], Delete, "删除", "delete", false),
-        b!(&[k(KeyCode::BackTab)], FocusNext, "下一个窗格", "next pane", false),
+    ]
+}
+
+/// Keys while help is open: they only move it or close it.
+pub fn help_keys() -> Vec<Binding> {
+    use Action::*;
+    vec![
+        b!(&[k(KeyCode::Esc), ch('?'), ch('q'), k(KeyCode::F(1))], ToggleHelp, "关闭帮助", "close help", true),
+        b!(&[k(KeyCode::Up)], HelpScroll(-1), "上移", "up", true),
+        b!(&[k(KeyCode::Down)], HelpScroll(1), "下移", "down", true),
+        b!(&[k(KeyCode::PageUp)], HelpScroll(-10), "上翻页", "page up", true),
+        b!(&[k(KeyCode::PageDown), ch(' ')], HelpScroll(10), "下翻页", "page down", true),
+        b!(&[k(KeyCode::Home)], HelpScroll(i32::MIN), "开头", "top", false),
+        b!(&[k(KeyCode::End)], HelpScroll(i32::MAX), "末尾", "end", false),
     ]
 }
 
@@ -147,30 +164,42 @@ pub fn keymap(focus: Pane) -> Vec<Binding> {
     v
 }
 
-/// What a key press means in the app's current focus.
+/// What a key press means in the app's current state.
 pub fn handle_key(app: &App, e: &KeyEvent) -> Option<Action> {
     if e.kind == KeyEventKind::Release {
         return None;
     }
-    if app.help && matches!(e.code, KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')) {
+    if app.help {
+        // A modal page: it moves, closes, or (Ctrl-C) quits; nothing leaks into the panes.
+        let quit = global_keys().into_iter().find(|b| b.action == Action::Quit);
+        return help_keys().into_iter().chain(quit).find(|b| b.keys.iter().any(|k| k.matches(e))).map(|b| b.action);
+    }
+    let typed = match e.code {
+        KeyCode::Char(c) if !e.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => Some(c),
+        _ => None,
+    };
+    if app.focus == Pane::Command && typed == Some('?') && app.cmd.text.is_empty() {
         return Some(Action::ToggleHelp);
     }
     for b in keymap(app.focus) {
         if b.keys.iter().any(|k| k.matches(e)) {
-            // Esc on an empty command line leaves it for the inspector.
-            if app.focus == Pane::Command && b.action == Action::Cancel && app.cmd.text.is_empty() {
-                return Some(Action::Focus(Pane::Inspector));
+            if app.focus == Pane::Command && app.cmd.text.is_empty() {
+                match b.action {
+                    // Esc on an empty command line leaves it for the inspector; Tab moves on.
+                    Action::Cancel => return Some(Action::Focus(Pane::Inspector)),
+                    Action::Complete => return Some(Action::FocusNext),
+                    _ => {}
+                }
             }
             return Some(b.action.clone());
         }
     }
-    if app.focus == Pane::Command
-        && let KeyCode::Char(c) = e.code
-        && !e.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-    {
-        return Some(Action::Input(c));
+    match (typed, app.focus) {
+        (Some(c), Pane::Command) => Some(Action::Input(c)),
+        // Typing in a pane types into the command line.
+        (Some(c), _) => Some(Action::TypeCommand(c)),
+        _ => None,
     }
-    None
 }
 
 /// What a mouse event means.

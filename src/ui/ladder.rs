@@ -24,10 +24,12 @@ use ratatui::widgets::Block;
 use unicode_width::UnicodeWidthStr;
 
 /// Below this many columns between neighbouring lanes (room for `PUBLISH q1 id=3` and its arrow),
-/// only the clients on screen get a lane.
+/// clients that are neither connected nor in view give up their lanes.
 const ROOMY: usize = 17;
 /// Room between other neighbouring lanes for their names.
 const NAME_GAP: usize = 10;
+/// The least room between other neighbouring lanes before the first gap gives up its full label.
+const SMALL_GAP: usize = 7;
 /// Below this, arrows cannot carry a label and the pane lists the frames as text instead.
 const NARROWEST: usize = 4;
 
@@ -107,7 +109,9 @@ fn geometry(left: u16, width: usize, lanes: &[Lane]) -> Geometry {
     let (ml, mr) = (half(&lanes[0]), half(&lanes[n - 1]));
     let span = width.saturating_sub(ml + mr + 1);
     let even = span / (n - 1);
-    let first = if n == 2 { span } else { ROOMY.min(span.saturating_sub((n - 2) * NAME_GAP)).max(even) };
+    // Short of room the other gaps shrink to a few columns (their names are cut) before the
+    // first one gives up its full label.
+    let first = if n == 2 { span } else { ROOMY.min(span.saturating_sub((n - 2) * SMALL_GAP)).max(even) };
     let rest = if n == 2 { 0 } else { (span - first) / (n - 2) };
     let gaps: Vec<usize> = (0..n - 1).map(|i| if i == 0 { first } else { rest }).collect();
     let mut xs = vec![left + ml as u16];
@@ -143,7 +147,10 @@ fn draw(buf: &mut Buffer, inner: Rect, app: &App, theme: &Theme, window: &[&Fram
 
     let mut g = geometry(lane_left, lane_w, &lanes);
     if !g.roomy() && lanes.len() > 2 {
-        lanes.retain(|l| l.key.as_ref().is_none_or(|k| peers.contains(k)));
+        // Short of room, a client that is off stage and not in view gives up its lane; a connected
+        // one keeps it (a lane that vanishes would say it left).
+        let connected = |k: &String| app.clients.iter().any(|c| &c.name == k && c.connected);
+        lanes.retain(|l| l.key.as_ref().is_none_or(|k| peers.contains(k) || connected(k)));
         g = geometry(lane_left, lane_w, &lanes);
     }
     let right = inner.right();
@@ -467,6 +474,19 @@ mod tests {
         // Wide enough: every client has a lane.
         let rows = screen(&draw(&app, Theme::new(false), 100, 12, 0));
         lane_x(&rows, "esp");
+        // A connected client keeps its lane even when short of room and idle.
+        for name in ["phone", "computer"] {
+            let rows = screen(&draw(&app, Theme::new(false), 44, 9, 0));
+            assert!(rows[1].contains(&name[..4]), "{name}: {rows:#?}");
+        }
+        app.update(Msg::World(WorldEvent::Client(ClientView {
+            name: "esp".into(),
+            client_id: "esp".into(),
+            connected: true,
+            ..Default::default()
+        })));
+        let rows = screen(&draw(&app, Theme::new(false), 44, 9, 0));
+        assert!(rows[1].contains("esp"), "{rows:#?}");
 
         for (w, h) in [(0, 0), (1, 1), (2, 2), (10, 3), (3, 10), (12, 6), (20, 5)] {
             let buf = draw(&app, Theme::new(false), w, h, 0);

@@ -17,7 +17,7 @@ pub fn render_narration(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if app.holding || !app.held.is_empty() {
         lines.push(Line::from(Span::styled(
             format!(
-                "⏸ {} {} — n {} · d {} · x {}",
+                "⏸ {} {} — F3 {} · F4 {} · F5 {}",
                 app.lang.pick("单步：暂扣", "step: holding"),
                 app.held.len(),
                 app.lang.pick("放行", "release"),
@@ -61,6 +61,10 @@ pub fn render_narration(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             crate::app::Narration::Note { client, .. } if client == "lab" => (theme.warn(), Style::new()),
             _ => (theme.client_to_broker(), theme.dim()),
         };
+        // Whole entries only: one that does not fit any more is left for scrolling back to.
+        if !rows.is_empty() && rows.len() + wrapped.len() > room {
+            break;
+        }
         for (i, part) in wrapped.into_iter().enumerate().rev() {
             if i == 0 {
                 rows.push(Line::from(vec![Span::styled(voice.clone(), voice_style), Span::styled(part, style)]));

@@ -63,6 +63,16 @@ pub fn one_line(s: &str) -> String {
         .collect()
 }
 
+/// Marks that may not start a line.
+fn closes(c: char) -> bool {
+    "，。、；：！？）」』》】〉”’…%".contains(c)
+}
+
+/// Marks that may not end a line.
+fn opens(c: char) -> bool {
+    "（「『《【〈“‘".contains(c)
+}
+
 /// A wide (CJK) character: a line may break before or after it.
 fn breaks_anywhere(c: char) -> bool {
     char_width(c) >= 2
@@ -72,64 +82,96 @@ fn breaks_anywhere(c: char) -> bool {
 /// others, at spaces (which are dropped at the break) or next to CJK characters; a word longer than
 /// a line is cut where it must be.
 pub fn wrap_widths(s: &str, first: usize, rest: usize) -> Vec<String> {
+    wrap_styled(&[(s, ())], first, rest).into_iter().map(|l| l.into_iter().map(|(t, _)| t).collect()).collect()
+}
+
+/// One line of [`wrap_styled`]: pieces of text with their style.
+pub type StyledLine<S> = Vec<(String, S)>;
+
+/// [`wrap_widths`] for text in styled pieces: each line keeps the style of every character.
+pub fn wrap_styled<S: Copy + PartialEq>(parts: &[(&str, S)], first: usize, rest: usize) -> Vec<StyledLine<S>> {
     let first = first.max(1);
     let rest = rest.max(1);
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
+    let mut lines: Vec<StyledLine<S>> = Vec::new();
+    let mut line: StyledLine<S> = Vec::new();
     let mut used = 0;
-    let limit = |lines: &Vec<String>| if lines.is_empty() { first } else { rest };
-    // Tokens: a run of spaces, a single CJK character, or a word of anything else.
-    let chars: Vec<char> = s.chars().collect();
+    let limit = |lines: &Vec<StyledLine<S>>| if lines.is_empty() { first } else { rest };
+    fn push<S: Copy + PartialEq>(line: &mut StyledLine<S>, t: &str, st: S) {
+        match line.last_mut() {
+            Some((text, s)) if *s == st => text.push_str(t),
+            _ => line.push((t.to_string(), st)),
+        }
+    }
+    fn done<S>(mut line: StyledLine<S>) -> StyledLine<S> {
+        while let Some((t, _)) = line.last_mut() {
+            let n = t.trim_end_matches(' ').len();
+            t.truncate(n);
+            if t.is_empty() && line.len() > 1 {
+                line.pop();
+            } else {
+                break;
+            }
+        }
+        line
+    }
+    // Tokens: a run of spaces, a single CJK character, or a word of anything else (a word may span
+    // pieces of different styles).
+    let chars: Vec<(char, S)> = parts.iter().flat_map(|(t, st)| t.chars().map(move |c| (c, *st))).collect();
     let mut i = 0;
     while i < chars.len() {
-        let c = chars[i];
+        let c = chars[i].0;
         if c == ' ' {
             let mut j = i;
-            while j < chars.len() && chars[j] == ' ' {
+            while j < chars.len() && chars[j].0 == ' ' {
                 j += 1;
             }
             let n = j - i;
             if used + n <= limit(&lines) {
-                line.extend(std::iter::repeat_n(' ', n));
+                for (c, st) in &chars[i..j] {
+                    push(&mut line, &c.to_string(), *st);
+                }
                 used += n;
             } else {
-                lines.push(std::mem::take(&mut line).trim_end().to_string());
+                lines.push(done(std::mem::take(&mut line)));
                 used = 0;
             }
             i = j;
             continue;
         }
         let mut j = i + 1;
-        if !breaks_anywhere(c) {
-            while j < chars.len() && chars[j] != ' ' && !breaks_anywhere(chars[j]) {
+        if opens(c) && j < chars.len() && chars[j].0 != ' ' {
+            // An opening bracket stays with what follows it.
+            j += 1;
+        }
+        if !breaks_anywhere(chars[j - 1].0) {
+            while j < chars.len() && chars[j].0 != ' ' && !breaks_anywhere(chars[j].0) {
                 j += 1;
             }
         }
-        let word: String = chars[i..j].iter().collect();
-        let ww = width(&word);
+        // A line never starts with a closing mark (，。）…): it stays with what precedes it.
+        while j < chars.len() && closes(chars[j].0) {
+            j += 1;
+        }
+        let ww: usize = chars[i..j].iter().map(|(c, _)| char_width(*c)).sum();
         if used + ww > limit(&lines) && used > 0 {
-            lines.push(std::mem::take(&mut line).trim_end().to_string());
+            lines.push(done(std::mem::take(&mut line)));
             used = 0;
         }
-        if ww <= limit(&lines) {
-            line.push_str(&word);
-            used += ww;
-        } else {
-            // Longer than a whole line: cut it.
-            for ch in word.chars() {
-                let cw = char_width(ch);
-                if used + cw > limit(&lines) && used > 0 {
-                    lines.push(std::mem::take(&mut line));
-                    used = 0;
-                }
-                line.push(ch);
-                used += cw;
+        let fits = ww <= limit(&lines);
+        for (ch, st2) in &chars[i..j] {
+            let cw = char_width(*ch);
+            if !fits && used + cw > limit(&lines) && used > 0 {
+                // Longer than a whole line: cut it.
+                lines.push(std::mem::take(&mut line));
+                used = 0;
             }
+            push(&mut line, &ch.to_string(), *st2);
+            used += cw;
         }
         i = j;
     }
     if !line.is_empty() || lines.is_empty() {
-        lines.push(line.trim_end().to_string());
+        lines.push(done(line));
     }
     lines
 }
@@ -164,12 +206,39 @@ mod tests {
     }
 
     #[test]
+    fn chinese_punctuation_never_starts_a_line_and_brackets_never_end_one() {
+        // From 6 columns on: the widest unbreakable piece is 嘱）。
+        for w in 6..24 {
+            let lines = wrap("car 进了隧道：TCP 链路断了，服务端还不知道（它没有遗嘱）。", w);
+            for l in &lines[1..] {
+                assert!(!l.starts_with(['，', '。', '：', '）']), "{w}: {lines:?}");
+            }
+            for l in &lines {
+                assert!(!l.ends_with('（'), "{w}: {lines:?}");
+                assert!(width(l) <= w, "{w}: {lines:?}");
+            }
+        }
+    }
+
+    #[test]
     fn a_word_longer_than_the_line_is_cut_and_widths_hold() {
         let lines = wrap_widths("a mqtt.connect.flags.clean_session b", 10, 8);
         assert_eq!(lines[0], "a");
         assert!(width(&lines[1]) <= 8);
         assert_eq!(lines.concat().replace(' ', ""), "amqtt.connect.flags.clean_sessionb");
         assert_eq!(wrap("", 5), vec![String::new()]);
+    }
+
+    #[test]
+    fn styled_wrapping_keeps_each_character_s_style() {
+        let lines = wrap_styled(&[("● ", 1), ("car", 2), (" in the tunnel: 63 s left", 3)], 12, 10);
+        let text: Vec<String> = lines.iter().map(|l| l.iter().map(|(t, _)| t.as_str()).collect()).collect();
+        assert_eq!(text, vec!["● car in the", "tunnel: 63", "s left"]);
+        assert_eq!(lines[0][1], ("car".to_string(), 2));
+        assert_eq!(lines[1], vec![("tunnel: 63".to_string(), 3)]);
+        for (l, w) in text.iter().zip([12, 10, 10]) {
+            assert!(width(l) <= w);
+        }
     }
 
     #[test]
