@@ -24,8 +24,7 @@ fn full_app(lang: Lang) -> App {
             label_zh: Some(zh.into()),
             client_id: name.into(),
             connected: true,
-            state_en: "connected (state 0)".into(),
-            state_zh: "已连接（state 0）".into(),
+            state: mqtt_lab::i18n::Text::new("已连接（state 0）", "connected (state 0)"),
             ..Default::default()
         })));
     }

@@ -9,7 +9,8 @@ pub mod marks;
 use crate::broker::{ConnId, Event};
 use crate::client::ClientEvent;
 use crate::i18n::{Lang, Text};
-use crate::proto::{PacketType, QoS};
+use crate::proto::{ConnectReturnCode, PacketType, QoS};
+use crate::world::cmd::LabCmd;
 use crate::world::event::WorldEvent;
 pub use crate::world::record::{Dir, Fate, TapFrame};
 pub use crate::world::view::{BrokerView, ClientView, Delivered, HeldView, RetainedRow, SessionRow};
@@ -59,16 +60,15 @@ pub enum Narration {
     },
     Note {
         client: String,
-        text_en: String,
-        text_zh: String,
+        text: Text,
     },
-    /// What the gate did to a frame: `frame` is its type and summary, `from`/`to` who sent it and
-    /// who did not get it.
+    /// What the gate did to a frame: `frame` is its type and summary; it went `dir` between the
+    /// broker and `client`.
     Gate {
         fate: Fate,
-        frame: String,
-        from: String,
-        to: String,
+        frame: Text,
+        dir: Dir,
+        client: String,
     },
 }
 
@@ -91,23 +91,33 @@ impl Narration {
         match self {
             Narration::Broker(e) => e.text(lang),
             Narration::Client { event, .. } => event.text(lang),
-            Narration::Note { text_en, text_zh, .. } => if lang.is_zh() { text_zh } else { text_en }.clone(),
-            Narration::Gate { fate, frame, from, to } => match (fate, lang) {
-                (Fate::Dropped, Lang::Zh) => {
-                    format!("{from} 发给 {to} 的 {frame} 被丢弃，就像网络把它弄丢了 —— {to} 没有收到")
+            Narration::Note { text, .. } => text.get(lang).to_string(),
+            Narration::Gate { fate, frame, dir, client } => {
+                let broker = lang.pick("服务端", "the broker").to_string();
+                let (from, to) = match dir {
+                    Dir::In => (client.clone(), broker),
+                    Dir::Out => (broker, client.clone()),
+                };
+                let frame = frame.get(lang);
+                match (fate, lang) {
+                    (Fate::Dropped, Lang::Zh) => {
+                        format!("{from} 发给 {to} 的 {frame} 被丢弃，就像网络把它弄丢了 —— {to} 没有收到")
+                    }
+                    (Fate::Dropped, Lang::En) => {
+                        format!(
+                            "{frame} from {from} to {to} was dropped, as if the network lost it — {to} never got it"
+                        )
+                    }
+                    (Fate::Cut, Lang::Zh) => format!("{from} 发给 {to} 的 {frame} 随断开的链路丢失了 —— {to} 没有收到"),
+                    (Fate::Cut, Lang::En) => {
+                        format!("{frame} from {from} to {to} was lost with the cut link — {to} never got it")
+                    }
+                    (Fate::Held, Lang::Zh) => format!("扣住了 {from} 发给 {to} 的 {frame}（F3 放行，F4 丢弃）"),
+                    (Fate::Held, Lang::En) => format!("holding {frame} from {from} to {to} (F3 releases, F4 drops)"),
+                    (Fate::Released, Lang::Zh) => format!("放行 {from} 发给 {to} 的 {frame}"),
+                    (Fate::Released, Lang::En) => format!("released {frame} from {from} to {to}"),
                 }
-                (Fate::Dropped, Lang::En) => {
-                    format!("{frame} from {from} to {to} was dropped, as if the network lost it — {to} never got it")
-                }
-                (Fate::Cut, Lang::Zh) => format!("{from} 发给 {to} 的 {frame} 随断开的链路丢失了 —— {to} 没有收到"),
-                (Fate::Cut, Lang::En) => {
-                    format!("{frame} from {from} to {to} was lost with the cut link — {to} never got it")
-                }
-                (Fate::Held, Lang::Zh) => format!("扣住了 {from} 发给 {to} 的 {frame}（F3 放行，F4 丢弃）"),
-                (Fate::Held, Lang::En) => format!("holding {frame} from {from} to {to} (F3 releases, F4 drops)"),
-                (Fate::Released, Lang::Zh) => format!("放行 {from} 发给 {to} 的 {frame}"),
-                (Fate::Released, Lang::En) => format!("released {frame} from {from} to {to}"),
-            },
+            }
         }
     }
 
@@ -125,7 +135,7 @@ pub enum Msg {
     World(WorldEvent),
     Action(Action),
     /// The runtime failed to carry out an effect.
-    Error(String),
+    Error(Text),
 }
 
 impl From<WorldEvent> for Msg {
@@ -208,6 +218,22 @@ pub enum Effect {
     DropNext,
     CutHeld,
     Quit,
+}
+
+impl Effect {
+    /// The world's command for this effect (`None` for quitting, which is the terminal loop's own).
+    pub fn lab_cmd(self) -> Option<LabCmd> {
+        Some(match self {
+            Effect::Client { id, name, cmd } => LabCmd::Client { id, name, cmd },
+            Effect::AddClient { name, opts } => LabCmd::AddClient { name, opts },
+            Effect::RemoveClient { name } => LabCmd::RemoveClient { name },
+            Effect::Hold(on) => LabCmd::Hold(on),
+            Effect::ReleaseNext => LabCmd::ReleaseNext,
+            Effect::DropNext => LabCmd::DropNext,
+            Effect::CutHeld => LabCmd::CutHeld,
+            Effect::Quit => return None,
+        })
+    }
 }
 
 /// The command line: text, cursor, history, completion candidates and the last error.
@@ -354,7 +380,7 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::World(e) => self.world(e),
-            Msg::Error(e) => self.cmd.error = Some(command::CmdError { zh: e.clone(), en: e }),
+            Msg::Error(e) => self.cmd.error = Some(e),
             Msg::Action(a) => return self.act(a),
         }
         Vec::new()
@@ -376,8 +402,14 @@ impl App {
             W::Fate { seq, fate } => self.fate(seq, fate),
             W::Broker { at, event } => {
                 self.now = self.now.max(at);
-                if let Event::Connected { conn, client_id, .. } = &event {
-                    self.conn_names.insert(*conn, client_id.clone());
+                match &event {
+                    // A refused client is named by the client id it sent, like an accepted one.
+                    Event::Connected { conn, client_id, .. } | Event::ConnectRefused { conn, client_id, .. }
+                        if !client_id.is_empty() =>
+                    {
+                        self.conn_names.insert(*conn, client_id.clone());
+                    }
+                    _ => {}
                 }
                 if let Some(id) = event_client(&event)
                     && let Some(name) = self.name_of(id)
@@ -418,12 +450,17 @@ impl App {
                     self.deliveries.pop_front();
                 }
             }
-            W::ClientNote { client, at, en, zh } => {
-                self.narrate_at(at, Narration::Note { client, text_en: en, text_zh: zh })
-            }
+            W::ClientNote { client, at, text } => self.narrate_at(at, Narration::Note { client, text }),
             W::ClientEvent { client, at, event } => {
                 self.now = self.now.max(at);
                 self.marks.client_event(&client, &event);
+                if let ClientEvent::Refused {
+                    code: code @ (ConnectReturnCode::BadUsernameOrPassword | ConnectReturnCode::NotAuthorized),
+                } = &event
+                {
+                    let text = login_hint(&client, *code);
+                    self.narrate_at(at, Narration::Note { client: "lab".into(), text });
+                }
                 if self.client_says(&event) {
                     self.narrate_at(at, Narration::Client { client, event });
                 }
@@ -483,7 +520,7 @@ impl App {
         }
         // A frame that never arrives is said in the narration too; holding and releasing show in
         // the panes.
-        let (fz, fe) = (inspector::frame_summary(&r.bytes, true), inspector::frame_summary(&r.bytes, false));
+        let (fz, fe) = (inspector::frame_summary(&r.bytes, Lang::Zh), inspector::frame_summary(&r.bytes, Lang::En));
         let what = match fate {
             Fate::Held => None,
             Fate::Released => Some(Text::new(format!("放行了 {fz} #{seq}"), format!("released {fe} #{seq}"))),
@@ -496,13 +533,8 @@ impl App {
             self.marks.gate_acted(what);
         }
         if matches!(fate, Fate::Dropped | Fate::Cut) {
-            let broker = self.lang.pick("服务端", "the broker").to_string();
-            let (from, to) = match dir {
-                Dir::In => (who, broker),
-                Dir::Out => (broker, who),
-            };
-            let frame = format!("{} #{seq}", inspector::frame_summary(&r.bytes, self.lang.is_zh()));
-            self.narrate_at(at, Narration::Gate { fate, frame, from, to });
+            let frame = Text::new(format!("{fz} #{seq}"), format!("{fe} #{seq}"));
+            self.narrate_at(at, Narration::Gate { fate, frame, dir, client: who });
         }
     }
 
@@ -747,7 +779,7 @@ impl App {
     fn client_effect(&mut self, name: String, cmd: ClientCmd, line: &str) -> Effect {
         let id = self.marks.start(&name, line, &cmd, self.now);
         if let Some(w) = self.marks.newest().and_then(|m| m.warning.clone()) {
-            self.narrate(Narration::Note { client: "lab".into(), text_en: w.en, text_zh: w.zh });
+            self.narrate(Narration::Note { client: "lab".into(), text: w });
         }
         Effect::Client { id, name, cmd }
     }
@@ -817,10 +849,10 @@ impl App {
                     FilterCmd::Type(t) => match (1..=14).filter_map(PacketType::from_u8).find(|k| k.name() == t) {
                         Some(k) => flt.kind = Some(k),
                         None => {
-                            self.cmd.error = Some(command::CmdError {
-                                en: format!("no packet type {t}: CONNECT, PUBLISH, PUBACK, …"),
-                                zh: format!("没有报文类型 {t}：CONNECT、PUBLISH、PUBACK……"),
-                            })
+                            self.cmd.error = Some(Text::new(
+                                format!("没有报文类型 {t}：CONNECT、PUBLISH、PUBACK……"),
+                                format!("no packet type {t}: CONNECT, PUBLISH, PUBACK, …"),
+                            ))
                         }
                     },
                 }
@@ -842,6 +874,21 @@ impl App {
             }
         }
     }
+}
+
+/// How to connect a client the broker refused for its user name and password.
+fn login_hint(name: &str, code: ConnectReturnCode) -> Text {
+    let why = match code {
+        ConnectReturnCode::NotAuthorized => Text::new(
+            format!("{name} 没有带用户名和密码，而这个服务端（--passwd）要求登录"),
+            format!("{name} sent no user name and password, and this broker (--passwd) wants them"),
+        ),
+        _ => Text::new(format!("{name} 的用户名或密码不对"), format!("{name}'s user name or password is wrong")),
+    };
+    Text::new(
+        format!("{}：用密码文件里的一行重新连接 —— {name} connect --user 用户名 --pass 密码", why.zh),
+        format!("{}: connect again with a line of the password file — {name} connect --user U --pass P", why.en),
+    )
 }
 
 /// The client id a broker event concerns (the one whose commands it may settle).

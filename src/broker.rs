@@ -10,6 +10,7 @@ pub mod auth;
 pub mod event;
 pub mod topic;
 
+use crate::i18n::{Lang, Text};
 use crate::proto::{
     ConnAck, Connect, ConnectReturnCode, DecodeError, ErrorKind, Packet, PacketId, Protocol, Publish, QoS, QosPid,
     SubAck, SubAckCode, Subscribe, Unsubscribe, Will, topic_filter_error,
@@ -357,7 +358,10 @@ impl Broker {
                 conn,
                 client_id: String::new(),
                 code: ConnectReturnCode::BadProtocolVersion,
-                reason: format!("protocol level {level}; this broker speaks 3 (MQTT 3.1) and 4 (MQTT 3.1.1)"),
+                reason: Text::new(
+                    format!("协议级别 {level}：这个服务端支持 3（MQTT 3.1，协议名 MQIsdp）和 4（MQTT 3.1.1，协议名 MQTT）"),
+                    format!("protocol level {level}: this broker speaks 3 (MQTT 3.1, named MQIsdp) and 4 (MQTT 3.1.1, named MQTT)"),
+                ),
             });
             self.out.push_back(Output::Close(conn));
             self.conns.remove(&conn);
@@ -367,8 +371,7 @@ impl Broker {
         self.emit(Event::ProtocolError {
             conn,
             client_id,
-            message_en: err.message(false),
-            message_zh: err.message(true),
+            message: Text::new(err.message(Lang::Zh), err.message(Lang::En)),
             rule: err.rule().map(str::to_string),
         });
         self.out.push_back(Output::Close(conn));
@@ -477,7 +480,7 @@ impl Broker {
 
     // ---- CONNECT --------------------------------------------------------------------------------
 
-    fn refuse(&mut self, conn: ConnId, client_id: &str, code: ConnectReturnCode, reason: String) {
+    fn refuse(&mut self, conn: ConnId, client_id: &str, code: ConnectReturnCode, reason: Text) {
         self.send(conn, Packet::ConnAck(ConnAck { session_present: false, code }));
         self.emit(Event::ConnectRefused { conn, client_id: client_id.to_string(), code, reason });
         self.out.push_back(Output::Close(conn));
@@ -490,9 +493,15 @@ impl Broker {
         let client_id: Arc<str> = if c.client_id.is_empty() {
             if !c.clean_session || c.protocol == Protocol::V31 {
                 let reason = if c.protocol == Protocol::V31 {
-                    "MQTT 3.1 needs a client id of 1 to 23 characters".to_string()
+                    Text::new(
+                        "MQTT 3.1 的客户端ID要有 1 到 23 个字符",
+                        "MQTT 3.1 needs a client id of 1 to 23 characters",
+                    )
                 } else {
-                    "an empty client id needs clean session = 1 [MQTT-3.1.3-8]".to_string()
+                    Text::new(
+                        "客户端ID为空时清除会话必须为 1 [MQTT-3.1.3-8]",
+                        "an empty client id needs clean session = 1 [MQTT-3.1.3-8]",
+                    )
                 };
                 return self.refuse(conn, "", Rc::IdentifierRejected, reason);
             }
@@ -513,7 +522,10 @@ impl Broker {
                 conn,
                 &client_id,
                 Rc::IdentifierRejected,
-                format!("MQTT 3.1 allows at most 23 characters, this id has {}", client_id.len()),
+                Text::new(
+                    format!("MQTT 3.1 的客户端ID最多 23 个字符，这个有 {} 个", client_id.len()),
+                    format!("MQTT 3.1 allows at most 23 characters, this id has {}", client_id.len()),
+                ),
             );
         }
         if let Some(passwords) = &self.config.passwords {
@@ -523,7 +535,7 @@ impl Broker {
                         conn,
                         &client_id,
                         Rc::NotAuthorized,
-                        "this broker requires a user name and password".into(),
+                        Text::new("这个服务端要求用户名和密码", "this broker requires a user name and password"),
                     );
                 }
                 Some(u) => {
@@ -533,7 +545,10 @@ impl Broker {
                             conn,
                             &client_id,
                             Rc::BadUsernameOrPassword,
-                            format!("user name {u:?} or its password is wrong"),
+                            Text::new(
+                                format!("用户名 {u:?} 或它的密码不对"),
+                                format!("user name {u:?} or its password is wrong"),
+                            ),
                         );
                     }
                 }
@@ -544,7 +559,12 @@ impl Broker {
         let taking_over = old_conn.is_some();
         if !taking_over && self.connected >= self.config.max_connections {
             self.emit(Event::TooManyConnections { conn, limit: self.config.max_connections });
-            return self.refuse(conn, &client_id, Rc::ServerUnavailable, "connection limit reached".into());
+            return self.refuse(
+                conn,
+                &client_id,
+                Rc::ServerUnavailable,
+                Text::new("连接数已达上限", "connection limit reached"),
+            );
         }
         if let Some(old) = old_conn {
             self.emit(Event::TakenOver { client_id: client_id.to_string(), old_conn: old, new_conn: conn });
@@ -555,7 +575,12 @@ impl Broker {
         }
         if !self.sessions.contains_key(&client_id) && self.sessions.len() >= self.config.max_sessions {
             self.emit(Event::TooManySessions { conn, limit: self.config.max_sessions });
-            return self.refuse(conn, &client_id, Rc::ServerUnavailable, "session limit reached".into());
+            return self.refuse(
+                conn,
+                &client_id,
+                Rc::ServerUnavailable,
+                Text::new("会话数已达上限", "session limit reached"),
+            );
         }
         // Session.
         let mut session_present = false;
@@ -680,7 +705,8 @@ impl Broker {
 
     fn protocol_violation(&mut self, conn: ConnId, en: String, zh: String, rule: &str) {
         let client_id = self.conns.get(&conn).and_then(|c| c.client.as_ref()).map(|c| c.to_string());
-        self.emit(Event::ProtocolError { conn, client_id, message_en: en, message_zh: zh, rule: Some(rule.into()) });
+        let message = Text::new(zh, en);
+        self.emit(Event::ProtocolError { conn, client_id, message, rule: Some(rule.into()) });
         self.out.push_back(Output::Close(conn));
         let now = self.conns.get(&conn).map(|c| c.last_seen);
         if let Some(now) = now {

@@ -36,6 +36,30 @@ impl Lang {
     }
 }
 
+/// A fixed text in both languages, for tables (the field registry, return codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Words {
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+impl Words {
+    pub const fn new(zh: &'static str, en: &'static str) -> Words {
+        Words { zh, en }
+    }
+
+    /// The text in `lang`.
+    pub fn get(self, lang: Lang) -> &'static str {
+        lang.pick(self.zh, self.en)
+    }
+}
+
+impl From<Words> for Text {
+    fn from(w: Words) -> Text {
+        Text::new(w.zh, w.en)
+    }
+}
+
 /// A text in both languages, for words made at one place and shown at another.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Text {
@@ -54,6 +78,30 @@ impl Text {
     }
 }
 
+/// A CJK character (the Chinese side of a text must have some).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3000..=0x303f | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xff00..=0xffef)
+}
+
+/// Whether a pair of texts really is in both languages: the Chinese one has Chinese in it (or is the
+/// same as the English one and that has no English words, like `UNSUBACK` or `QoS 1`), the English one
+/// has none, and neither is empty. The error says what is wrong.
+pub fn check_bilingual(zh: &str, en: &str) -> Result<(), String> {
+    if zh.trim().is_empty() || en.trim().is_empty() {
+        return Err(format!("an empty side: zh {zh:?}, en {en:?}"));
+    }
+    if en.chars().any(is_cjk) {
+        return Err(format!("Chinese in the English text {en:?}"));
+    }
+    let english_word = |s: &str| {
+        s.split(|c: char| !c.is_ascii_alphabetic()).any(|w| w.len() >= 3 && w.chars().any(|c| c.is_ascii_lowercase()))
+    };
+    if !zh.chars().any(is_cjk) && (zh != en || english_word(en)) {
+        return Err(format!("no Chinese in the Chinese text {zh:?} (English: {en:?})"));
+    }
+    Ok(())
+}
+
 impl std::str::FromStr for Lang {
     type Err = String;
     fn from_str(s: &str) -> Result<Lang, String> {
@@ -68,6 +116,16 @@ impl std::str::FromStr for Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pair_in_one_language_is_caught() {
+        assert!(check_bilingual("已连接", "connected").is_ok());
+        assert!(check_bilingual("UNSUBACK", "UNSUBACK").is_ok());
+        assert!(check_bilingual("connected", "connected").is_err());
+        assert!(check_bilingual("已连接", "已连接").is_err());
+        assert!(check_bilingual("", "connected").is_err());
+        assert!(check_bilingual("1 byte", "1 byte").is_err());
+    }
 
     #[test]
     fn locale_picks_the_language() {

@@ -196,7 +196,7 @@ fn broker_config(net: &NetArgs, verbose: bool, lang: Lang) -> Result<broker::Con
         let text = read_file(p, "password file", "密码文件", "--passwd", lang)?;
         // The offending line is not echoed: it holds a password.
         let users = auth::parse_passwords(&text)
-            .map_err(|e| usage(format!("{}:{}:{}: {}", p.display(), e.line, e.column, e.text(lang.is_zh()))))?;
+            .map_err(|e| usage(format!("{}:{}:{}: {}", p.display(), e.line, e.column, e.text(lang))))?;
         config.passwords = Some(users);
     }
     if let Some(p) = &net.acl {
@@ -204,7 +204,7 @@ fn broker_config(net: &NetArgs, verbose: bool, lang: Lang) -> Result<broker::Con
         let acl = auth::Acl::parse(&text).map_err(|e| {
             let line = text.lines().nth(e.line - 1).unwrap_or("").trim_end_matches('\r');
             let caret = format!("{}^", " ".repeat(e.column.saturating_sub(1)));
-            usage(format!("{}:{}:{}: {}\n    {line}\n    {caret}", p.display(), e.line, e.column, e.text(lang.is_zh())))
+            usage(format!("{}:{}:{}: {}\n    {line}\n    {caret}", p.display(), e.line, e.column, e.text(lang)))
         })?;
         config.acl = Some(acl);
     }
@@ -304,7 +304,7 @@ async fn run_broker(args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
     let tap_capacity = args.tap.as_ref().map(|_| 65_536);
     let mut server = Server::start(ServerConfig { listen, broker: config, tap_capacity })
         .await
-        .map_err(|e| usage(e.message(lang.is_zh())))?;
+        .map_err(|e| usage(e.message(lang)))?;
     let mut events = server.take_events().unwrap_or_else(|| server.events());
     let mut writer = None;
     if let (Some(path), Some(rx)) = (args.tap.clone(), server.take_tap()) {

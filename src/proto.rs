@@ -14,12 +14,12 @@ pub mod span;
 use bytes::{BufMut, Bytes, BytesMut};
 use std::num::NonZeroU16;
 
-pub use error::{DecodeError, ErrorKind};
+pub use error::{DecodeError, ErrorKind, PACKET_BODY};
 pub use packet::{
     ConnAck, Connect, ConnectReturnCode, EncodeError, Packet, Protocol, Publish, SubAck, SubAckCode, Subscribe,
     Unsubscribe, Will,
 };
-pub use span::{NoSpans, Recorder, Span, SpanList};
+pub use span::{NoSpans, Note, Recorder, Span, SpanList, Value};
 
 use field as f;
 use reader::Reader;
@@ -277,7 +277,7 @@ pub fn decode_spans(frame: &[u8]) -> (Result<Packet, DecodeError>, Vec<Span>) {
 /// The one decoder, generic over whether it records spans.
 pub fn decode_with<R: Recorder>(buf: &[u8], shared: Option<&Bytes>, rec: &mut R) -> Result<Packet, DecodeError> {
     let Some(&byte1) = buf.first() else {
-        return Err(DecodeError::new(0, ErrorKind::Truncated { field: f::HDR.en }));
+        return Err(DecodeError::new(0, ErrorKind::Truncated { field: f::HDR.name }));
     };
     let ptype = byte1 >> 4;
     let flags = byte1 & 0x0f;
@@ -307,19 +307,19 @@ pub fn decode_with<R: Recorder>(buf: &[u8], shared: Option<&Bytes>, rec: &mut R)
                 n += 1;
             }
             if n >= buf.len() {
-                return Err(DecodeError::new(buf.len(), ErrorKind::Truncated { field: f::LEN.en }));
+                return Err(DecodeError::new(buf.len(), ErrorKind::Truncated { field: f::LEN.name }));
             }
             let h = match frame(&buf[..=n], usize::MAX)? {
                 Framing::Incomplete { need } => FrameHeader { byte1, header_len: n + 1, remaining: need },
                 Framing::Whole(h) => h,
             };
             rec.bytes(&f::LEN, 1, h.header_len, || format!("{}", h.remaining));
-            return Err(DecodeError::new(buf.len(), ErrorKind::Truncated { field: "packet body" }));
+            return Err(DecodeError::new(buf.len(), ErrorKind::Truncated { field: PACKET_BODY }));
         }
     };
     rec.bytes(&f::LEN, 1, header.header_len, || {
         let n = header.header_len - 1;
-        format!("{} ({n} byte{})", header.remaining, if n == 1 { "" } else { "s" })
+        Value { text: header.remaining.to_string(), note: Some(Note::Bytes(n)) }
     });
     if let Some(expected) = kind.fixed_flags()
         && flags != expected

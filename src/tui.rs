@@ -3,31 +3,17 @@
 //! [`Lab`], and redraws at most about 30 times a second. This is the only module that knows both the
 //! runtime and the app; neither of them knows the other.
 
-use crate::app::{Action, App, BrokerView, Effect, Msg};
-use crate::i18n::Lang;
+use crate::app::{Action, App, BrokerView, Msg};
+use crate::i18n::{Lang, Text};
 use crate::runtime::lab::{CAST, Lab, LabOptions, broker_view, held_view};
 use crate::runtime::tap::{TapItem, TapReceiver};
 use crate::ui::{self, theme::Theme};
-use crate::world::cmd::{ConnectOpts, LabCmd};
+use crate::world::cmd::ConnectOpts;
 use crate::world::event::WorldEvent;
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures_util::StreamExt;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-
-/// The lab's command for an app effect (`None` for quitting, which is the loop's own).
-fn lab_cmd(e: Effect) -> Option<LabCmd> {
-    Some(match e {
-        Effect::Client { id, name, cmd } => LabCmd::Client { id, name, cmd },
-        Effect::AddClient { name, opts } => LabCmd::AddClient { name, opts },
-        Effect::RemoveClient { name } => LabCmd::RemoveClient { name },
-        Effect::Hold(on) => LabCmd::Hold(on),
-        Effect::ReleaseNext => LabCmd::ReleaseNext,
-        Effect::DropNext => LabCmd::DropNext,
-        Effect::CutHeld => LabCmd::CutHeld,
-        Effect::Quit => return None,
-    })
-}
 
 /// Feeds tap items to the app; returns how many frames were taken.
 fn take_tap(app: &mut App, tap: &TapReceiver, first: Option<TapItem>, max: usize) -> usize {
@@ -57,7 +43,7 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
     let zh = opts.lang.is_zh();
     let (mut lab, mut rx) = match opts.external {
         Some(addr) => Lab::external(addr),
-        None => Lab::start(opts.server.clone()).await.map_err(|e| e.message(zh))?,
+        None => Lab::start(opts.server.clone()).await.map_err(|e| e.message(opts.lang))?,
     };
     // With an external broker there are no broker events: a channel that stays silent.
     let (_quiet, quiet_rx) = tokio::sync::broadcast::channel(1);
@@ -223,8 +209,7 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
                         app.update(WorldEvent::ClientNote {
                             client: "broker".into(),
                             at: lab.elapsed(),
-                            en: format!("{n} narration lines skipped (too many at once)"),
-                            zh: format!("叙述太多，省略了 {n} 条"),
+                            text: Text::new(format!("叙述太多，省略了 {n} 条"), format!("{n} narration lines skipped (too many at once)")),
                         }.into());
                     }
                     Err(_) => {}
@@ -266,7 +251,7 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
             _ = sigterm => break Ok(()),
         }
         for e in effects {
-            match lab_cmd(e) {
+            match e.lab_cmd() {
                 Some(c) => {
                     lab.apply(c);
                     broker_dirty = true;

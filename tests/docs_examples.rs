@@ -80,7 +80,7 @@ fn every_acl_example_parses_and_means_what_the_page_says() {
 fn the_invalid_filter_the_page_warns_about_is_refused() {
     let e = Acl::parse("user esp8266\ntopic readwrite Taichi-Maker-#\n").unwrap_err();
     assert_eq!((e.line, e.column), (2, 17), "{e}");
-    assert!(e.message.contains("MQTT-4.7.1-2"), "{e}");
+    assert!(e.message.en.contains("MQTT-4.7.1-2"), "{e}");
 }
 
 /// A file written by the real `mosquitto_passwd`, with both of its hash kinds.

@@ -6,11 +6,12 @@
 mod packets;
 
 use bytes::{Bytes, BytesMut};
+use mqtt_lab::i18n::{Lang, check_bilingual};
 use mqtt_lab::proto::field::{self, Field};
 use mqtt_lab::proto::{
-    DecodeError, ErrorKind, FrameHeader, Framing, MAX_REMAINING_LENGTH, Packet, Protocol, QoS, Span, SubAckCode,
-    decode, decode_slice, decode_spans, frame, put_remaining_length, remaining_length_len, topic_filter_error,
-    validate_topic_name,
+    DecodeError, ErrorKind, FrameHeader, Framing, MAX_REMAINING_LENGTH, PACKET_BODY, Packet, Protocol, QoS, Span,
+    SubAckCode, decode, decode_slice, decode_spans, frame, put_remaining_length, remaining_length_len,
+    topic_filter_error, validate_topic_name,
 };
 use packets::{big_publish, packet, topic_filter, topic_name};
 use proptest::prelude::*;
@@ -175,7 +176,7 @@ fn poke(buf: &[u8]) -> Result<(), TestCaseError> {
         Err(e) => {
             check_span_prefix(buf.len(), &spans)?;
             prop_assert!(e.offset <= buf.len(), "error {:?} past the end of {} bytes", e, buf.len());
-            let _ = (e.message(false), e.message(true), e.rule());
+            let _ = (e.message(Lang::En), e.message(Lang::Zh), e.rule());
         }
     }
     Ok(())
@@ -510,13 +511,13 @@ fn registry_keys_are_unique_and_every_entry_is_explained() {
         assert!(keys.insert(f.key), "duplicate key {}", f.key);
         assert!(f.key.starts_with("mqtt."), "{}", f.key);
         assert!(f.key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_'));
-        for (what, s) in [("zh", f.zh), ("en", f.en), ("explain_zh", f.explain_zh), ("explain_en", f.explain_en)] {
-            assert!(!s.trim().is_empty(), "{} of {} is empty", what, f.key);
+        for w in [f.name, f.explanation] {
+            if let Err(e) = check_bilingual(w.zh, w.en) {
+                panic!("{}: {e}", f.key);
+            }
         }
-        assert_eq!(f.label(true), f.zh);
-        assert_eq!(f.label(false), f.en);
-        assert_eq!(f.explain(true), f.explain_zh);
-        assert_eq!(f.explain(false), f.explain_en);
+        assert_eq!(f.label(Lang::Zh), f.name.zh);
+        assert_eq!(f.explain(Lang::En), f.explanation.en);
         assert!(std::ptr::eq(field::by_key(f.key).unwrap(), f));
     }
     assert!(field::by_key("mqtt.nope").is_none());
@@ -608,7 +609,7 @@ fn fail(h: &str) -> DecodeError {
 }
 
 fn trunc(field: &Field) -> ErrorKind {
-    ErrorKind::Truncated { field: field.en }
+    ErrorKind::Truncated { field: field.name }
 }
 
 #[test]
@@ -641,10 +642,7 @@ fn truncated_fixed_header_and_body() {
     assert_eq!((e.offset, e.kind), (1, trunc(&field::LEN)));
     // 30 05 promises five bytes, two arrive
     let e = fail("30 05 | 00 01");
-    assert_eq!(
-        (e.offset, e.kind.clone(), e.rule()),
-        (4, ErrorKind::Truncated { field: "packet body" }, Some("§2.2.3"))
-    );
+    assert_eq!((e.offset, e.kind.clone(), e.rule()), (4, ErrorKind::Truncated { field: PACKET_BODY }, Some("§2.2.3")));
     assert_eq!(fail("").offset, 0);
 }
 
@@ -672,7 +670,7 @@ fn connect_errors() {
     // client id "ab\xffc": the bad byte ff is at 16
     let e = fail("10 10 | 00 04 4d 51 54 54 | 04 | 02 | 00 3c | 00 04 61 62 ff 63");
     assert_eq!((e.offset, e.rule()), (16, Some("MQTT-1.5.3-1")));
-    assert_eq!(e.kind, ErrorKind::InvalidUtf8 { field: field::CONNECT_CLIENT_ID.en });
+    assert_eq!(e.kind, ErrorKind::InvalidUtf8 { field: field::CONNECT_CLIENT_ID.name });
     // "MQIsdp" with level 4: the level byte is at 10
     let e = fail("10 0f | 00 06 4d 51 49 73 64 70 | 04 | 02 | 00 3c | 00 01 61");
     assert_eq!(
@@ -726,14 +724,14 @@ fn subscribe_and_unsubscribe_errors() {
     // filter "a\0b": the NUL is at 7
     let e = fail("82 08 | 00 01 | 00 03 61 00 62 | 00");
     assert_eq!((e.offset, e.rule()), (7, Some("MQTT-1.5.3-2")));
-    assert_eq!(e.kind, ErrorKind::NullCharacter { field: field::SUBSCRIBE_FILTER.en });
+    assert_eq!(e.kind, ErrorKind::NullCharacter { field: field::SUBSCRIBE_FILTER.name });
     // the second filter asks for QoS 3 (byte 11)
     let e = fail("82 0a | 00 01 | 00 01 61 00 | 00 01 62 03");
     assert_eq!((e.offset, e.kind.clone(), e.rule()), (11, ErrorKind::BadRequestedQoS(3), Some("MQTT-3.8.3-4")));
     // e6 b1 is the start of 汽 without its last byte
     let e = fail("a2 06 | 00 01 | 00 02 e6 b1");
     assert_eq!((e.offset, e.rule()), (6, Some("MQTT-1.5.3-1")));
-    assert_eq!(e.kind, ErrorKind::InvalidUtf8 { field: field::UNSUBSCRIBE_FILTER.en });
+    assert_eq!(e.kind, ErrorKind::InvalidUtf8 { field: field::UNSUBSCRIBE_FILTER.name });
     // an UNSUBSCRIBE whose second filter's length runs past the end
     let e = fail("a2 08 | 00 01 | 00 01 61 | 00 09 62");
     assert_eq!((e.offset, e.kind), (10, trunc(&field::UNSUBSCRIBE_FILTER)));

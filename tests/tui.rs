@@ -20,6 +20,11 @@ impl Tmux {
 
     /// Starts the lab with these arguments.
     fn start_with(width: u16, height: u16, args: &str, after: &str) -> Tmux {
+        Tmux::start_with_wait(width, height, args, after, |s| s.matches("●").count() >= 3)
+    }
+
+    /// Starts the lab and waits until the screen satisfies `ready`.
+    fn start_with_wait(width: u16, height: u16, args: &str, after: &str, ready: impl Fn(&str) -> bool) -> Tmux {
         assert!(
             Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success()),
             "tmux is needed for these tests: install it (the project's test command, scripts/test, does)"
@@ -46,7 +51,7 @@ impl Tmux {
             .expect("tmux runs");
         assert!(ok.success());
         let t = Tmux { socket };
-        t.wait_for("the cast to connect", |s| s.matches("●").count() >= 3, 10);
+        t.wait_for("the lab to be ready", ready, 10);
         t
     }
 
@@ -257,4 +262,189 @@ fn the_lab_can_use_an_external_broker() {
     let s = t.wait_for("the refusal", |s| s.contains("✗ step on"), 5);
     assert!(s.contains("need the built-in broker"), "{s}");
     assert!(!s.contains("STEP"), "{s}");
+}
+
+/// A free loopback port (bound, then let go).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Debian's `mosquitto` broker on a port of the test's choosing; killed on drop.
+struct Mosquitto {
+    child: std::process::Child,
+    _dir: std::path::PathBuf,
+    port: u16,
+}
+
+impl Mosquitto {
+    fn start() -> Mosquitto {
+        let bin = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .expect("mosquitto is needed for this test: install it (scripts/test does)");
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("mqtt-lab-mosquitto-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let conf = dir.join("mosquitto.conf");
+        std::fs::write(&conf, format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")).unwrap();
+        let child = Command::new(bin)
+            .arg("-c")
+            .arg(&conf)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("mosquitto starts");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "mosquitto did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Mosquitto { child, _dir: dir, port }
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self._dir);
+    }
+}
+
+/// `--broker mqtt://HOST:PORT` against the broker users point it at: Debian's mosquitto. The cast
+/// connects, a QoS 1 and a QoS 2 message arrive with their acknowledgements, a retained message is
+/// replayed to a late subscriber, and a cut client's will comes from mosquitto after 1.5 × keep alive.
+#[test]
+fn the_lab_works_against_mosquitto() {
+    let m = Mosquitto::start();
+    let t = Tmux::start_with(120, 35, &format!("--broker mqtt://127.0.0.1:{} --lang en", m.port), "sleep 60");
+    t.command("phone sub car/# -q 2");
+    t.wait_for("the SUBACK", |s| s.contains("✓ phone sub car/# -q 2 — SUBACK: granted QoS 2"), 5);
+    t.command("car pub car/speed 60 -q 1");
+    let s = t.wait_for("the PUBACK", |s| s.contains("✓ car pub car/speed 60 -q 1 — PUBACK id="), 5);
+    t.wait_for("the delivery", |s| s.contains("⇐ car/speed 60 q1"), 5);
+    assert!(!rows_with(&s, &["broker→car", "PUBACK"]).is_empty(), "{s}");
+    t.command("car pub car/speed 70 -q 2");
+    t.wait_for("the PUBCOMP", |s| s.contains("✓ car pub car/speed 70 -q 2 — PUBCOMP"), 5);
+    t.wait_for("the QoS 2 delivery", |s| s.contains("⇐ car/speed 70 q2"), 5);
+    t.command("car pub car/ac/temp 22 -q 1 -r");
+    t.wait_for("the retained PUBACK", |s| s.contains("✓ car pub car/ac/temp 22 -q 1 -r"), 5);
+    t.command("computer sub car/ac/temp -q 1");
+    t.wait_for("the retained replay", |s| s.contains("⇐ car/ac/temp 22 q1 R"), 5);
+    t.command("car connect --keepalive 1 --will-topic car/status --will-msg gone --will-qos 1");
+    t.wait_for("the reconnect", |s| s.contains("✓ car connect --keepalive 1"), 5);
+    t.command("car cut");
+    let s = t.wait_for("the tunnel", |s| s.contains("in the tunnel"), 5);
+    assert!(!s.lines().any(|l| l.contains("● car")), "a car in the tunnel must not look connected:\n{s}");
+    t.wait_for("mosquitto's will at the phone", |s| s.contains("⇐ car/status gone q1"), 8);
+}
+
+/// `--passwd`: the cast is refused and shows under its own names, the learner is told how to log in,
+/// and logging in works.
+#[test]
+fn with_passwords_refused_clients_keep_their_names_and_the_lab_says_how_to_log_in() {
+    let dir = std::env::temp_dir().join(format!("mqtt-lab-passwd-{}-{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("passwd");
+    std::fs::write(&file, "alice:secret\n").unwrap();
+    let t = Tmux::start_with_wait(
+        120,
+        35,
+        &format!("--listen 127.0.0.1:0 --lang en --passwd {}", file.display()),
+        "sleep 60",
+        |s| s.contains("rc=5"),
+    );
+    let s = t.wait_for("the login hint", |s| s.contains("--user U --pass P"), 5);
+    assert!(!rows_with(&s, &["car→broker", "CONNECT"]).is_empty(), "refused clients keep their names:\n{s}");
+    assert!(!s.contains("#1→") && !s.contains("→#1"), "{s}");
+    t.command("car connect --user alice --pass wrong");
+    t.wait_for("the wrong password", |s| s.contains("✗ car connect --user alice --pass wrong — CONNACK 4"), 5);
+    t.command("car connect --user alice --pass secret");
+    t.wait_for("the login", |s| s.contains("✓ car connect --user alice --pass secret — CONNACK 0"), 5);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A learner presses Esc and types a command as if still in the command line, then stray keys: nothing
+/// switches modes, drops frames or quits; the letters land in the command line and run from there.
+#[test]
+fn stray_keys_never_lose_the_session() {
+    let t = Tmux::start(100, 30, "en");
+    t.command("phone sub car/speed -q 1");
+    t.wait_for("the SUBACK", |s| s.contains("SUBACK: granted QoS 1"), 5);
+    t.keys(&["Escape"]);
+    t.wait_for("the inspector focused", |s| s.contains("Esc") || s.contains("field"), 5);
+    t.command("car pub car/speed 60 -q 1");
+    let s = t.wait_for("the PUBACK", |s| s.contains("✓ car pub car/speed 60 -q 1 — PUBACK"), 5);
+    assert!(!s.contains("STEP"), "step mode was switched on by a letter:\n{s}");
+    assert!(s.contains("⇐ car/speed 60 q1"), "{s}");
+    // Stray letters in a pane (s, d, n, q …) only type.
+    t.keys(&["Tab", "Tab"]);
+    t.tmux(&["send-keys", "-t", "lab", "-l", "sdnq"]);
+    let s = t.wait_for("the letters in the command line", |s| s.contains("> sdnq"), 5);
+    assert!(!s.contains("STEP") && s.contains("Inspector"), "{s}");
+    // One Ctrl-C only asks; another key keeps the lab.
+    t.keys(&["C-u"]);
+    t.keys(&["C-c"]);
+    t.wait_for("the question", |s| s.contains("Ctrl-C again quits"), 5);
+    t.keys(&["Escape"]);
+    let s = t.wait_for("the question gone", |s| !s.contains("Ctrl-C again quits"), 5);
+    assert!(s.contains("Inspector"), "the lab quit:\n{s}");
+    // `?` on an empty line opens help; keys there do not leak; Esc closes it.
+    t.keys(&["Escape", ":"]);
+    t.keys(&["?"]);
+    t.wait_for("help", |s| s.contains("Esc closes"), 5);
+    t.tmux(&["send-keys", "-t", "lab", "-l", "xyz"]);
+    t.keys(&["Escape"]);
+    let s = t.wait_for("help closed", |s| !s.contains("Esc closes"), 5);
+    assert!(!s.contains("> xyz"), "keys leaked from help into the command line:\n{s}");
+}
+
+/// What the screen claims matches what happened: a frame dropped in step mode is marked ✗ in the
+/// inspector, its ladder arrow stops at ✗, the narration says so, the command's mark fails, and the
+/// subscriber did not get it; a publish that breaks a rule is warned about and its client shown
+/// disconnected, and the next command on it fails.
+#[test]
+fn the_screen_reports_what_happened() {
+    let t = Tmux::start(120, 35, "en");
+    t.command("phone sub car/speed -q 1");
+    t.wait_for("the SUBACK", |s| s.contains("SUBACK: granted QoS 1"), 5);
+    t.command("step on");
+    t.wait_for("step mode", |s| s.contains("✓ step on"), 5);
+    t.command("car pub car/speed 60 -q 1");
+    t.wait_for("the held PUBLISH", |s| s.contains("held at the gate"), 5);
+    t.command("drop");
+    let s = t.wait_for("the drop", |s| s.contains("✓ drop — dropped PUBLISH"), 5);
+    assert!(s.lines().any(|l| l.contains("car→broker") && l.contains("PUBLISH") && l.contains('✗')), "{s}");
+    assert!(s.lines().any(|l| l.contains("PUBLISH") && l.contains('✗') && l.contains('┤')), "ladder:\n{s}");
+    assert!(s.contains("gate: PUBLISH car/speed q1 id=1") && s.contains("was dropped"), "{s}");
+    t.command("step off");
+    t.wait_for("step off", |s| s.contains("✓ step off"), 5);
+    assert!(!t.screen().contains("⇐ car/speed 60"), "the phone got a dropped message:\n{}", t.screen());
+    // The car resends at its next connection only; its mark says the frame was lost.
+    t.command("car pub car/+/x 1");
+    let s = t.wait_for(
+        "the closed connection",
+        |s| s.contains("✗ car pub car/+/x 1 — the broker closed the connection"),
+        5,
+    );
+    assert!(s.contains("[MQTT-3.3.2-2]"), "{s}");
+    t.command("car pub car/speed 61");
+    t.wait_for("the refusal", |s| s.contains("✗ car pub car/speed 61 — nothing was sent"), 5);
+}
+
+/// Help at 80×24 in Chinese: a page of its own that scrolls to the end, where the last section is.
+#[test]
+fn help_at_80_by_24_in_chinese_scrolls_to_its_end() {
+    let t = Tmux::start(80, 24, "zh");
+    t.keys(&["?"]);
+    let s = t.wait_for("help", |s| s.contains("Esc 关闭"), 5);
+    assert!(s.lines().next().unwrap().starts_with("┌ 帮助"), "{s}");
+    assert!(!s.contains("报文检查器 ─"), "pane borders show through:\n{s}");
+    for _ in 0..12 {
+        t.keys(&["PageDown"]);
+    }
+    let s = t.wait_for("the end", |s| s.contains("⏸ ✗ ✂"), 5);
+    assert!(!s.contains("↓ 还有"), "{s}");
+    t.keys(&["Home"]);
+    t.wait_for("the top", |s| s.contains("先试这两条"), 5);
 }

@@ -1,7 +1,7 @@
 //! The command line's language: parsing `car pub car/speed 60 -q 1` into a [`Command`], the errors
 //! that say what is wrong, and Tab completion. Pure text in, values out.
 
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Text};
 use crate::proto::QoS;
 
 pub use crate::world::cmd::{ClientCmd, ConnectOpts};
@@ -591,26 +591,10 @@ fn unknown_client(name: &str, clients: &[String]) -> CmdError {
 }
 
 /// A command-line mistake, said in both languages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CmdError {
-    pub en: String,
-    pub zh: String,
-}
-
-impl CmdError {
-    pub fn text(&self, lang: Lang) -> &str {
-        if lang.is_zh() { &self.zh } else { &self.en }
-    }
-}
-
-impl std::fmt::Display for CmdError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.en)
-    }
-}
+pub type CmdError = Text;
 
 fn err(en: impl Into<String>, zh: impl Into<String>) -> CmdError {
-    CmdError { en: en.into(), zh: zh.into() }
+    Text::new(zh, en)
 }
 
 /// Completions for the word under the end of `line`: the candidates that extend it.
@@ -717,7 +701,7 @@ mod tests {
     fn every_example_of_the_command_table_parses() {
         let clients = vec!["car".to_string(), "phone".to_string(), "esp".to_string()];
         for v in CLIENT_VERBS {
-            let c = parse(v.example, &clients).unwrap_or_else(|e| panic!("{}: {e}", v.example));
+            let c = parse(v.example, &clients).unwrap_or_else(|e| panic!("{}: {e:?}", v.example));
             let ok = matches!(
                 (v.kind, &c),
                 (VerbKind::Compose, Command::Compose { .. })
@@ -736,7 +720,7 @@ mod tests {
         let only = vec!["car".to_string(), "phone".to_string()];
         for l in LAB_COMMANDS {
             let on_stage = if l.kind == LabKind::New { &only } else { &clients };
-            let c = parse(l.example, on_stage).unwrap_or_else(|e| panic!("{}: {e}", l.example));
+            let c = parse(l.example, on_stage).unwrap_or_else(|e| panic!("{}: {e:?}", l.example));
             let ok = matches!(
                 (l.kind, &c),
                 (LabKind::New, Command::New { .. })

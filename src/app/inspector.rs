@@ -3,6 +3,7 @@
 //! again when it is shown.
 
 use crate::broker::ConnId;
+use crate::i18n::Lang;
 use crate::proto::{self, Packet, PacketType, Span};
 use crate::world::record::{Dir, Fate, TapFrame};
 use bytes::Bytes;
@@ -38,10 +39,10 @@ impl FrameRow {
         let kind = f.bytes.first().and_then(|b| PacketType::from_u8(b >> 4));
         let (summary, pid, topic, error) = match proto::decode(&f.bytes) {
             Ok(p) => {
-                let (s, t) = summarize(&p);
+                let (s, t) = summarize(&p, Lang::En);
                 (s, p.packet_id().map(|i| i.get()), t, None)
             }
-            Err(e) => (e.message(false), None, None, Some(e)),
+            Err(e) => (e.message(Lang::En), None, None, Some(e)),
         };
         let malformed = error.is_some();
         FrameRow {
@@ -61,11 +62,14 @@ impl FrameRow {
         }
     }
 
-    /// The summary in the given language (only decode errors differ).
-    pub fn summary_in(&self, zh: bool) -> String {
-        match &self.error {
-            Some(e) if zh => e.message(true),
-            _ => self.summary.clone(),
+    /// The summary in `lang` (kept in English; the 中文 one is made when it is shown).
+    pub fn summary_in(&self, lang: Lang) -> String {
+        match (&self.error, lang) {
+            (_, Lang::En) => self.summary.clone(),
+            (Some(e), Lang::Zh) => e.message(Lang::Zh),
+            (None, Lang::Zh) => {
+                proto::decode_slice(&self.bytes).map_or_else(|e| e.message(lang), |p| summarize(&p, lang).0)
+            }
         }
     }
 
@@ -80,49 +84,58 @@ impl FrameRow {
     }
 }
 
-fn payload_text(b: &[u8]) -> String {
+fn payload_text(b: &[u8], lang: Lang) -> String {
     match std::str::from_utf8(b) {
         Ok(s) if s.chars().count() <= 24 => format!("{s:?}"),
         Ok(s) => format!("{:?}…", s.chars().take(24).collect::<String>()),
-        Err(_) => format!("{} bytes", b.len()),
+        Err(_) => match lang {
+            Lang::Zh => format!("{} 字节", b.len()),
+            Lang::En if b.len() == 1 => "1 byte".to_string(),
+            Lang::En => format!("{} bytes", b.len()),
+        },
     }
 }
 
 /// A frame's type and one-line summary (or what is wrong with it).
-pub fn frame_summary(bytes: &[u8], zh: bool) -> String {
+pub fn frame_summary(bytes: &[u8], lang: Lang) -> String {
     match proto::decode_slice(bytes) {
-        Ok(p) => format!("{} {}", p.packet_type().name(), summarize(&p).0),
-        Err(e) => e.message(zh),
+        Ok(p) => format!("{} {}", p.packet_type().name(), summarize(&p, lang).0),
+        Err(e) => e.message(lang),
     }
 }
 
-/// A one-line summary of a packet and the topic it concerns.
-pub fn summarize(p: &Packet) -> (String, Option<String>) {
+/// A one-line summary of a packet in `lang`, and the topic it concerns.
+pub fn summarize(p: &Packet, lang: Lang) -> (String, Option<String>) {
+    let zh = lang.is_zh();
     match p {
         Packet::Connect(c) => {
-            let mut s = format!("id={} clean={} ka={}", c.client_id, c.clean_session as u8, c.keep_alive);
+            let (clean, ka) = if zh { ("清除会话", "心跳") } else { ("clean", "ka") };
+            let mut s = format!("id={} {clean}={} {ka}={}", c.client_id, c.clean_session as u8, c.keep_alive);
             if let Some(w) = &c.will {
-                s.push_str(&format!(" will={}", w.topic));
+                s.push_str(&format!(" {}={}", lang.pick("遗嘱", "will"), w.topic));
             }
             if let Some(u) = &c.username {
-                s.push_str(&format!(" user={u}"));
+                s.push_str(&format!(" {}={u}", lang.pick("用户名", "user")));
             }
             (s, None)
         }
-        Packet::ConnAck(a) => (format!("rc={} sp={}", a.code as u8, a.session_present as u8), None),
+        Packet::ConnAck(a) => {
+            let (rc, sp) = if zh { ("返回码", "会话存在") } else { ("rc", "sp") };
+            (format!("{rc}={} {sp}={}", a.code as u8, a.session_present as u8), None)
+        }
         Packet::Publish(p) => {
             let mut s = format!("{} q{}", p.topic, p.qos().as_u8());
             if let Some(id) = p.qos_pid.pid() {
                 s.push_str(&format!(" id={id}"));
             }
             if p.retain {
-                s.push_str(" R");
+                s.push_str(lang.pick(" 保留", " R"));
             }
             if p.dup {
                 s.push_str(" DUP");
             }
             s.push(' ');
-            s.push_str(&payload_text(&p.payload));
+            s.push_str(&payload_text(&p.payload, lang));
             (s, Some(p.topic.to_string()))
         }
         Packet::PubAck(id) | Packet::PubRec(id) | Packet::PubRel(id) | Packet::PubComp(id) | Packet::UnsubAck(id) => {

@@ -98,6 +98,8 @@ pub struct Mark {
     expect: Expect,
     /// The client command (none for a lab command).
     cmd: Option<ClientCmd>,
+    /// Failed because the connection closed, before the broker said why: its reason may follow.
+    unexplained: bool,
 }
 
 /// The marks of recent commands (the newest last).
@@ -158,6 +160,7 @@ impl Marks {
             at,
             expect: Expect::Dispatch,
             cmd: Some(cmd.clone()),
+            unexplained: false,
         });
         if self.list.len() > KEEP {
             self.list.remove(0);
@@ -183,6 +186,7 @@ impl Marks {
             at,
             expect: Expect::Lab(wait),
             cmd: None,
+            unexplained: false,
         });
         if self.list.len() > KEEP {
             self.list.remove(0);
@@ -243,14 +247,20 @@ impl Marks {
         self.list.iter_mut().filter(move |m| m.client == client && m.state.is_pending())
     }
 
+    /// The marks still waiting, and those that failed on a closed connection the broker may yet
+    /// explain (the client's and the broker's reports come on separate channels).
+    fn open_to_broker<'a>(&'a mut self, client: &'a str) -> impl Iterator<Item = &'a mut Mark> + 'a {
+        self.list.iter_mut().filter(move |m| m.client == client && (m.state.is_pending() || m.unexplained))
+    }
+
     /// What the client did with command `id` at once.
     pub fn done(&mut self, id: u64, done: &Done) {
         let external = self.external;
         let Some(m) = self.list.iter_mut().find(|m| m.id == id) else { return };
         let Some(cmd) = m.cmd.clone() else { return };
         match done {
-            Done::Refused { en, zh } => {
-                m.state = MarkState::Failed(t(format!("没有发送：{zh}"), format!("nothing was sent: {en}")))
+            Done::Refused(why) => {
+                m.state = MarkState::Failed(t(format!("没有发送：{}", why.zh), format!("nothing was sent: {}", why.en)))
             }
             Done::Local => match &cmd {
                 ClientCmd::Connect(_) => {
@@ -311,8 +321,8 @@ impl Marks {
                     format!("CONNACK 0: connected, session present={}", *session_present as u8),
                 )),
                 (Expect::ConnAck, ClientEvent::Refused { code }) => MarkState::Failed(t(
-                    format!("CONNACK {}：{}", *code as u8, code.describe(true)),
-                    format!("CONNACK {}: {}", *code as u8, code.describe(false)),
+                    format!("CONNACK {}：{}", *code as u8, code.describe(Lang::Zh)),
+                    format!("CONNACK {}: {}", *code as u8, code.describe(Lang::En)),
                 )),
                 (Expect::ConnAck, ClientEvent::ConnectFailed) => MarkState::Failed(t(
                     "连不上服务端（TCP 连接失败）",
@@ -354,14 +364,17 @@ impl Marks {
                     }
                 }
                 (Expect::Unsuback { pid }, ClientEvent::Unsubscribed { pid: p, .. }) if p.get() == *pid => {
-                    MarkState::Ok(t("UNSUBACK", "UNSUBACK"))
+                    MarkState::Ok(t("UNSUBACK：已取消订阅", "UNSUBACK: unsubscribed"))
                 }
                 (
                     _,
                     ClientEvent::ConnectionLost
                     | ClientEvent::PingTimeout { .. }
                     | ClientEvent::ProtocolViolation { .. },
-                ) => MarkState::Failed(t("回答来之前连接断了", "the connection closed before the answer came")),
+                ) => {
+                    m.unexplained = true;
+                    MarkState::Failed(t("回答来之前连接断了", "the connection closed before the answer came"))
+                }
                 _ => continue,
             };
             m.state = s;
@@ -370,7 +383,12 @@ impl Marks {
 
     /// A decision of the broker about client id `client_id`, whose name on stage is `client`.
     pub fn broker_event(&mut self, client: &str, e: &Event) {
-        for m in self.pending_of(client) {
+        for m in self.open_to_broker(client) {
+            let closing =
+                matches!(e, Event::ProtocolError { .. } | Event::KeepAliveExpired { .. } | Event::TakenOver { .. });
+            if m.unexplained && !closing {
+                continue;
+            }
             let s = match (&m.expect, e) {
                 (Expect::Routed { topic }, Event::Routed { topic: tp, deliveries, .. }) if tp == topic => {
                     let n = deliveries.len();
@@ -396,9 +414,9 @@ impl Marks {
                         "the broker took it, but $SYS/ topics are the broker's: the message is dropped",
                     )),
                 },
-                (_, Event::ProtocolError { message_en, message_zh, .. }) => MarkState::Failed(t(
-                    format!("服务端断开了连接：{message_zh}"),
-                    format!("the broker closed the connection: {message_en}"),
+                (_, Event::ProtocolError { message, .. }) => MarkState::Failed(t(
+                    format!("服务端断开了连接：{}", message.zh),
+                    format!("the broker closed the connection: {}", message.en),
                 )),
                 (_, Event::KeepAliveExpired { .. }) => MarkState::Failed(t(
                     "服务端因心跳超时断开了连接",
@@ -409,12 +427,13 @@ impl Marks {
                     "a new connection with the same client id took over this one",
                 )),
                 (Expect::ConnAck, Event::ConnectRefused { code, reason, .. }) => MarkState::Failed(t(
-                    format!("CONNACK {}：{}（{reason}）", *code as u8, code.describe(true)),
-                    format!("CONNACK {}: {} ({reason})", *code as u8, code.describe(false)),
+                    format!("CONNACK {}：{}（{}）", *code as u8, code.describe(Lang::Zh), reason.zh),
+                    format!("CONNACK {}: {} ({})", *code as u8, code.describe(Lang::En), reason.en),
                 )),
                 _ => continue,
             };
             m.state = s;
+            m.unexplained = false;
         }
     }
 

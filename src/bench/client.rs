@@ -52,7 +52,7 @@ pub async fn connect(target: &Target, client_id: &str, keep_alive: u16, buf: usi
         Packet::ConnAck(a) if a.code == ConnectReturnCode::Accepted => Ok(conn),
         Packet::ConnAck(a) => Err(format!(
             "broker at {target} refused the connection: {} (CONNACK code {})",
-            a.code.describe(false),
+            a.code.describe(crate::i18n::Lang::En),
             a.code as u8
         )),
         p => Err(format!("expected CONNACK from {target}, got {}", p.packet_type().name())),

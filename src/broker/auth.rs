@@ -14,6 +14,7 @@
 //! apply (a `deny` still does). Pure: no I/O; it depends only on the topic matcher.
 
 use super::topic::matches;
+use crate::i18n::{Lang, Text};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use std::collections::HashMap;
@@ -61,23 +62,22 @@ pub struct Acl {
 pub struct ParseError {
     pub line: usize,
     pub column: usize,
-    pub message: String,
-    pub message_zh: String,
+    pub message: Text,
 }
 
 impl ParseError {
     fn new(line: usize, column: usize, en: impl Into<String>, zh: impl Into<String>) -> ParseError {
-        ParseError { line, column, message: en.into(), message_zh: zh.into() }
+        ParseError { line, column, message: Text::new(zh, en) }
     }
-    /// The message in 中文 or English.
-    pub fn text(&self, zh: bool) -> &str {
-        if zh { &self.message_zh } else { &self.message }
+    /// The message in `lang`.
+    pub fn text(&self, lang: Lang) -> &str {
+        self.message.get(lang)
     }
 }
 
 impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {} column {}: {}", self.line, self.column, self.message)
+        write!(f, "line {} column {}: {}", self.line, self.column, self.message.en)
     }
 }
 
@@ -462,6 +462,7 @@ fn filter_covers(acl: &str, sub: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::check_bilingual;
 
     #[test]
     fn passwords_parse_and_errors_name_the_line() {
@@ -472,7 +473,7 @@ mod tests {
         assert!(!p.check("carol", b""));
         let e = parse_passwords("alice:x\nnocolon\n").unwrap_err();
         assert_eq!((e.line, e.column), (2, 1));
-        assert!(!e.message_zh.is_empty());
+        assert!(check_bilingual(&e.message.zh, &e.message.en).is_ok(), "{e:?}");
     }
 
     /// Lines written by `mosquitto_passwd` 2.0.11 (`-H sha512-pbkdf2`, the default, and `-H sha512`).
@@ -495,7 +496,7 @@ mod tests {
         let e = parse_passwords("alice:$7$abc$c2FsdA==$aGFzaA==\n").unwrap_err();
         assert_eq!((e.line, e.column), (1, 10), "{e}");
         let e = parse_passwords("ab:$6$c2FsdA==$aGFzaA==\n").unwrap_err();
-        assert!(e.message.contains("64"), "{e}");
+        assert!(e.message.en.contains("64"), "{e}");
         let e = parse_passwords("ab:$6$onlyone\n").unwrap_err();
         assert_eq!(e.column, 4, "{e}");
     }
@@ -552,17 +553,17 @@ mod tests {
     fn acl_errors_have_line_and_column() {
         let e = Acl::parse("user a\n  topic read car/#/x\n").unwrap_err();
         assert_eq!((e.line, e.column), (2, 14));
-        assert!(e.message.contains("MQTT-4.7.1-2"), "{}", e.message);
+        assert!(e.message.en.contains("MQTT-4.7.1-2"), "{}", e.message.en);
         let e = Acl::parse("usr a\n").unwrap_err();
         assert_eq!((e.line, e.column), (1, 1));
         let e = Acl::parse("topic rw car/#\n").unwrap_err();
         assert_eq!((e.line, e.column), (1, 7), "{e}");
-        assert!(e.message.contains("unknown access \"rw\""), "{e}");
+        assert!(e.message.en.contains("unknown access \"rw\""), "{e}");
         let e = Acl::parse("# c\ntopic read\n").unwrap_err();
         assert_eq!(e.line, 2);
-        assert!(e.message.contains("needs a topic filter"), "{e}");
+        assert!(e.message.en.contains("needs a topic filter"), "{e}");
         let e = Acl::parse("pattern deny   \n").unwrap_err();
-        assert!(e.message.contains("needs a topic filter"), "{e}");
-        assert!(Acl::parse("topic 汽车/速度 x\n").unwrap_err().message.contains("unknown access"));
+        assert!(e.message.en.contains("needs a topic filter"), "{e}");
+        assert!(Acl::parse("topic 汽车/速度 x\n").unwrap_err().message.en.contains("unknown access"));
     }
 }

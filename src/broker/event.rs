@@ -2,7 +2,7 @@
 //! English. The headless broker prints them; the TUI and the lessons consume them as values.
 
 use super::ConnId;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Text};
 use crate::proto::{ConnectReturnCode, PacketId, Protocol, QoS};
 use serde::Serialize;
 
@@ -99,7 +99,7 @@ pub enum Event {
         conn: ConnId,
         client_id: String,
         code: ConnectReturnCode,
-        reason: String,
+        reason: Text,
     },
     TakenOver {
         client_id: String,
@@ -140,8 +140,7 @@ pub enum Event {
     ProtocolError {
         conn: ConnId,
         client_id: Option<String>,
-        message_en: String,
-        message_zh: String,
+        message: Text,
         rule: Option<String>,
     },
     WillPublished {
@@ -316,9 +315,9 @@ impl Event {
             ConnectRefused { client_id, code, reason, .. } => {
                 let c = *code as u8;
                 if zh {
-                    format!("拒绝 {client_id:?} 的连接：CONNACK {c}（{}）— {reason}", code.describe(true))
+                    format!("拒绝 {client_id:?} 的连接：CONNACK {c}（{}）—— {}", code.describe(lang), reason.zh)
                 } else {
-                    format!("refused {client_id:?}: CONNACK {c} ({}) — {reason}", code.describe(false))
+                    format!("refused {client_id:?}: CONNACK {c} ({}) — {}", code.describe(lang), reason.en)
                 }
             }
             TakenOver { client_id, old_conn, new_conn } => {
@@ -393,12 +392,12 @@ impl Event {
                     format!("connection #{conn} sent no CONNECT in time: closed")
                 }
             }
-            ProtocolError { conn, client_id, message_en, message_zh, .. } => {
+            ProtocolError { conn, client_id, message, .. } => {
                 let who = client_id.clone().unwrap_or_else(|| format!("#{conn}"));
                 if zh {
-                    format!("{who} 违反协议：{message_zh} → 断开连接")
+                    format!("{who} 违反协议：{} → 断开连接", message.zh)
                 } else {
-                    format!("{who} broke the protocol: {message_en} → connection closed")
+                    format!("{who} broke the protocol: {} → connection closed", message.en)
                 }
             }
             WillPublished { client_id, topic, qos, retain, cause } => {

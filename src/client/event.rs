@@ -217,9 +217,9 @@ impl ClientEvent {
             Refused { code } => {
                 let c = *code as u8;
                 if zh {
-                    format!("服务端拒绝连接：CONNACK {c}（{}）", code.describe(true))
+                    format!("服务端拒绝连接：CONNACK {c}（{}）", code.describe(Lang::Zh))
                 } else {
-                    format!("the broker refused the connection: CONNACK {c} ({})", code.describe(false))
+                    format!("the broker refused the connection: CONNACK {c} ({})", code.describe(Lang::En))
                 }
             }
             ConnectTimeout { waited } => {

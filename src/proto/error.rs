@@ -1,7 +1,11 @@
 //! Decode errors: what is wrong, at which byte offset of the frame, and which rule of the
 //! MQTT 3.1.1 specification it breaks.
 
+use crate::i18n::{Lang, Words};
 use std::fmt;
+
+/// The part of a frame after the fixed header, named where it ends too soon.
+pub const PACKET_BODY: Words = Words::new("报文主体", "packet body");
 
 /// What was wrong with a frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,13 +23,13 @@ pub enum ErrorKind {
     /// The remaining length is larger than this receiver accepts.
     PacketTooLarge { size: usize, max: usize },
     /// The frame ended inside a field.
-    Truncated { field: &'static str },
+    Truncated { field: Words },
     /// Bytes left over after the last field.
     TrailingBytes(usize),
     /// A string that is not well-formed UTF-8.
-    InvalidUtf8 { field: &'static str },
+    InvalidUtf8 { field: Words },
     /// A string containing U+0000.
-    NullCharacter { field: &'static str },
+    NullCharacter { field: Words },
     /// A PUBLISH topic containing `+` or `#`.
     WildcardInTopic,
     /// A will topic containing `+` or `#`.
@@ -101,10 +105,10 @@ impl DecodeError {
         })
     }
 
-    /// The message in English or 中文.
-    pub fn message(&self, zh: bool) -> String {
+    /// The message in `lang`, with the byte where it went wrong and the rule it breaks.
+    pub fn message(&self, lang: Lang) -> String {
         use ErrorKind::*;
-        let m = match (&self.kind, zh) {
+        let m = match (&self.kind, lang.is_zh()) {
             (ReservedPacketType(t), false) => format!("packet type {t} is reserved"),
             (ReservedPacketType(t), true) => format!("报文类型 {t} 是保留值"),
             (ReservedFlags { packet, flags, expected }, false) => {
@@ -123,14 +127,14 @@ impl DecodeError {
                 format!("packet of {size} bytes exceeds the limit of {max}")
             }
             (PacketTooLarge { size, max }, true) => format!("报文 {size} 字节，超过上限 {max}"),
-            (Truncated { field }, false) => format!("frame ends inside {field}"),
-            (Truncated { field }, true) => format!("报文在 {field} 中途结束"),
+            (Truncated { field }, false) => format!("the packet ends inside {}", field.en),
+            (Truncated { field }, true) => format!("报文在{}中途结束", field.zh),
             (TrailingBytes(n), false) => format!("{n} unexpected bytes after the last field"),
             (TrailingBytes(n), true) => format!("最后一个字段后多出 {n} 个字节"),
-            (InvalidUtf8 { field }, false) => format!("{field} is not valid UTF-8"),
-            (InvalidUtf8 { field }, true) => format!("{field} 不是合法的 UTF-8"),
-            (NullCharacter { field }, false) => format!("{field} contains U+0000"),
-            (NullCharacter { field }, true) => format!("{field} 含有 U+0000"),
+            (InvalidUtf8 { field }, false) => format!("{} is not valid UTF-8", field.en),
+            (InvalidUtf8 { field }, true) => format!("{}不是合法的 UTF-8", field.zh),
+            (NullCharacter { field }, false) => format!("{} contains U+0000", field.en),
+            (NullCharacter { field }, true) => format!("{}含有 U+0000", field.zh),
             (WildcardInTopic, false) => "a topic name must not contain + or #".into(),
             (WildcardInTopic, true) => "主题名不能包含 + 或 #".into(),
             (WildcardInWillTopic, false) => "a will topic is a topic name and must not contain + or #".into(),
@@ -164,16 +168,18 @@ impl DecodeError {
             (BadSubackCode(c), false) => format!("SUBACK return code {c:#04x} is not valid"),
             (BadSubackCode(c), true) => format!("SUBACK 返回码 {c:#04x} 不合法"),
         };
-        match self.rule() {
-            Some(rule) => format!("{m} (byte {}, {rule})", self.offset),
-            None => format!("{m} (byte {})", self.offset),
+        match (self.rule(), lang) {
+            (Some(rule), Lang::Zh) => format!("{m}（第 {} 字节，{rule}）", self.offset),
+            (None, Lang::Zh) => format!("{m}（第 {} 字节）", self.offset),
+            (Some(rule), Lang::En) => format!("{m} (byte {}, {rule})", self.offset),
+            (None, Lang::En) => format!("{m} (byte {})", self.offset),
         }
     }
 }
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message(false))
+        f.write_str(&self.message(Lang::En))
     }
 }
 

@@ -2,28 +2,28 @@
 //! English label, and a one-line explanation in both languages. The inspector renders these; lessons
 //! refer to fields by key. Keys never change once published.
 
+use crate::i18n::{Lang, Words};
+
 /// One entry of the registry.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Field {
     pub key: &'static str,
-    pub zh: &'static str,
-    pub en: &'static str,
-    pub explain_zh: &'static str,
-    pub explain_en: &'static str,
+    pub name: Words,
+    pub explanation: Words,
 }
 
 impl Field {
-    pub fn label(&self, zh: bool) -> &'static str {
-        if zh { self.zh } else { self.en }
+    pub fn label(&self, lang: Lang) -> &'static str {
+        self.name.get(lang)
     }
-    pub fn explain(&self, zh: bool) -> &'static str {
-        if zh { self.explain_zh } else { self.explain_en }
+    pub fn explain(&self, lang: Lang) -> &'static str {
+        self.explanation.get(lang)
     }
 }
 
 macro_rules! fields {
     ($($name:ident = $key:literal, $zh:literal, $en:literal, $ezh:literal, $een:literal;)*) => {
-        $(pub static $name: Field = Field { key: $key, zh: $zh, en: $en, explain_zh: $ezh, explain_en: $een };)*
+        $(pub static $name: Field = Field { key: $key, name: Words::new($zh, $en), explanation: Words::new($ezh, $een) };)*
         /// Every field, in registry order.
         pub static ALL: &[&Field] = &[$(&$name),*];
     };

@@ -3,7 +3,7 @@
 
 use super::error::{DecodeError, ErrorKind};
 use super::field::Field;
-use super::span::Recorder;
+use super::span::{Note, Recorder, Value};
 use bytes::Bytes;
 
 pub(crate) struct Reader<'a, R: Recorder> {
@@ -22,7 +22,7 @@ impl<'a, R: Recorder> Reader<'a, R> {
 
     fn need(&self, n: usize, field: &'static Field) -> Result<(), DecodeError> {
         if self.remaining() < n {
-            Err(DecodeError::new(self.end.min(self.buf.len()), ErrorKind::Truncated { field: field.en }))
+            Err(DecodeError::new(self.end.min(self.buf.len()), ErrorKind::Truncated { field: field.name }))
         } else {
             Ok(())
         }
@@ -90,13 +90,14 @@ impl<'a, R: Recorder> Reader<'a, R> {
         let start = self.pos;
         let raw = &self.buf[start..start + n];
         let s = std::str::from_utf8(raw)
-            .map_err(|e| DecodeError::new(start + e.valid_up_to(), ErrorKind::InvalidUtf8 { field: field.en }))?;
+            .map_err(|e| DecodeError::new(start + e.valid_up_to(), ErrorKind::InvalidUtf8 { field: field.name }))?;
         if let Some(i) = raw.iter().position(|&b| b == 0) {
-            return Err(DecodeError::new(start + i, ErrorKind::NullCharacter { field: field.en }));
+            return Err(DecodeError::new(start + i, ErrorKind::NullCharacter { field: field.name }));
         }
         self.rec.bytes(field, start, start + n, || {
             let chars = s.chars().count();
-            if chars == n { format!("{s:?}") } else { format!("{s:?} ({chars} chars, {n} bytes)") }
+            let note = (chars != n).then_some(Note::Chars { chars, bytes: n });
+            Value { text: format!("{s:?}"), note }
         });
         self.pos += n;
         Ok(s)
@@ -120,11 +121,12 @@ impl<'a, R: Recorder> Reader<'a, R> {
 }
 
 /// Shows bytes as text when they are printable UTF-8, else as hex.
-pub fn hex_or_text(b: &[u8]) -> String {
+pub fn hex_or_text(b: &[u8]) -> Value {
     match std::str::from_utf8(b) {
         Ok(s) if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') => {
             let chars = s.chars().count();
-            if chars == b.len() { format!("{s:?}") } else { format!("{s:?} ({chars} chars, {} bytes)", b.len()) }
+            let note = (chars != b.len()).then_some(Note::Chars { chars, bytes: b.len() });
+            Value { text: format!("{s:?}"), note }
         }
         _ => {
             let mut out = String::with_capacity(b.len() * 3);
@@ -134,7 +136,7 @@ pub fn hex_or_text(b: &[u8]) -> String {
                 }
                 out.push_str(&format!("{x:02x}"));
             }
-            out
+            out.into()
         }
     }
 }

@@ -5,6 +5,44 @@
 //! decodes the same bytes again with a [`SpanList`] when a frame is viewed.
 
 use super::field::Field;
+use crate::i18n::Lang;
+
+/// Words after a value that depend on the language: its size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Note {
+    /// The field takes this many bytes.
+    Bytes(usize),
+    /// A string of this many characters in this many bytes (they differ for non-ASCII text).
+    Chars { chars: usize, bytes: usize },
+}
+
+impl Note {
+    pub fn text(self, lang: Lang) -> String {
+        match (self, lang) {
+            (Note::Bytes(n), Lang::Zh) => format!("（{n} 字节）"),
+            (Note::Bytes(1), Lang::En) => " (1 byte)".to_string(),
+            (Note::Bytes(n), Lang::En) => format!(" ({n} bytes)"),
+            (Note::Chars { chars, bytes }, Lang::Zh) => format!("（{chars} 个字符，{bytes} 字节）"),
+            (Note::Chars { chars, bytes }, Lang::En) => {
+                let c = if chars == 1 { "char" } else { "chars" };
+                format!(" ({chars} {c}, {bytes} bytes)")
+            }
+        }
+    }
+}
+
+/// A field's value: the text (the same in every language) and the words after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Value {
+    pub text: String,
+    pub note: Option<Note>,
+}
+
+impl From<String> for Value {
+    fn from(text: String) -> Value {
+        Value { text, note: None }
+    }
+}
 
 /// One decoded field of a frame: its bytes `start..end` (offsets in the whole frame), an optional bit
 /// mask when the field is some bits of one byte, its nesting depth and its value as text.
@@ -17,10 +55,21 @@ pub struct Span {
     pub bits: Option<u8>,
     /// 0 for byte fields, 1 for the bit fields inside a flag byte.
     pub depth: u8,
+    /// The value as text (numbers, bits, quoted strings: the same in every language).
     pub value: String,
+    /// Words after the value, in the reader's language.
+    pub note: Option<Note>,
 }
 
 impl Span {
+    /// The value with its note in `lang`: `2 (1 byte)`, `"汽车" （2 个字符，6 字节）`.
+    pub fn value_in(&self, lang: Lang) -> String {
+        match self.note {
+            Some(n) => format!("{}{}", self.value, n.text(lang)),
+            None => self.value.clone(),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.end - self.start
     }
@@ -31,7 +80,7 @@ impl Span {
 
 /// Receives the spans the decoder finds. `value` is only called by recorders that keep spans.
 pub trait Recorder {
-    fn bytes(&mut self, field: &'static Field, start: usize, end: usize, value: impl FnOnce() -> String);
+    fn bytes<V: Into<Value>>(&mut self, field: &'static Field, start: usize, end: usize, value: impl FnOnce() -> V);
     fn bits(&mut self, field: &'static Field, at: usize, mask: u8, value: impl FnOnce() -> String);
 }
 
@@ -41,7 +90,7 @@ pub struct NoSpans;
 
 impl Recorder for NoSpans {
     #[inline(always)]
-    fn bytes(&mut self, _: &'static Field, _: usize, _: usize, _: impl FnOnce() -> String) {}
+    fn bytes<V: Into<Value>>(&mut self, _: &'static Field, _: usize, _: usize, _: impl FnOnce() -> V) {}
     #[inline(always)]
     fn bits(&mut self, _: &'static Field, _: usize, _: u8, _: impl FnOnce() -> String) {}
 }
@@ -51,10 +100,11 @@ impl Recorder for NoSpans {
 pub struct SpanList(pub Vec<Span>);
 
 impl Recorder for SpanList {
-    fn bytes(&mut self, field: &'static Field, start: usize, end: usize, value: impl FnOnce() -> String) {
-        self.0.push(Span { field, start, end, bits: None, depth: 0, value: value() });
+    fn bytes<V: Into<Value>>(&mut self, field: &'static Field, start: usize, end: usize, value: impl FnOnce() -> V) {
+        let Value { text, note } = value().into();
+        self.0.push(Span { field, start, end, bits: None, depth: 0, value: text, note });
     }
     fn bits(&mut self, field: &'static Field, at: usize, mask: u8, value: impl FnOnce() -> String) {
-        self.0.push(Span { field, start: at, end: at + 1, bits: Some(mask), depth: 1, value: value() });
+        self.0.push(Span { field, start: at, end: at + 1, bits: Some(mask), depth: 1, value: value(), note: None });
     }
 }

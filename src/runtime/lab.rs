@@ -6,7 +6,7 @@
 use super::gate::CutMode;
 use super::server::{Server, ServerConfig};
 use super::tap::{Dir, Tap};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Text};
 use crate::proto::{self, Framing};
 use crate::world::actor::{Actor, Io, options_from};
 use crate::world::cmd::{ClientCmd, ConnectOpts, LabCmd};
@@ -122,8 +122,10 @@ impl VirtualClient {
                             ev.push(WorldEvent::ClientNote {
                                 client: self.actor.name.clone(),
                                 at: self.at(),
-                                en: format!("cannot connect to {}: {e}", self.addr),
-                                zh: format!("无法连接 {}：{e}", self.addr),
+                                text: Text::new(
+                                    format!("无法连接 {}：{e}", self.addr),
+                                    format!("cannot connect to {}: {e}", self.addr),
+                                ),
                             });
                             self.actor.open_failed(Instant::now(), self.at(), &mut next, ev);
                         }
@@ -149,8 +151,10 @@ impl VirtualClient {
                             ev.push(WorldEvent::ClientNote {
                                 client: self.actor.name.clone(),
                                 at,
-                                en: format!("the broker sent a malformed frame: {}", e.message(false)),
-                                zh: format!("服务端发来畸形报文：{}", e.message(true)),
+                                text: Text::new(
+                                    format!("服务端发来畸形报文：{}", e.message(Lang::Zh)),
+                                    format!("the broker sent a malformed frame: {}", e.message(Lang::En)),
+                                ),
                             });
                             self.reader = None;
                             self.writer = None;
@@ -350,8 +354,10 @@ impl Lab {
         let _ = self.tx.send(WorldEvent::ClientNote {
             client: "lab".into(),
             at: self.elapsed(),
-            en: "step mode and the gate need the built-in broker (run without --broker)".into(),
-            zh: "单步模式需要内置服务端（不要用 --broker）".into(),
+            text: Text::new(
+                "单步模式和网关只有内置服务端才有（启动时不要加 --broker）",
+                "step mode and the gate need the built-in broker (start without --broker)",
+            ),
         });
     }
 

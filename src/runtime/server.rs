@@ -4,6 +4,7 @@
 use super::gate::{CutMode, Gate, HeldFrame, Verdict};
 use super::tap::{Dir, Pending, Tap, TapReceiver};
 use crate::broker::{self, Broker, ConnId, Event, Output};
+use crate::i18n::Lang;
 use crate::proto::{self, Framing, Packet};
 use crate::world::record::Fate;
 use bytes::{Buf, Bytes, BytesMut};
@@ -43,19 +44,32 @@ impl Default for ServerConfig {
 pub struct StartError {
     pub addr: SocketAddr,
     pub error: io::Error,
+    /// A port near the one asked for that was free when the error happened.
+    pub free: Option<SocketAddr>,
 }
 
 impl StartError {
-    /// The message with the fix, in 中文 or English.
-    pub fn message(&self, zh: bool) -> String {
+    fn new(addr: SocketAddr, error: io::Error) -> StartError {
+        let free = if error.kind() == io::ErrorKind::AddrInUse { free_port_near(addr) } else { None };
+        StartError { addr, error, free }
+    }
+
+    /// The message with the fix, in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
         let addr = self.addr;
-        let next = SocketAddr::new(addr.ip(), addr.port().wrapping_add(1).max(1));
+        let zh = lang.is_zh();
+        let try_other = match (self.free, zh) {
+            (Some(f), false) => format!(", or choose another port: --listen {f} is free"),
+            (Some(f), true) => format!("，或换一个端口：--listen {f} 现在是空闲的"),
+            (None, false) => ", or choose another port with --listen".to_string(),
+            (None, true) => "，或用 --listen 换一个端口".to_string(),
+        };
         match (self.error.kind(), zh) {
             (io::ErrorKind::AddrInUse, false) => format!(
-                "cannot listen on {addr}: the address is already in use — another MQTT broker (mosquitto?) may be running; stop it, or choose another port with --listen {next}"
+                "cannot listen on {addr}: the address is already in use — another MQTT broker (mosquitto?) may be running; stop it{try_other}"
             ),
             (io::ErrorKind::AddrInUse, true) => format!(
-                "无法监听 {addr}：地址已被占用 —— 可能已有另一个 MQTT 服务端（如 mosquitto）在运行；请先停止它，或用 --listen {next} 换一个端口"
+                "无法监听 {addr}：地址已被占用 —— 可能已有另一个 MQTT 服务端（如 mosquitto）在运行；请先停止它{try_other}"
             ),
             (io::ErrorKind::AddrNotAvailable, false) => format!(
                 "cannot listen on {addr}: this machine has no such address — use 127.0.0.1, 0.0.0.0 (--lan) or one of its own addresses"
@@ -79,11 +93,19 @@ impl StartError {
 
 impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message(false))
+        f.write_str(&self.message(Lang::En))
     }
 }
 
 impl std::error::Error for StartError {}
+
+/// The first port after `addr`'s (up to 100 further) that can be bound on the same address now.
+fn free_port_near(addr: SocketAddr) -> Option<SocketAddr> {
+    (1..=100u16)
+        .filter_map(|d| addr.port().checked_add(d))
+        .map(|p| SocketAddr::new(addr.ip(), p))
+        .find(|a| std::net::TcpListener::bind(a).is_ok())
+}
 
 struct OutState {
     buf: BytesMut,
@@ -205,7 +227,7 @@ impl Server {
     pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
         let mut listeners = Vec::new();
         for addr in &config.listen {
-            let l = TcpListener::bind(addr).await.map_err(|error| StartError { addr: *addr, error })?;
+            let l = TcpListener::bind(addr).await.map_err(|error| StartError::new(*addr, error))?;
             listeners.push(l);
         }
         let addrs: Vec<SocketAddr> = listeners.iter().map(|l| l.local_addr().expect("bound listener")).collect();

@@ -73,13 +73,13 @@ pub fn write_frame_json(out: &mut String, f: &TapFrame) {
             let _ = write!(out, ",\"bits\":\"{b:#04x}\"");
         }
         out.push_str(",\"value\":");
-        json_str(out, &s.value);
+        json_str(out, &s.value_in(crate::i18n::Lang::En));
         out.push('}');
     }
     out.push(']');
     if let Err(e) = &result {
         out.push_str(",\"error\":");
-        json_str(out, &e.message(false));
+        json_str(out, &e.message(crate::i18n::Lang::En));
         if let Some(rule) = e.rule() {
             out.push_str(",\"rule\":");
             json_str(out, rule);
@@ -190,7 +190,7 @@ mod tests {
         let fields: Vec<serde_json::Value> = spans
             .iter()
             .map(|s| {
-                let mut v = serde_json::json!({"key": s.field.key, "start": s.start, "end": s.end, "value": s.value});
+                let mut v = serde_json::json!({"key": s.field.key, "start": s.start, "end": s.end, "value": s.value_in(crate::i18n::Lang::En)});
                 if let Some(b) = s.bits {
                     v["bits"] = format!("{b:#04x}").into();
                 }
@@ -205,7 +205,7 @@ mod tests {
             "len": f.bytes.len(), "hex": hex.join(" "), "fields": fields,
         });
         if let Err(e) = result {
-            v["error"] = e.message(false).into();
+            v["error"] = e.message(crate::i18n::Lang::En).into();
             if let Some(r) = e.rule() {
                 v["rule"] = r.into();
             }

@@ -124,7 +124,7 @@ fn head<'a>(app: &App, theme: &Theme, c: &ClientView, long: bool) -> Vec<Span<'a
             format!(" {}", lang.pick("冻结：不调用 loop()，什么都不处理", "frozen: no loop(), it handles nothing")),
             theme.warn(),
         ),
-        None => Span::styled(format!(" {}", lang.pick(&c.state_zh, &c.state_en)), theme.dim()),
+        None => Span::styled(format!(" {}", c.state.get(lang)), theme.dim()),
     };
     if long || !c.connected || tun.is_some() || c.frozen {
         spans.push(state);

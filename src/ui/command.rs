@@ -61,7 +61,7 @@ pub fn render_command(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         f.set_cursor_position(Position { x: x.min(input.right().saturating_sub(1)), y: input.y });
     }
     let line = if let Some(e) = &app.cmd.error {
-        Line::from(Span::styled(format!("✗ {}", e.text(app.lang)), theme.error()))
+        Line::from(Span::styled(format!("✗ {}", e.get(app.lang)), theme.error()))
     } else if !app.cmd.candidates.is_empty() {
         Line::from(Span::styled(app.cmd.candidates.join("  "), theme.dim()))
     } else if let Some(m) = app.marks.newest().filter(|m| app.cmd.info.as_deref() == Some(m.line.as_str())) {

@@ -271,7 +271,7 @@ fn render_list(f: &mut Frame, area: Rect, app: &App, theme: &Theme, visible: &[&
         spans.push(Span::styled(pad(&cell.who, c.who), dir_style));
         spans.push(Span::raw(format!(" {}", pad(cell.ty, c.ty))));
         if c.summary > 0 {
-            spans.push(Span::raw(format!(" {}", pad(&r.summary_in(app.lang.is_zh()), c.summary - 1))));
+            spans.push(Span::raw(format!(" {}", pad(&r.summary_in(app.lang), c.summary - 1))));
         }
         if c.size > 0 {
             spans.push(Span::styled(format!(" {}", pad_left(&cell.size, c.size)), dim));
@@ -331,7 +331,6 @@ fn wrapped_lines(text: &str, width: usize) -> usize {
 
 impl<'a> Detail<'a> {
     fn new(app: &App, row: &'a FrameRow, width: usize) -> Detail<'a> {
-        let zh = app.lang.is_zh();
         let (res, spans) = row.spans();
         let err = res.err();
         let mut byte_field = vec![None; row.bytes.len()];
@@ -349,7 +348,7 @@ impl<'a> Detail<'a> {
             }
         }
         let cursor = if spans.is_empty() { None } else { Some(app.inspector.field.min(spans.len() - 1)) };
-        let err_text = err.as_ref().map(|e| format!("✗ {}", e.message(zh)));
+        let err_text = err.as_ref().map(|e| format!("✗ {}", e.message(app.lang)));
         let err_need = err_text.as_deref().map_or(0, |t| wrapped_lines(t, width).min(3));
         let mut d = Detail {
             row,
@@ -399,12 +398,12 @@ impl<'a> Detail<'a> {
     fn explanation(&self, app: &App, with_value: bool) -> Option<String> {
         let zh = app.lang.is_zh();
         let s = self.cursor_span()?;
-        let mut t = format!("{} {}", s.field.label(zh), range_text(s));
+        let mut t = format!("{} {}", s.field.label(app.lang), range_text(s));
         if with_value {
-            t.push_str(&format!(" = {}", s.value));
+            t.push_str(&format!(" = {}", s.value_in(app.lang)));
         }
         t.push_str(if zh { "：" } else { ": " });
-        t.push_str(s.field.explain(zh));
+        t.push_str(s.field.explain(app.lang));
         Some(t)
     }
 }
@@ -520,12 +519,11 @@ fn render_hex(f: &mut Frame, area: Rect, theme: &Theme, d: &Detail, field: usize
 
 /// Draws the field tree; returns whether the cursor field's value had to be cut.
 fn render_tree(f: &mut Frame, area: Rect, app: &App, theme: &Theme, d: &Detail) -> bool {
-    let zh = app.lang.is_zh();
     let width = d.width;
     let label_w = d
         .spans
         .iter()
-        .map(|s| 2 * s.depth as usize + s.field.label(zh).width())
+        .map(|s| 2 * s.depth as usize + s.field.label(app.lang).width())
         .max()
         .unwrap_or(0)
         .min((width / 3).max(8));
@@ -533,16 +531,17 @@ fn render_tree(f: &mut Frame, area: Rect, app: &App, theme: &Theme, d: &Detail) 
     let mut lines = Vec::with_capacity(d.spans.len());
     for (k, s) in d.spans.iter().enumerate() {
         let indent = "  ".repeat(s.depth as usize);
-        let label = pad(&format!("{indent}{}", s.field.label(zh)), label_w);
+        let label = pad(&format!("{indent}{}", s.field.label(app.lang)), label_w);
         let range = range_text(s);
         let mut room = width.saturating_sub(label_w + 2);
         // The value matters more than the range: the range goes when both do not fit.
-        let show_range = s.value.width() + 2 + range.width() <= room;
+        let shown = s.value_in(app.lang);
+        let show_range = shown.width() + 2 + range.width() <= room;
         if show_range {
             room -= 2 + range.width();
         }
-        let value = truncate(&s.value, room);
-        let cut = value.width() < s.value.width();
+        let value = truncate(&shown, room);
+        let cut = value.width() < shown.width();
         let label_style = d.colour[k].map_or(Style::new(), |i| theme.field(i));
         let mut spans = vec![Span::styled(label, label_style), Span::raw("  "), Span::raw(pad(&value, room))];
         if show_range {
@@ -754,7 +753,9 @@ pub(crate) mod tests {
         app.lang = Lang::Zh;
         let buf = draw(&app, Theme::new(false), 100, 30);
         let rows = screen(&buf);
-        assert!(rows.iter().any(|r| r.contains("主题  ") && r.contains("(4 chars, 12 bytes)")), "{rows:#?}");
+        assert!(rows.iter().any(|r| r.contains("主题  ") && r.contains("（4 个字符，12 字节）")), "{rows:#?}");
+        assert!(rows.iter().any(|r| r.contains("剩余长度") && r.contains("（1 字节）")), "{rows:#?}");
+        assert!(!rows.iter().any(|r| r.contains("byte") || r.contains("chars")), "{rows:#?}");
         assert!(rows.iter().any(|r| r.contains("消息发往的主题名")), "{rows:#?}");
         assert!(rows[0].contains("报文检查器"));
     }

@@ -33,7 +33,7 @@ pub fn render_narration(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 crate::world::record::Dir::Out => format!("broker→{who}"),
             };
             lines.push(Line::from(Span::styled(
-                truncate(&format!("  {arrow} {}", crate::app::inspector::frame_summary(&h.bytes, app.lang.is_zh())), w),
+                truncate(&format!("  {arrow} {}", crate::app::inspector::frame_summary(&h.bytes, app.lang)), w),
                 theme.held(),
             )));
         }

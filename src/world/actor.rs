@@ -8,6 +8,7 @@ use super::cmd::{ClientCmd, ConnectOpts};
 use super::event::WorldEvent;
 use super::view::{ClientView, Delivered};
 use crate::client::{self, Client, ClientEvent, Options, State};
+use crate::i18n::{Lang, Text};
 use crate::proto::{Packet, PacketType, QoS, Will};
 use bytes::Bytes;
 use std::time::{Duration, Instant};
@@ -32,7 +33,7 @@ pub enum Done {
     /// This packet went out (with its packet id): its answer settles the command.
     Sent { packet: PacketType, pid: Option<u16> },
     /// The client refused: nothing was sent, and this is why (zh, en).
-    Refused { en: String, zh: String },
+    Refused(Text),
 }
 
 /// Options for a CONNECT from the command line's words.
@@ -58,17 +59,19 @@ pub fn options_from(client_id: &str, o: &ConnectOpts) -> Options {
 }
 
 /// The client's state in words (en, zh), with PubSubClient's `state()` code.
-pub fn state_words(s: State, code: i8) -> (String, String) {
+pub fn state_words(s: State, code: i8) -> Text {
     let (en, zh) = match s {
         State::Disconnected => ("disconnected".to_string(), "未连接".to_string()),
         State::Connecting => ("connecting…".into(), "连接中…".into()),
         State::Connected => ("connected".into(), "已连接".into()),
-        State::Refused(c) => (format!("refused: {}", c.describe(false)), format!("被拒绝：{}", c.describe(true))),
+        State::Refused(c) => {
+            (format!("refused: {}", c.describe(Lang::En)), format!("被拒绝：{}", c.describe(Lang::Zh)))
+        }
         State::ConnectFailed => ("cannot reach the broker".into(), "连不上服务端".into()),
         State::ConnectionLost => ("connection lost".into(), "连接断开".into()),
         State::TimedOut => ("timed out".into(), "超时".into()),
     };
-    (format!("{en} (state {code})"), format!("{zh}（state {code}）"))
+    Text::new(format!("{zh}（state {code}）"), format!("{en} (state {code})"))
 }
 
 /// One virtual client.
@@ -122,10 +125,7 @@ impl Actor {
         io: &mut Vec<Io>,
         ev: &mut Vec<WorldEvent>,
     ) -> Done {
-        let refused = |e: client::ClientError| Done::Refused {
-            en: e.text(crate::i18n::Lang::En),
-            zh: e.text(crate::i18n::Lang::Zh),
-        };
+        let refused = |e: client::ClientError| Done::Refused(Text::new(e.text(Lang::Zh), e.text(Lang::En)));
         let done = match cmd {
             ClientCmd::Connect(o) => {
                 if self.client.state().is_open() {
@@ -224,7 +224,7 @@ impl Actor {
                 )
             }
         };
-        WorldEvent::ClientNote { client: "lab".into(), at, en, zh }
+        WorldEvent::ClientNote { client: "lab".into(), at, text: Text::new(zh, en) }
     }
 
     /// The host opened the connection.
@@ -234,8 +234,7 @@ impl Actor {
             ev.push(WorldEvent::ClientNote {
                 client: self.name.clone(),
                 at,
-                en: e.text(crate::i18n::Lang::En),
-                zh: e.text(crate::i18n::Lang::Zh),
+                text: Text::new(e.text(Lang::Zh), e.text(Lang::En)),
             });
         }
         self.drain(now, at, io, ev);
@@ -316,15 +315,14 @@ impl Actor {
 
     /// The client as the panes show it.
     pub fn view(&self) -> ClientView {
-        let (state_en, state_zh) = state_words(self.client.state(), self.client.pubsub_state());
+        let state = state_words(self.client.state(), self.client.pubsub_state());
         let o = self.client.options();
         ClientView {
             name: self.name.clone(),
             label_zh: self.label_zh.clone(),
             client_id: o.client_id.clone(),
             connected: self.client.state() == State::Connected && self.tunnel_since.is_none(),
-            state_en,
-            state_zh,
+            state,
             frozen: self.client.is_frozen(),
             link_cut: self.tunnel_since.is_some(),
             tunnel_since: self.tunnel_since,

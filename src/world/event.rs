@@ -7,6 +7,7 @@ use super::record::{Fate, TapFrame};
 use super::view::{BrokerView, ClientView, Delivered, HeldView};
 use crate::broker::Event;
 use crate::client::ClientEvent;
+use crate::i18n::Text;
 use std::time::Duration;
 
 /// One report of a world.
@@ -35,8 +36,7 @@ pub enum WorldEvent {
     ClientNote {
         client: String,
         at: Duration,
-        en: String,
-        zh: String,
+        text: Text,
     },
     /// A decision or observation of a virtual client, at `at`.
     ClientEvent {

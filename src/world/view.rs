@@ -4,6 +4,7 @@
 
 use super::record::Dir;
 use crate::broker::ConnId;
+use crate::i18n::Text;
 use crate::proto::QoS;
 use bytes::Bytes;
 use std::time::Duration;
@@ -17,8 +18,7 @@ pub struct ClientView {
     pub client_id: String,
     pub connected: bool,
     /// State in words (connected, connecting, refused 5, connection lost …), zh and en.
-    pub state_en: String,
-    pub state_zh: String,
+    pub state: Text,
     pub frozen: bool,
     /// In the tunnel: its link was cut, and nothing goes through while the socket stays open.
     pub link_cut: bool,

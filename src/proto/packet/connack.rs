@@ -30,9 +30,10 @@ impl ConnectReturnCode {
             _ => return None,
         })
     }
-    pub fn describe(self, zh: bool) -> &'static str {
+    /// What the return code means, in `lang`.
+    pub fn describe(self, lang: crate::i18n::Lang) -> &'static str {
         use ConnectReturnCode::*;
-        match (self, zh) {
+        match (self, lang.is_zh()) {
             (Accepted, false) => "connection accepted",
             (Accepted, true) => "连接成功",
             (BadProtocolVersion, false) => "unacceptable protocol version",

@@ -267,7 +267,7 @@ mod tests {
     #[test]
     fn truncated_client_id_names_the_field() {
         let e = decode_slice(&hex("10 0d | 00 04 4d 51 54 54 | 04 | 02 | 00 0f | 00 05 61")).unwrap_err();
-        assert_eq!(e.kind, ErrorKind::Truncated { field: "Client id" });
+        assert_eq!(e.kind, ErrorKind::Truncated { field: crate::proto::field::CONNECT_CLIENT_ID.name });
     }
 
     #[test]

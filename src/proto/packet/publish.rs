@@ -104,7 +104,8 @@ mod tests {
         assert_eq!(&*p.topic, "汽车速度");
         let topic = spans.iter().find(|s| s.field.key == "mqtt.publish.topic").unwrap();
         assert_eq!(topic.len(), 12);
-        assert!(topic.value.contains("4 chars, 12 bytes"), "{}", topic.value);
+        assert_eq!(topic.value_in(crate::i18n::Lang::En), "\"汽车速度\" (4 chars, 12 bytes)");
+        assert_eq!(topic.value_in(crate::i18n::Lang::Zh), "\"汽车速度\"（4 个字符，12 字节）");
     }
 
     #[test]
