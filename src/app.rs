@@ -2,7 +2,7 @@
 //! the runtime to carry out. It owns what the panes show — clients, the broker's state, the frame
 //! ring, narration, held frames, the command line — and no I/O: no tokio, no terminal.
 
-pub mod command;
+pub use crate::command;
 pub mod inspector;
 pub mod marks;
 

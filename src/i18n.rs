@@ -78,6 +78,11 @@ impl Text {
     }
 }
 
+/// Columns a text takes on a terminal (CJK characters take two).
+pub fn display_width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
 /// A CJK character (the Chinese side of a text must have some).
 pub fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3000..=0x303f | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xff00..=0xffef)
