@@ -3,6 +3,7 @@
 pub mod app;
 pub mod bench;
 pub mod broker;
+pub mod cli_text;
 pub mod client;
 pub mod fuzz;
 pub mod i18n;
