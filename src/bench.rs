@@ -11,6 +11,8 @@ mod report;
 
 use std::time::Duration;
 
+use crate::cli_text::in_range;
+use crate::i18n::{Lang, Text};
 use crate::proto::QoS;
 
 /// What to measure.
@@ -50,7 +52,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 1883)]
     pub port: u16,
     /// QoS of the publishes and of the subscriptions.
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2))]
+    #[arg(long, default_value_t = 0, value_parser = in_range(0u8, 2))]
     pub qos: u8,
     /// Payload size in bytes (latency needs at least 8: the send timestamp).
     #[arg(long, default_value_t = 64)]
@@ -78,7 +80,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 200)]
     pub concurrency: usize,
     /// Unacknowledged publishes per publisher at QoS 1 and 2.
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=32_768))]
+    #[arg(long, default_value_t = 64, value_parser = in_range(1u16, 32_768))]
     pub inflight: u16,
     /// The broker's process id: conns then reports its memory (VmRSS) per connection.
     #[arg(long)]
@@ -89,6 +91,9 @@ pub struct BenchArgs {
     /// Print one JSON object line instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Language of the output: zh or en (default: from the locale).
+    #[arg(long, value_name = "zh|en", value_parser = crate::cli_text::parse_lang)]
+    pub lang: Option<Lang>,
 }
 
 /// Where the broker is, for connecting and for error messages.
@@ -108,20 +113,35 @@ impl std::fmt::Display for Target {
     }
 }
 
-/// Runs one scenario and prints its result to stdout (progress and warnings go to stderr).
-pub async fn run(args: BenchArgs) -> Result<(), String> {
+/// Runs one scenario and prints its result to stdout in `lang` (progress and warnings go to
+/// stderr); the JSON line is the same in both languages, its texts in English.
+pub async fn run(args: BenchArgs, lang: Lang) -> Result<(), String> {
+    let report = measure(&args, lang).await.map_err(|e| e.get(lang).to_string())?;
+    let out = if args.json { report.json() } else { report.table(lang) };
+    println!("{out}");
+    Ok(())
+}
+
+async fn measure(args: &BenchArgs, lang: Lang) -> Result<report::Report, Text> {
     let target = Target { host: args.host.clone(), port: args.port };
-    let qos = QoS::from_u8(args.qos).ok_or_else(|| format!("--qos {}: must be 0, 1 or 2", args.qos))?;
+    let qos = QoS::from_u8(args.qos).ok_or_else(|| {
+        Text::new(format!("--qos {}：只能是 0、1 或 2", args.qos), format!("--qos {}: must be 0, 1 or 2", args.qos))
+    })?;
     let timeout = positive_secs("--timeout", args.timeout)?;
     let seconds = args.seconds.map(|s| positive_secs("--seconds", s)).transpose()?;
     let rate = match args.rate {
-        Some(r) if !(r.is_finite() && r > 0.0) => return Err(format!("--rate {r}: must be a positive number")),
+        Some(r) if !(r.is_finite() && r > 0.0) => {
+            return Err(Text::new(format!("--rate {r}：必须是正数"), format!("--rate {r}: must be a positive number")));
+        }
         r => r,
     };
     let report = match args.scenario {
         Scenario::Conns => {
             if args.conns == 0 || args.concurrency == 0 {
-                return Err("--conns and --concurrency must be at least 1".into());
+                return Err(Text::new(
+                    "--conns 和 --concurrency 至少为 1",
+                    "--conns and --concurrency must be at least 1",
+                ));
             }
             let plan = conns::Plan {
                 conns: args.conns,
@@ -130,26 +150,30 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
                 broker_pid: args.broker_pid,
                 timeout,
             };
-            report::Report::Conns(conns::run(&target, &plan).await?)
+            report::Report::Conns(conns::run(&target, &plan, lang).await?)
         }
         scenario => {
             let latency = scenario == Scenario::Latency;
             let pubs = args.pubs.unwrap_or(if scenario == Scenario::Fanin { 4 } else { 1 });
             let subs = args.subs.unwrap_or(if scenario == Scenario::Fanout { 10 } else { 1 });
             if pubs == 0 || subs == 0 {
-                return Err("--pubs and --subs must be at least 1".into());
+                return Err(Text::new("--pubs 和 --subs 至少为 1", "--pubs and --subs must be at least 1"));
             }
-            if latency && args.payload_bytes < 8 {
-                return Err(format!(
-                    "--payload-bytes {}: latency needs at least 8 (the send timestamp)",
-                    args.payload_bytes
+            let n = args.payload_bytes;
+            if latency && n < 8 {
+                return Err(Text::new(
+                    format!("--payload-bytes {n}：latency 至少要 8 字节（放发送时间戳）"),
+                    format!("--payload-bytes {n}: latency needs at least 8 (the send timestamp)"),
                 ));
             }
-            if args.payload_bytes > 16 << 20 {
-                return Err(format!("--payload-bytes {}: at most 16 MiB", args.payload_bytes));
+            if n > 16 << 20 {
+                return Err(Text::new(
+                    format!("--payload-bytes {n}：最多 16 MiB"),
+                    format!("--payload-bytes {n}: at most 16 MiB"),
+                ));
             }
             let (msgs, seconds) = match (args.msgs, seconds, latency) {
-                (Some(0), _, _) => return Err("--msgs must be at least 1".into()),
+                (Some(0), _, _) => return Err(Text::new("--msgs 至少为 1", "--msgs must be at least 1")),
                 (m, Some(s), _) => (m, Some(s)),
                 (m, None, true) => (m, Some(Duration::from_secs(5))),
                 (Some(m), None, false) => (Some(m), None),
@@ -171,15 +195,16 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
             report::Report::Flow(flow::run(&target, &plan).await?)
         }
     };
-    let out = if args.json { report.json() } else { report.table() };
-    println!("{out}");
-    Ok(())
+    Ok(report)
 }
 
-fn positive_secs(flag: &str, s: f64) -> Result<Duration, String> {
+fn positive_secs(flag: &str, s: f64) -> Result<Duration, Text> {
     if s.is_finite() && s > 0.0 && s < 1e6 {
         Ok(Duration::from_secs_f64(s))
     } else {
-        Err(format!("{flag} {s}: must be a positive number of seconds"))
+        Err(Text::new(
+            format!("{flag} {s}：必须是正的秒数"),
+            format!("{flag} {s}: must be a positive number of seconds"),
+        ))
     }
 }

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod bench;
 pub mod broker;
+pub mod cli_text;
 pub mod client;
 pub mod command;
 pub mod fuzz;

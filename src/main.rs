@@ -1,9 +1,11 @@
 //! The `mqtt-lab` command: parses the command line and wires the layers together.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use mqtt_lab::broker::{self, auth};
-use mqtt_lab::i18n::Lang;
+use mqtt_lab::cli_text::{self, BadValue, in_range};
+use mqtt_lab::i18n::{Lang, Text};
 use mqtt_lab::runtime::{Server, ServerConfig, tapfile};
+use std::ffi::OsString;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -58,7 +60,7 @@ struct NetArgs {
     #[arg(long, value_name = "FILE")]
     acl: Option<PathBuf>,
     /// Language of messages: zh or en (default: from the locale).
-    #[arg(long, value_name = "zh|en")]
+    #[arg(long, value_name = "zh|en", value_parser = cli_text::parse_lang)]
     lang: Option<Lang>,
     /// Largest packet accepted, in bytes; a larger one closes that client's connection.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
@@ -67,7 +69,7 @@ struct NetArgs {
     #[arg(long, value_name = "N", default_value_t = 1000)]
     max_queued: usize,
     /// Unacknowledged QoS 1/2 messages in flight to one client (1 to 65535: one packet id each).
-    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = in_range(1u16, u16::MAX))]
     max_inflight: u16,
     /// Clients connected at once; the next gets CONNACK 3 (server unavailable).
     #[arg(long, value_name = "N", default_value_t = 100_000)]
@@ -106,7 +108,7 @@ struct BrokerArgs {
     verbose: bool,
 }
 
-fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+fn parse_listen(s: &str) -> Result<SocketAddr, BadValue> {
     if let Ok(port) = s.parse::<u16>() {
         return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
     }
@@ -116,7 +118,41 @@ fn parse_listen(s: &str) -> Result<SocketAddr, String> {
     if let Some(port) = s.strip_prefix("localhost:").and_then(|p| p.parse::<u16>().ok()) {
         return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
     }
-    Err(format!("{s:?} is not an address: use HOST:PORT such as 127.0.0.1:1883 or 0.0.0.0:1883, or a bare port"))
+    Err(BadValue(Text::new(
+        "这不是地址：请写 HOST:PORT，例如 127.0.0.1:1883 或 0.0.0.0:1883，或者只写端口",
+        format!("{s:?} is not an address: use HOST:PORT such as 127.0.0.1:1883 or 0.0.0.0:1883, or a bare port"),
+    )))
+}
+
+/// The whole command line as clap sees it, before it is put into a language.
+pub(crate) fn cli_command() -> clap::Command {
+    Cli::command()
+}
+
+/// Parses the arguments in `lang`: help and version as clap prints them (exit 0); a mistake in
+/// clap's English, or in Chinese naming the argument and the value at fault (exit 2).
+fn parse(args: Vec<OsString>, lang: Lang) -> Result<Cli, ExitCode> {
+    let mut cmd = cli_text::localize(cli_command(), lang);
+    let failed = |e: clap::Error, cmd: &clap::Command| {
+        use clap::error::ErrorKind;
+        let code = ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        match e.kind() {
+            ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                let _ = e.print();
+            }
+            _ if lang.is_zh() => eprintln!("{}", cli_text::error_zh(&e, cmd, &args)),
+            _ => {
+                let _ = e.print();
+            }
+        }
+        code
+    };
+    match cmd.try_get_matches_from_mut(args.iter()) {
+        Ok(m) => Cli::from_arg_matches(&m).map_err(|e| failed(e, &cmd)),
+        Err(e) => Err(failed(e, &cmd)),
+    }
 }
 
 /// A failure before or while starting, with the exit code to leave with.
@@ -130,25 +166,32 @@ fn usage(message: String) -> Fail {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The language is known before parsing, so that help and mistakes are in it too.
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let lang = cli_text::lang_of(args.iter().cloned(), |k| std::env::var(k).ok());
+    let cli = match parse(args, lang) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     // A broker (and the bench's conns scenario) may hold thousands of sockets: use the hard limit.
     let _ = rlimit::increase_nofile_limit(u64::MAX);
-    let chosen = match &cli.command {
-        Some(Command::Broker(b)) => b.net.lang,
-        _ => cli.net.lang,
-    };
-    let lang = chosen.unwrap_or_else(|| Lang::from_env_vars(|k| std::env::var(k).ok()));
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            eprintln!("{}{e}", lang.pick("错误：无法启动异步运行时：", "error: cannot start the async runtime: "));
             return ExitCode::from(1);
         }
     };
     let result = rt.block_on(async move {
         match cli.command {
-            Some(Command::Bench(args)) => mqtt_lab::bench::run(args).await.map_err(|m| Fail { code: 1, message: m }),
-            Some(Command::Fuzz(args)) => mqtt_lab::fuzz::run(args).await.map_err(|m| Fail { code: 1, message: m }),
+            Some(Command::Bench(args)) => {
+                let lang = args.lang.unwrap_or(lang);
+                mqtt_lab::bench::run(args, lang).await.map_err(|m| Fail { code: 1, message: m })
+            }
+            Some(Command::Fuzz(args)) => {
+                let lang = args.lang.unwrap_or(lang);
+                mqtt_lab::fuzz::run(args, lang).await.map_err(|m| Fail { code: 1, message: m })
+            }
             Some(Command::Broker(b)) => run_broker(b, lang).await,
             None => {
                 let external = match &cli.broker {
@@ -310,7 +353,14 @@ async fn run_broker(args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
     if let (Some(path), Some(rx)) = (args.tap.clone(), server.take_tap()) {
         match tapfile::spawn_tap_writer(path.clone(), rx, tokio::runtime::Handle::current()) {
             Ok(w) => writer = Some(w),
-            Err(e) => return Err(Fail { code: 1, message: format!("tap file {}: {e}", path.display()) }),
+            Err(e) => {
+                let p = path.display();
+                let message = match lang {
+                    Lang::Zh => format!("抓包文件 {p}：{}", cli_text::io_zh(&e)),
+                    Lang::En => format!("tap file {p}: {e}"),
+                };
+                return Err(Fail { code: 1, message });
+            }
         }
     }
     for a in server.local_addrs() {

@@ -4,6 +4,11 @@
 #[path = "support/helpers.rs"]
 mod support;
 
+/// The binary's own code, for its command tree (`cli_command`); nothing else of it is used here.
+#[path = "../src/main.rs"]
+#[allow(dead_code)]
+mod bin;
+
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -99,9 +104,14 @@ impl Broker {
 
 /// Runs `mqtt-lab ARGS` to its end: (exit code, stdout, stderr).
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    run_in("C", args)
+}
+
+/// Runs `mqtt-lab ARGS` with the locale `LANG=lang` to its end: (exit code, stdout, stderr).
+fn run_in(lang: &str, args: &[&str]) -> (Option<i32>, String, String) {
     let child = Command::new(BIN)
         .args(args)
-        .env("LANG", "C")
+        .env("LANG", lang)
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
         .stdin(Stdio::null())
@@ -346,4 +356,215 @@ fn tap_file_keeps_every_frame_when_the_broker_is_stopped_by_a_signal() {
         assert_eq!(frames.iter().filter(|f| f.1 == "DISCONNECT").count(), 2, "SIG{sig}: {frames:?}");
         assert_eq!(frames.iter().filter(|f| f.1 == "PUBACK").count(), 2, "SIG{sig}: {frames:?}");
     }
+}
+
+fn has_cjk(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+#[test]
+fn help_is_chinese_with_lang_zh_and_english_without() {
+    let (code, zh, err) = run(&["--lang", "zh", "--help"]);
+    assert_eq!(code, Some(0), "stderr: {err}");
+    for text in [
+        "用法：mqtt-lab [OPTIONS] [COMMAND]",
+        "子命令：",
+        "选项：",
+        "一个终端里的 MQTT 课堂",
+        "监听地址，写 HOST:PORT 或只写端口 PORT",
+        "要求客户端提供用户名和密码",
+        "也接受局域网里的客户端",
+        "不带界面运行 MQTT 3.1 / 3.1.1 服务端",
+        "默认值：20000",
+        "打印版本",
+    ] {
+        assert!(zh.contains(text), "`--lang zh --help` lacks {text:?}:\n{zh}");
+    }
+    for english in ["Usage:", "Options:", "Commands:", "[default:", "Print help", "Address to listen on"] {
+        assert!(!zh.contains(english), "`--lang zh --help` still has {english:?}:\n{zh}");
+    }
+    let (code, short, _) = run(&["--lang=zh", "-h"]);
+    assert_eq!(code, Some(0));
+    assert!(short.contains("用法：") && short.contains("一个终端里的 MQTT 课堂：内置服务端"), "{short}");
+
+    let (code, en, err) = run(&["--help"]);
+    assert_eq!(code, Some(0), "stderr: {err}");
+    assert!(en.contains("Usage: mqtt-lab [OPTIONS] [COMMAND]") && en.contains("Address to listen on"), "{en}");
+    // The long about names the cast in both languages; nothing else may be Chinese.
+    let rest: String = en.lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert!(!has_cjk(&rest), "English help with Chinese in it:\n{en}");
+
+    let (code, version, _) = run(&["--lang", "zh", "-V"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(version, format!("mqtt-lab {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn a_chinese_locale_gives_chinese_help_of_every_subcommand() {
+    let (code, out, err) = run_in("zh_CN.UTF-8", &["broker", "--help"]);
+    assert_eq!(code, Some(0), "stderr: {err}");
+    assert!(out.contains("用法：mqtt-lab broker [OPTIONS]"), "{out}");
+    assert!(out.contains("把收发的每个报文写成一行 JSON") && out.contains("-v, --verbose"), "{out}");
+    let (_, out, _) = run_in("zh_CN.UTF-8", &["bench", "--help"]);
+    assert!(out.contains("参数：") && out.contains("- fanin：N 个发布者"), "{out}");
+    let (_, out, _) = run_in("zh_CN.UTF-8", &["fuzz", "decode", "--help"]);
+    assert!(out.contains("输入生成器的种子"), "{out}");
+    let (_, out, _) = run_in("zh_CN.UTF-8", &["help", "fuzz"]);
+    assert!(out.contains("健壮性测试") && out.contains("子命令："), "{out}");
+    // --lang wins over the locale.
+    let (_, out, _) = run_in("zh_CN.UTF-8", &["broker", "--help", "--lang", "en"]);
+    assert!(out.contains("Usage: mqtt-lab broker") && !has_cjk(&out), "{out}");
+}
+
+/// Every command, argument and possible value of the whole tree has a Chinese help text: adding an
+/// option (or rewording one) without its Chinese in `src/cli_text.rs` fails here.
+#[test]
+fn every_command_and_argument_has_chinese() {
+    use mqtt_lab::cli_text;
+    use mqtt_lab::i18n::Lang;
+    let mut en = bin::cli_command();
+    en.build();
+    assert_eq!(cli_text::missing(&en), Vec::<String>::new(), "help texts without Chinese in cli_text::TABLE");
+    let zh = cli_text::localize(bin::cli_command(), Lang::Zh);
+    fn walk(en: &clap::Command, zh: &clap::Command, path: &str, seen: &mut usize) {
+        let about = |c: &clap::Command| c.get_about().map(|a| a.to_string()).unwrap_or_default();
+        assert!(has_cjk(&about(zh)) && about(zh) != about(en), "{path}: about {:?}", about(zh));
+        for a in en.get_arguments() {
+            let id = a.get_id().as_str();
+            let b = zh.get_arguments().find(|b| b.get_id() == a.get_id()).expect("the same arguments");
+            let (e, z) = (a.get_help().map(|h| h.to_string()), b.get_help().map(|h| h.to_string()));
+            let z = z.unwrap_or_default();
+            assert!(has_cjk(&z) && Some(&z) != e.as_ref(), "{path} {id}: {z:?}");
+            *seen += 1;
+        }
+        for sc in en.get_subcommands() {
+            let other = zh.find_subcommand(sc.get_name()).expect("the same subcommands");
+            walk(sc, other, &format!("{path} {}", sc.get_name()), seen);
+        }
+    }
+    let mut seen = 0;
+    walk(&en, &zh, "mqtt-lab", &mut seen);
+    assert!(seen > 60, "only {seen} arguments walked");
+}
+
+/// A mistake on the command line: exit code 2, and stderr, in Chinese under `--lang zh`, names
+/// each of `names`; in English it names them too.
+fn bad_args(args: &[&str], zh: &[&str], en: &[&str]) {
+    let mut with_zh = vec!["--lang", "zh"];
+    with_zh.extend_from_slice(args);
+    let (code, out, err) = run(&with_zh);
+    assert_eq!(code, Some(2), "{with_zh:?}: stdout {out} stderr {err}");
+    assert!(err.starts_with("错误："), "{with_zh:?}: {err}");
+    assert!(err.contains("\n用法：") && err.contains("更多信息请运行 mqtt-lab"), "{with_zh:?}: {err}");
+    for n in zh {
+        assert!(err.contains(n), "{with_zh:?} does not say {n:?}: {err}");
+    }
+    assert!(!err.contains("error:") && !err.contains("Usage:"), "{with_zh:?}: {err}");
+    let (code, _, err) = run(args);
+    assert_eq!(code, Some(2), "{args:?}: {err}");
+    assert!(err.starts_with("error:") && !has_cjk(&err), "{args:?}: {err}");
+    for n in en {
+        assert!(err.contains(n), "{args:?} does not say {n:?}: {err}");
+    }
+}
+
+#[test]
+fn an_unknown_option_is_named_with_a_suggestion() {
+    bad_args(&["--lsten", "1883"], &["没有参数 --lsten", "你是不是想写 --listen？"], &["--lsten", "--listen"]);
+    bad_args(&["broker", "--foo"], &["没有参数 --foo", "mqtt-lab broker --help"], &["--foo"]);
+}
+
+#[test]
+fn a_bad_listen_address_names_the_option_and_the_value() {
+    bad_args(
+        &["broker", "--listen", "abc"],
+        &["--listen 的值 \"abc\" 无效", "不是地址", "127.0.0.1:1883"],
+        &["'abc'", "--listen", "is not an address"],
+    );
+    bad_args(
+        &["broker", "--max-inflight", "0"],
+        &["--max-inflight 的值 \"0\" 无效", "1 到 65535"],
+        &["'0'", "--max-inflight"],
+    );
+    bad_args(&["bench", "fanim"], &["\"fanim\" 无效", "可选值：fanin、fanout", "fanin？"], &["'fanim'", "fanin"]);
+    // A language that is not one: the locale's language says so.
+    let (code, _, err) = run_in("zh_CN.UTF-8", &["broker", "--lang", "fr"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.starts_with("错误：--lang 的值 \"fr\" 无效：只能是 zh 或 en"), "{err}");
+    let (code, _, err) = run(&["broker", "--lang", "fr"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("'fr'") && err.contains("--lang") && err.contains("use zh or en"), "{err}");
+}
+
+#[test]
+fn broker_with_listen_is_a_conflict_said_in_chinese() {
+    bad_args(
+        &["--broker", "mqtt://127.0.0.1:1883", "--listen", "127.0.0.1:1884"],
+        &["--broker 不能和 --listen 一起用", "外部服务端"],
+        &["--broker", "--listen", "cannot be used with"],
+    );
+    bad_args(&["--passwd", "p", "--broker", "x"], &["--passwd 不能和 --broker 一起用"], &["--passwd", "--broker"]);
+}
+
+#[test]
+fn a_missing_value_names_the_option() {
+    bad_args(&["broker", "--listen"], &["--listen 后面缺少值", "<ADDR>"], &["--listen", "a value is required"]);
+    bad_args(&["bench"], &["缺少必需的参数：<SCENARIO>"], &["<SCENARIO>"]);
+}
+
+#[test]
+fn an_unknown_subcommand_is_named() {
+    bad_args(&["brokr"], &["没有子命令 brokr", "你是不是想写 broker？"], &["'brokr'", "broker"]);
+    bad_args(&["xyzzy"], &["没有子命令 xyzzy", "可用的子命令：broker、bench、fuzz"], &["'xyzzy'"]);
+    bad_args(&["fuzz", "decodr"], &["没有子命令 decodr", "mqtt-lab fuzz --help"], &["'decodr'"]);
+}
+
+#[test]
+fn bench_prints_in_chinese_or_english_with_the_loss() {
+    let b = Broker::start(&["--lang", "en"], "broker listening on 127.0.0.1:");
+    let port = b.port.to_string();
+    let args = ["bench", "fanin", "--port", &port, "--pubs", "1", "--msgs", "50", "--qos", "1", "--timeout", "20"];
+    let (code, out, err) = run(&[&args[..], &["--lang", "zh"]].concat());
+    assert_eq!(code, Some(0), "stderr: {err}");
+    for text in ["1 个发布者 → 1 个订阅者", "发送", "收到", "已确认", "条/秒"] {
+        assert!(out.contains(text), "no {text:?} in:\n{out}");
+    }
+    let lost =
+        out.lines().find(|l| l.trim_start().starts_with("丢失")).unwrap_or_else(|| panic!("no loss line:\n{out}"));
+    assert!(lost.contains("0 条，应收 50 条（0.00 %）"), "{lost}");
+    assert!(!out.contains("sent") && !out.contains("lost"), "{out}");
+
+    let (code, out, err) = run(&args);
+    assert_eq!(code, Some(0), "stderr: {err}");
+    assert!(!has_cjk(&out), "{out}");
+    assert!(out.starts_with("fanin  QoS 1  1 pub → 1 sub  64-byte payload"), "{out}");
+    let lost =
+        out.lines().find(|l| l.trim_start().starts_with("lost")).unwrap_or_else(|| panic!("no loss line:\n{out}"));
+    assert!(lost.contains("0 of 50 expected (0.00 %)"), "{lost}");
+    assert!(out.contains("msg/s") && out.contains("acknowledged"), "{out}");
+    drop(b);
+
+    // A broker that is not there: the error names the address, in the language asked for.
+    let free = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let gone = free.local_addr().expect("addr").port().to_string();
+    drop(free);
+    let (code, _, err) = run(&["bench", "fanin", "--port", &gone, "--lang", "zh"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("错误：连不上 127.0.0.1:") && err.contains(&gone), "{err}");
+    let (code, _, err) = run(&["bench", "fanin", "--port", &gone]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("error: cannot reach broker at 127.0.0.1:") && err.contains(&gone), "{err}");
+}
+
+#[test]
+fn fuzz_decode_prints_in_chinese_or_english() {
+    let (code, out, err) = run(&["fuzz", "decode", "--inputs", "2000", "--lang", "zh"]);
+    assert_eq!(code, Some(0), "stderr: {err}");
+    assert!(out.starts_with("解码器模糊测试：2000 个输入"), "{out}");
+    assert!(out.contains("按类型统计的拒绝：") && out.contains("失败：0"), "{out}");
+    let (code, out, err) = run_in("zh_CN.UTF-8", &["fuzz", "decode", "--inputs", "2000", "--lang", "en"]);
+    assert_eq!(code, Some(0), "stderr: {err}");
+    assert!(out.starts_with("decoder fuzz: 2000 inputs in "), "{out}");
+    assert!(out.contains("refusals by kind: ") && out.contains("failures: 0"), "{out}");
+    assert!(!has_cjk(&out), "{out}");
 }

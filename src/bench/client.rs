@@ -10,6 +10,8 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use super::Target;
+use crate::cli_text::io_zh;
+use crate::i18n::Text;
 use crate::proto::{
     Connect, ConnectReturnCode, FrameHeader, Framing, MAX_REMAINING_LENGTH, Packet, PacketId, PacketType, QoS,
     SubAckCode, Subscribe, decode_slice, frame,
@@ -35,70 +37,125 @@ pub struct PublishView<'a> {
 
 /// Opens a TCP connection, sends CONNECT (clean session) and waits for an accepting CONNACK.
 /// `buf` is the initial capacity of the read and write buffers.
-pub async fn connect(target: &Target, client_id: &str, keep_alive: u16, buf: usize) -> Result<Conn, String> {
+pub async fn connect(target: &Target, client_id: &str, keep_alive: u16, buf: usize) -> Result<Conn, Text> {
     let stream = match timeout(HANDSHAKE, TcpStream::connect((target.host.as_str(), target.port))).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => return Err(connect_error(target, e)),
-        Err(_) => return Err(format!("cannot reach broker at {target}: no TCP answer within {HANDSHAKE:?}")),
+        Err(_) => {
+            return Err(Text::new(
+                format!("连不上 {target} 的服务端：{} 秒内没有 TCP 应答", HANDSHAKE.as_secs()),
+                format!("cannot reach broker at {target}: no TCP answer within {HANDSHAKE:?}"),
+            ));
+        }
     };
-    stream.set_nodelay(true).map_err(|e| format!("{target}: setting TCP_NODELAY: {e}"))?;
+    stream.set_nodelay(true).map_err(|e| {
+        Text::new(
+            format!("{target}：设置 TCP_NODELAY 失败：{}", io_zh(&e)),
+            format!("{target}: setting TCP_NODELAY: {e}"),
+        )
+    })?;
     let mut conn =
         Conn { stream, rbuf: BytesMut::with_capacity(buf), wbuf: BytesMut::with_capacity(buf), target: target.clone() };
     let mut c = Connect::new(client_id);
     c.keep_alive = keep_alive;
     Packet::Connect(Box::new(c)).encode(&mut conn.wbuf);
-    conn.flush().await.map_err(|e| format!("sending CONNECT to {target}: {e}"))?;
+    conn.flush().await.map_err(|e| {
+        Text::new(format!("向 {target} 发送 CONNECT 失败：{}", io_zh(&e)), format!("sending CONNECT to {target}: {e}"))
+    })?;
     match conn.handshake_reply("CONNACK").await? {
         Packet::ConnAck(a) if a.code == ConnectReturnCode::Accepted => Ok(conn),
-        Packet::ConnAck(a) => Err(format!(
-            "broker at {target} refused the connection: {} (CONNACK code {})",
-            a.code.describe(crate::i18n::Lang::En),
-            a.code as u8
+        Packet::ConnAck(a) => Err(Text::new(
+            format!(
+                "{target} 的服务端拒绝了连接：{}（CONNACK 返回码 {}）",
+                a.code.describe(crate::i18n::Lang::Zh),
+                a.code as u8
+            ),
+            format!(
+                "broker at {target} refused the connection: {} (CONNACK code {})",
+                a.code.describe(crate::i18n::Lang::En),
+                a.code as u8
+            ),
         )),
-        p => Err(format!("expected CONNACK from {target}, got {}", p.packet_type().name())),
+        p => Err(unexpected(target, "CONNACK", &p)),
     }
+}
+
+/// Another packet than the one awaited.
+fn unexpected(target: &Target, what: &str, p: &Packet) -> Text {
+    let got = p.packet_type().name();
+    Text::new(format!("等待 {target} 的 {what}，却收到了 {got}"), format!("expected {what} from {target}, got {got}"))
 }
 
 impl Conn {
     /// Subscribes to one filter and waits for its SUBACK; a failure code is an error.
-    pub async fn subscribe(&mut self, filter: &str, qos: QoS) -> Result<(), String> {
+    pub async fn subscribe(&mut self, filter: &str, qos: QoS) -> Result<(), Text> {
         let pid = PacketId::new(1).expect("1 is not 0");
         Packet::Subscribe(Subscribe { pid, filters: vec![(filter.to_string(), qos)] }).encode(&mut self.wbuf);
         let target = self.target.clone();
-        self.flush().await.map_err(|e| format!("sending SUBSCRIBE to {target}: {e}"))?;
+        self.flush().await.map_err(|e| {
+            Text::new(
+                format!("向 {target} 发送 SUBSCRIBE 失败：{}", io_zh(&e)),
+                format!("sending SUBSCRIBE to {target}: {e}"),
+            )
+        })?;
         match self.handshake_reply("SUBACK").await? {
             Packet::SubAck(a) if a.codes.first().is_some_and(|c| *c != SubAckCode::Failure) => Ok(()),
-            Packet::SubAck(_) => Err(format!("broker at {target} refused the subscription to {filter:?}")),
-            p => Err(format!("expected SUBACK from {target}, got {}", p.packet_type().name())),
+            Packet::SubAck(_) => Err(Text::new(
+                format!("{target} 的服务端拒绝了对 {filter:?} 的订阅"),
+                format!("broker at {target} refused the subscription to {filter:?}"),
+            )),
+            p => Err(unexpected(&target, "SUBACK", &p)),
         }
     }
 
     /// Reads until one whole frame is buffered and decodes it (handshakes only: not the hot path).
-    async fn handshake_reply(&mut self, what: &str) -> Result<Packet, String> {
+    async fn handshake_reply(&mut self, what: &str) -> Result<Packet, Text> {
         let target = &self.target;
         let read = async {
             loop {
                 match frame(&self.rbuf, MAX_FRAME) {
                     Ok(Framing::Whole(h)) => {
-                        let p = decode_slice(&self.rbuf[..h.frame_len()])
-                            .map_err(|e| format!("malformed {what} from {target}: {e}"))?;
+                        let p = decode_slice(&self.rbuf[..h.frame_len()]).map_err(|e| {
+                            Text::new(
+                                format!("{target} 发来的 {what} 格式错误：{}", e.message(crate::i18n::Lang::Zh)),
+                                format!("malformed {what} from {target}: {e}"),
+                            )
+                        })?;
                         self.rbuf.advance(h.frame_len());
                         return Ok(p);
                     }
                     Ok(Framing::Incomplete { .. }) => {}
-                    Err(e) => return Err(format!("malformed frame from {target}: {e}")),
+                    Err(e) => {
+                        return Err(Text::new(
+                            format!("{target} 发来的报文格式错误：{}", e.message(crate::i18n::Lang::Zh)),
+                            format!("malformed frame from {target}: {e}"),
+                        ));
+                    }
                 }
                 self.rbuf.reserve(256);
                 match self.stream.read_buf(&mut self.rbuf).await {
-                    Ok(0) => return Err(format!("broker at {target} closed the connection before {what}")),
+                    Ok(0) => {
+                        return Err(Text::new(
+                            format!("{target} 的服务端在发 {what} 之前关闭了连接"),
+                            format!("broker at {target} closed the connection before {what}"),
+                        ));
+                    }
                     Ok(_) => {}
-                    Err(e) => return Err(format!("reading {what} from {target}: {e}")),
+                    Err(e) => {
+                        return Err(Text::new(
+                            format!("从 {target} 读取 {what} 失败：{}", io_zh(&e)),
+                            format!("reading {what} from {target}: {e}"),
+                        ));
+                    }
                 }
             }
         };
         match timeout(HANDSHAKE, read).await {
             Ok(r) => r,
-            Err(_) => Err(format!("no {what} from {target} within {HANDSHAKE:?}")),
+            Err(_) => Err(Text::new(
+                format!("{} 秒内没有收到 {target} 的 {what}", HANDSHAKE.as_secs()),
+                format!("no {what} from {target} within {HANDSHAKE:?}"),
+            )),
         }
     }
 
@@ -129,13 +186,20 @@ impl Conn {
 }
 
 /// Says why a TCP connect failed: on this side (out of file descriptors or local ports) or theirs.
-fn connect_error(target: &Target, e: std::io::Error) -> String {
+fn connect_error(target: &Target, e: std::io::Error) -> Text {
+    let zh = io_zh(&e);
     match e.raw_os_error() {
         // EMFILE, ENFILE
-        Some(23 | 24) => format!("cannot open a socket to {target}: {e}; raise the open-file limit (`ulimit -n`)"),
+        Some(23 | 24) => Text::new(
+            format!("无法打开到 {target} 的套接字：{zh}；请调高打开文件数上限（`ulimit -n`）"),
+            format!("cannot open a socket to {target}: {e}; raise the open-file limit (`ulimit -n`)"),
+        ),
         // EADDRNOTAVAIL
-        Some(99) => format!("cannot connect to {target}: {e}; out of local ports?"),
-        _ => format!("cannot reach broker at {target}: {e}"),
+        Some(99) => Text::new(
+            format!("无法连接 {target}：{zh}；本机端口用完了？"),
+            format!("cannot connect to {target}: {e}; out of local ports?"),
+        ),
+        _ => Text::new(format!("连不上 {target} 的服务端：{zh}"), format!("cannot reach broker at {target}: {e}")),
     }
 }
 
@@ -146,10 +210,7 @@ const READ_CHUNK: usize = 64 * 1024;
 
 /// Calls `f` for every whole frame at the front of `buf`, then drops them from it; a partial frame
 /// stays for the next read.
-pub fn each_frame(
-    buf: &mut BytesMut,
-    mut f: impl FnMut(FrameHeader, &[u8]) -> Result<(), String>,
-) -> Result<(), String> {
+pub fn each_frame(buf: &mut BytesMut, mut f: impl FnMut(FrameHeader, &[u8]) -> Result<(), Text>) -> Result<(), Text> {
     let mut pos = 0;
     let r = loop {
         match frame(&buf[pos..], MAX_FRAME) {
@@ -161,7 +222,12 @@ pub fn each_frame(
                 pos = end;
             }
             Ok(Framing::Incomplete { .. }) => break Ok(()),
-            Err(e) => break Err(format!("malformed frame from the broker: {e}")),
+            Err(e) => {
+                break Err(Text::new(
+                    format!("服务端发来的报文格式错误：{}", e.message(crate::i18n::Lang::Zh)),
+                    format!("malformed frame from the broker: {e}"),
+                ));
+            }
         }
     };
     buf.advance(pos);

@@ -11,6 +11,8 @@ use tokio::net::TcpStream;
 
 use super::Target;
 use super::client::connect;
+use crate::cli_text::io_zh;
+use crate::i18n::{Lang, Text};
 use crate::proto::Packet;
 
 /// What to run.
@@ -30,7 +32,7 @@ pub struct ConnsReport {
     pub connected: usize,
     pub failed: usize,
     /// The first few distinct failures.
-    pub errors: Vec<String>,
+    pub errors: Vec<Text>,
     /// Still open at the end of the hold.
     pub alive: usize,
     /// From the first attempt until the last one ended.
@@ -56,14 +58,21 @@ impl ConnsReport {
 /// The keep alive of the idle connections: longer than any hold, so no PINGREQ is needed.
 const KEEP_ALIVE: u16 = 600;
 
-pub async fn run(target: &Target, plan: &Plan) -> Result<ConnsReport, String> {
+pub async fn run(target: &Target, plan: &Plan, lang: Lang) -> Result<ConnsReport, Text> {
     let nofile = raise_nofile_limit();
     if let Some(n) = nofile
         && (n as usize) < plan.conns + 64
     {
+        let c = plan.conns;
         eprintln!(
-            "bench: the open-file limit is {n}, too low for {} connections; raise it with `ulimit -n`",
-            plan.conns
+            "{}",
+            match lang {
+                Lang::Zh => format!("bench：打开文件数上限是 {n}，不够 {c} 个连接用；请用 `ulimit -n` 调高"),
+                Lang::En => format!(
+                    "bench: the open-file limit is {n}, too low for {c} {}; raise it with `ulimit -n`",
+                    if c == 1 { "connection" } else { "connections" }
+                ),
+            }
         );
     }
     let rss_before = match plan.broker_pid {
@@ -82,7 +91,7 @@ pub async fn run(target: &Target, plan: &Plan) -> Result<ConnsReport, String> {
         workers.push(tokio::spawn(async move {
             let mut streams: Vec<TcpStream> = Vec::new();
             let mut times = Vec::new();
-            let mut errors: Vec<String> = Vec::new();
+            let mut errors: Vec<Text> = Vec::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= n || Instant::now() >= deadline {
@@ -107,9 +116,11 @@ pub async fn run(target: &Target, plan: &Plan) -> Result<ConnsReport, String> {
     }
     let mut streams = Vec::with_capacity(plan.conns);
     let mut connect_us = Vec::with_capacity(plan.conns);
-    let mut errors: Vec<String> = Vec::new();
+    let mut errors: Vec<Text> = Vec::new();
     for w in workers {
-        let (s, t, e) = w.await.map_err(|e| format!("connection worker failed: {e}"))?;
+        let (s, t, e) = w
+            .await
+            .map_err(|e| Text::new(format!("连接任务意外退出：{e}"), format!("connection worker failed: {e}")))?;
         streams.extend(s);
         connect_us.extend(t);
         for e in e {
@@ -166,15 +177,20 @@ fn is_open(s: &TcpStream) -> bool {
 }
 
 /// VmRSS of a process, in bytes.
-pub fn read_rss(pid: u32) -> Result<u64, String> {
+pub fn read_rss(pid: u32) -> Result<u64, Text> {
     let path = format!("/proc/{pid}/status");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("reading {path} (--broker-pid {pid}): {e}"))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Text::new(
+            format!("读取 {path} 失败（--broker-pid {pid}）：{}", io_zh(&e)),
+            format!("reading {path} (--broker-pid {pid}): {e}"),
+        )
+    })?;
     text.lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().strip_suffix("kB"))
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(|kb| kb * 1024)
-        .ok_or_else(|| format!("{path} has no VmRSS line"))
+        .ok_or_else(|| Text::new(format!("{path} 里没有 VmRSS 这一行"), format!("{path} has no VmRSS line")))
 }
 
 /// The soft open-file limit of this process, from /proc/self/limits.

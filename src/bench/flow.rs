@@ -14,6 +14,8 @@ use tokio::time::{sleep_until, timeout, timeout_at};
 
 use super::client::{Conn, ack_pid, connect, each_frame, publish_view, put_ack};
 use super::{Scenario, Target};
+use crate::cli_text::io_zh;
+use crate::i18n::Text;
 use crate::proto::{Framing, Packet, PacketId, PacketType, Publish, QoS, QosPid, frame};
 
 /// What to run.
@@ -56,7 +58,7 @@ pub struct FlowReport {
     /// One-way latencies in nanoseconds, sorted (latency scenario only).
     pub latencies: Vec<u64>,
     /// Connections that ended badly or waits that timed out.
-    pub errors: Vec<String>,
+    pub errors: Vec<Text>,
 }
 
 /// Keep alive of the flow connections: longer than any run (so no PINGREQ is needed), and not 0,
@@ -114,7 +116,7 @@ struct PubStats {
     completed: u64,
     /// Nanoseconds since the start when this publisher finished.
     done_ns: u64,
-    error: Option<String>,
+    error: Option<Text>,
 }
 
 struct SubStats {
@@ -122,11 +124,11 @@ struct SubStats {
     /// Nanoseconds since the start of the last arrival.
     last_ns: u64,
     latencies: Vec<u64>,
-    error: Option<String>,
+    error: Option<Text>,
 }
 
 /// Connects everyone, runs the flow, gathers the numbers.
-pub async fn run(target: &Target, plan: &Plan) -> Result<FlowReport, String> {
+pub async fn run(target: &Target, plan: &Plan) -> Result<FlowReport, Text> {
     let me = std::process::id();
     let topic = format!("mqtt-lab/bench/{me}/{}", plan.scenario.name());
     let mut subs = Vec::with_capacity(plan.subs);
@@ -175,12 +177,14 @@ pub async fn run(target: &Target, plan: &Plan) -> Result<FlowReport, String> {
     };
     let mut done_ns = 0;
     for (i, t) in pub_tasks.into_iter().enumerate() {
-        let s = t.await.map_err(|e| format!("publisher {i} failed: {e}"))?;
+        let s = t
+            .await
+            .map_err(|e| Text::new(format!("发布者 {i} 意外退出：{e}"), format!("publisher {i} failed: {e}")))?;
         report.sent += s.sent;
         report.completed += s.completed;
         done_ns = done_ns.max(s.done_ns);
         if let Some(e) = s.error {
-            report.errors.push(format!("publisher {i}: {e}"));
+            report.errors.push(Text::new(format!("发布者 {i}：{}", e.zh), format!("publisher {i}: {}", e.en)));
         }
     }
     shared.target.store(report.sent, Ordering::Release);
@@ -191,12 +195,14 @@ pub async fn run(target: &Target, plan: &Plan) -> Result<FlowReport, String> {
 
     let mut last_ns = 0;
     for (i, t) in sub_tasks.into_iter().enumerate() {
-        let s = t.await.map_err(|e| format!("subscriber {i} failed: {e}"))?;
+        let s = t
+            .await
+            .map_err(|e| Text::new(format!("订阅者 {i} 意外退出：{e}"), format!("subscriber {i} failed: {e}")))?;
         report.received += s.received;
         last_ns = last_ns.max(s.last_ns);
         report.latencies.extend(s.latencies);
         if let Some(e) = s.error {
-            report.errors.push(format!("subscriber {i}: {e}"));
+            report.errors.push(Text::new(format!("订阅者 {i}：{}", e.zh), format!("subscriber {i}: {}", e.en)));
         }
     }
     report.recv_secs = last_ns as f64 / 1e9;
@@ -274,11 +280,11 @@ async fn publisher(mut conn: Conn, shared: Arc<Shared>, plan: Arc<Plan>, t: Arc<
         match timeout_at((shared.hard + ACK_IDLE).into(), conn.flush()).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
-                error = Some(format!("writing to {}: {e}", conn.target));
+                error = Some(write_failed(&conn.target, &e));
                 break;
             }
             Err(_) => {
-                error = Some(format!("{} stopped reading; gave up at the time limit", conn.target));
+                error = Some(stopped_reading(&conn.target));
                 break;
             }
         }
@@ -310,7 +316,8 @@ async fn publisher(mut conn: Conn, shared: Arc<Shared>, plan: Arc<Plan>, t: Arc<
             biased;
             r = conn.fill() => match r {
                 Ok(0) => {
-                    error = Some(format!("{} closed the connection", conn.target));
+                    let t = &conn.target;
+                    error = Some(Text::new(format!("{t} 关闭了连接"), format!("{t} closed the connection")));
                     break;
                 }
                 Ok(_) => {
@@ -342,13 +349,19 @@ async fn publisher(mut conn: Conn, shared: Arc<Shared>, plan: Arc<Plan>, t: Arc<
                     }
                 }
                 Err(e) => {
-                    error = Some(format!("reading from {}: {e}", conn.target));
+                    error = Some(read_failed(&conn.target, &e));
                     break;
                 }
             },
             _ = sleep_until(wake.into()) => {
                 if !sending && Instant::now() >= wake {
-                    error = Some(format!("{inflight} publishes never acknowledged (gave up after {ACK_IDLE:?})"));
+                    error = Some(Text::new(
+                        format!("{inflight} 条发布一直没有得到确认（等了 {} 秒后放弃）", ACK_IDLE.as_secs()),
+                        format!(
+                            "{inflight} {} never acknowledged (gave up after {ACK_IDLE:?})",
+                            if inflight == 1 { "publish" } else { "publishes" }
+                        ),
+                    ));
                     break;
                 }
             }
@@ -373,7 +386,11 @@ async fn subscriber(mut conn: Conn, shared: Arc<Shared>, plan: Arc<Plan>) -> Sub
         }
         let now = Instant::now();
         if now >= shared.hard + RECV_IDLE {
-            s.error = Some(format!("time limit reached with {} messages received", s.received));
+            let n = s.received;
+            s.error = Some(Text::new(
+                format!("到了时间上限，只收到 {n} 条消息"),
+                format!("time limit reached with {n} {} received", messages(n)),
+            ));
             break;
         }
         if shared.pubs_done.load(Ordering::Acquire) {
@@ -385,11 +402,15 @@ async fn subscriber(mut conn: Conn, shared: Arc<Shared>, plan: Arc<Plan>) -> Sub
         match timeout(POLL, conn.fill()).await {
             Err(_) => continue,
             Ok(Ok(0)) => {
-                s.error = Some(format!("{} closed the connection after {} messages", conn.target, s.received));
+                let (t, n) = (&conn.target, s.received);
+                s.error = Some(Text::new(
+                    format!("{t} 关闭了连接（此前收到 {n} 条消息）"),
+                    format!("{t} closed the connection after {n} {}", messages(n)),
+                ));
                 break;
             }
             Ok(Err(e)) => {
-                s.error = Some(format!("reading from {}: {e}", conn.target));
+                s.error = Some(read_failed(&conn.target, &e));
                 break;
             }
             Ok(Ok(_)) => {
@@ -426,11 +447,11 @@ async fn subscriber(mut conn: Conn, shared: Arc<Shared>, plan: Arc<Plan>) -> Sub
                 match timeout_at((shared.hard + RECV_IDLE).into(), conn.flush()).await {
                     Ok(Ok(())) => {}
                     Ok(Err(e)) => {
-                        s.error = Some(format!("writing to {}: {e}", conn.target));
+                        s.error = Some(write_failed(&conn.target, &e));
                         break;
                     }
                     Err(_) => {
-                        s.error = Some(format!("{} stopped reading; gave up at the time limit", conn.target));
+                        s.error = Some(stopped_reading(&conn.target));
                         break;
                     }
                 }
@@ -441,4 +462,21 @@ async fn subscriber(mut conn: Conn, shared: Arc<Shared>, plan: Arc<Plan>) -> Sub
         conn.disconnect().await;
     }
     s
+}
+
+/// "message" or "messages".
+fn messages(n: u64) -> &'static str {
+    if n == 1 { "message" } else { "messages" }
+}
+
+fn write_failed(t: &Target, e: &std::io::Error) -> Text {
+    Text::new(format!("写入 {t} 失败：{}", io_zh(e)), format!("writing to {t}: {e}"))
+}
+
+fn read_failed(t: &Target, e: &std::io::Error) -> Text {
+    Text::new(format!("从 {t} 读取失败：{}", io_zh(e)), format!("reading from {t}: {e}"))
+}
+
+fn stopped_reading(t: &Target) -> Text {
+    Text::new(format!("{t} 不再读取；到了时间上限，放弃"), format!("{t} stopped reading; gave up at the time limit"))
 }

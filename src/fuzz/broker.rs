@@ -5,6 +5,8 @@
 //! process, so a crash is seen as the child's exit.
 
 use super::inputs::{self, Rng};
+use crate::cli_text::io_zh;
+use crate::i18n::Text;
 use crate::proto::{self, Connect, Framing, Packet, PacketId, Publish, QoS, QosPid, Subscribe};
 use bytes::{Bytes, BytesMut};
 use serde::Serialize;
@@ -43,7 +45,9 @@ pub struct BrokerReport {
     pub rss_peak_kib: u64,
     pub rss_end_kib: u64,
     pub broker_alive: bool,
-    pub failures: Vec<String>,
+    /// What went wrong (in the JSON line: the English).
+    #[serde(serialize_with = "super::english")]
+    pub failures: Vec<Text>,
 }
 
 impl BrokerReport {
@@ -74,17 +78,18 @@ impl Drop for Child {
 }
 
 /// Starts `mqtt-lab broker --listen 127.0.0.1:0` and reads its port from the first line.
-fn start_broker() -> Result<(Child, u16), String> {
+fn start_broker() -> Result<(Child, u16), Text> {
     use std::io::{BufRead, BufReader};
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    let exe = std::env::current_exe()
+        .map_err(|e| Text::new(format!("找不到本程序：{}", io_zh(&e)), format!("cannot find this program: {e}")))?;
     let mut child = std::process::Command::new(exe)
         .args(["broker", "--listen", "127.0.0.1:0", "--lang", "en"])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::inherit())
         .spawn()
-        .map_err(|e| format!("cannot start the broker: {e}"))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
+        .map_err(|e| Text::new(format!("无法启动服务端：{}", io_zh(&e)), format!("cannot start the broker: {e}")))?;
+    let stdout = child.stdout.take().ok_or_else(|| Text::new("服务端没有标准输出", "no stdout"))?;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut lines = BufReader::new(stdout).lines();
@@ -95,12 +100,15 @@ fn start_broker() -> Result<(Child, u16), String> {
         for _ in lines {}
     });
     let child = Child { child };
-    let first = rx.recv_timeout(Duration::from_secs(10)).map_err(|_| "the broker printed nothing".to_string())?;
-    let port = first
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.trim().parse::<u16>().ok())
-        .ok_or_else(|| format!("no port in the broker's first line {first:?}"))?;
+    let first = rx
+        .recv_timeout(Duration::from_secs(10))
+        .map_err(|_| Text::new("服务端什么也没有输出", "the broker printed nothing"))?;
+    let port = first.rsplit(':').next().and_then(|p| p.trim().parse::<u16>().ok()).ok_or_else(|| {
+        Text::new(
+            format!("服务端的第一行里没有端口：{first:?}"),
+            format!("no port in the broker's first line {first:?}"),
+        )
+    })?;
     Ok((child, port))
 }
 
@@ -125,16 +133,23 @@ async fn read_frame(r: &mut TcpStream, buf: &mut BytesMut, within: Duration) -> 
     }
 }
 
-async fn connect(addr: SocketAddr, id: &str) -> Result<(TcpStream, BytesMut), String> {
-    let mut s = TcpStream::connect(addr).await.map_err(|e| format!("{id}: connect: {e}"))?;
+async fn connect(addr: SocketAddr, id: &str) -> Result<(TcpStream, BytesMut), Text> {
+    let mut s = TcpStream::connect(addr)
+        .await
+        .map_err(|e| Text::new(format!("{id}：连接失败：{}", io_zh(&e)), format!("{id}: connect: {e}")))?;
     let _ = s.set_nodelay(true);
     let mut c = Connect::new(id);
     c.keep_alive = 30;
-    s.write_all(&encode(&Packet::Connect(Box::new(c)))).await.map_err(|e| format!("{id}: {e}"))?;
+    s.write_all(&encode(&Packet::Connect(Box::new(c))))
+        .await
+        .map_err(|e| Text::new(format!("{id}：{}", io_zh(&e)), format!("{id}: {e}")))?;
     let mut buf = BytesMut::new();
     match read_frame(&mut s, &mut buf, Duration::from_secs(5)).await.map(|f| proto::decode(&f)) {
         Some(Ok(Packet::ConnAck(a))) if a.code == proto::ConnectReturnCode::Accepted => Ok((s, buf)),
-        other => Err(format!("{id}: no CONNACK 0 but {other:?}")),
+        other => Err(Text::new(
+            format!("{id}：没有收到 CONNACK 0，而是 {other:?}"),
+            format!("{id}: no CONNACK 0 but {other:?}"),
+        )),
     }
 }
 
@@ -146,11 +161,11 @@ struct Canary {
     reordered: AtomicU64,
     /// Milliseconds since start of the last message received.
     last_at: AtomicU64,
-    error: std::sync::Mutex<Option<String>>,
+    error: std::sync::Mutex<Option<Text>>,
 }
 
 async fn canary_sub(addr: SocketAddr, c: Arc<Canary>, started: Instant, stop: Arc<AtomicBool>) {
-    let fail = |m: String| *c.error.lock().expect("lock") = Some(m);
+    let fail = |m: Text| *c.error.lock().expect("lock") = Some(m);
     let (mut s, mut buf) = match connect(addr, "canary-sub").await {
         Ok(x) => x,
         Err(e) => return fail(e),
@@ -160,7 +175,7 @@ async fn canary_sub(addr: SocketAddr, c: Arc<Canary>, started: Instant, stop: Ar
         filters: vec![("canary/#".into(), QoS::AtLeastOnce)],
     });
     if s.write_all(&encode(&sub)).await.is_err() {
-        return fail("canary-sub: SUBSCRIBE failed".into());
+        return fail(Text::new("canary-sub：SUBSCRIBE 发送失败", "canary-sub: SUBSCRIBE failed"));
     }
     let mut expected = 1u64;
     loop {
@@ -176,7 +191,11 @@ async fn canary_sub(addr: SocketAddr, c: Arc<Canary>, started: Instant, stop: Ar
                     let _ = s.write_all(&encode(&Packet::PubAck(pid))).await;
                 }
                 let Ok(seq) = std::str::from_utf8(&p.payload).unwrap_or("").parse::<u64>() else {
-                    return fail(format!("canary-sub: a message that is not the canary's: {:?}", p.topic));
+                    let t = &p.topic;
+                    return fail(Text::new(
+                        format!("canary-sub：收到一条不是金丝雀发的消息：{t:?}"),
+                        format!("canary-sub: a message that is not the canary's: {t:?}"),
+                    ));
                 };
                 if seq < expected {
                     c.duplicated.fetch_add(1, Ordering::Relaxed);
@@ -190,13 +209,18 @@ async fn canary_sub(addr: SocketAddr, c: Arc<Canary>, started: Instant, stop: Ar
                 c.last_at.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
             }
             Ok(Packet::SubAck(_)) | Ok(Packet::PingResp) => {}
-            other => return fail(format!("canary-sub: unexpected {other:?}")),
+            other => {
+                return fail(Text::new(
+                    format!("canary-sub：收到意外的 {other:?}"),
+                    format!("canary-sub: unexpected {other:?}"),
+                ));
+            }
         }
     }
 }
 
 async fn canary_pub(addr: SocketAddr, c: Arc<Canary>, stop: Arc<AtomicBool>) {
-    let fail = |m: String| *c.error.lock().expect("lock") = Some(m);
+    let fail = |m: Text| *c.error.lock().expect("lock") = Some(m);
     let (mut s, mut buf) = match connect(addr, "canary-pub").await {
         Ok(x) => x,
         Err(e) => return fail(e),
@@ -213,12 +237,20 @@ async fn canary_pub(addr: SocketAddr, c: Arc<Canary>, stop: Arc<AtomicBool>) {
             payload: Bytes::from(seq.to_string()),
         });
         if s.write_all(&encode(&p)).await.is_err() {
-            return fail(format!("canary-pub: the broker closed it at message {seq}"));
+            return fail(Text::new(
+                format!("canary-pub：发到第 {seq} 条消息时服务端关闭了连接"),
+                format!("canary-pub: the broker closed it at message {seq}"),
+            ));
         }
         c.sent.store(seq, Ordering::Relaxed);
         match read_frame(&mut s, &mut buf, Duration::from_secs(10)).await.map(|f| proto::decode(&f)) {
             Some(Ok(Packet::PubAck(got))) if got == pid => {}
-            other => return fail(format!("canary-pub: no PUBACK for message {seq}: {other:?}")),
+            other => {
+                return fail(Text::new(
+                    format!("canary-pub：第 {seq} 条消息没有收到 PUBACK：{other:?}"),
+                    format!("canary-pub: no PUBACK for message {seq}: {other:?}"),
+                ));
+            }
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -296,7 +328,7 @@ async fn fuzz_conn(addr: SocketAddr, rng: &mut Rng, budget: &AtomicU64, sent: &A
 }
 
 /// Runs the campaign.
-pub async fn run(opts: BrokerFuzz) -> Result<BrokerReport, String> {
+pub async fn run(opts: BrokerFuzz) -> Result<BrokerReport, Text> {
     let (child, port, pid) = match opts.port {
         Some(p) => (None, p, opts.broker_pid),
         None => {
@@ -346,24 +378,30 @@ pub async fn run(opts: BrokerFuzz) -> Result<BrokerReport, String> {
         if let Some(c) = child.as_mut()
             && let Ok(Some(status)) = c.child.try_wait()
         {
-            crashed = Some(format!("the broker exited during the run: {status}"));
+            crashed = Some(Text::new(
+                format!("服务端在运行中退出了：{status}"),
+                format!("the broker exited during the run: {status}"),
+            ));
             break;
         }
         if let Some(pid) = pid {
             let rss = rss_kib(pid);
             report.rss_peak_kib = report.rss_peak_kib.max(rss);
             if rss > opts.max_rss_mib * 1024 {
-                crashed = Some(format!(
-                    "the broker's RSS reached {} MiB, over the bound of {}",
-                    rss / 1024,
-                    opts.max_rss_mib
+                let (mib, max) = (rss / 1024, opts.max_rss_mib);
+                crashed = Some(Text::new(
+                    format!("服务端的 RSS 达到 {mib} MiB，超过上限 {max}"),
+                    format!("the broker's RSS reached {mib} MiB, over the bound of {max}"),
                 ));
                 break;
             }
         }
         let silent = started.elapsed().as_millis() as u64 - canary.last_at.load(Ordering::Relaxed);
         if started.elapsed() > Duration::from_secs(3) && silent > 5_000 {
-            crashed = Some(format!("the canary has been silent for {} ms", silent));
+            crashed = Some(Text::new(
+                format!("金丝雀已经 {silent} 毫秒没有消息了"),
+                format!("the canary has been silent for {silent} ms"),
+            ));
             break;
         }
         if let Some(e) = canary.error.lock().expect("lock").clone() {
@@ -411,16 +449,19 @@ pub async fn run(opts: BrokerFuzz) -> Result<BrokerReport, String> {
         report.failures.push(e);
     }
     if !report.broker_alive {
-        report.failures.push("the broker does not answer PINGREQ after the run".into());
+        report
+            .failures
+            .push(Text::new("运行结束后服务端不回应 PINGREQ", "the broker does not answer PINGREQ after the run"));
     }
     if report.canary_lost > 0 || report.canary_duplicated > 0 || report.canary_reordered > 0 {
-        report.failures.push(format!(
-            "canary: {} lost, {} duplicated, {} out of order",
-            report.canary_lost, report.canary_duplicated, report.canary_reordered
+        let (lost, dup, order) = (report.canary_lost, report.canary_duplicated, report.canary_reordered);
+        report.failures.push(Text::new(
+            format!("金丝雀：丢失 {lost} 条，重复 {dup} 条，乱序 {order} 条"),
+            format!("canary: {lost} lost, {dup} duplicated, {order} out of order"),
         ));
     }
     if report.canary_sent == 0 {
-        report.failures.push("the canary sent nothing".into());
+        report.failures.push(Text::new("金丝雀什么也没发出去", "the canary sent nothing"));
     }
     drop(child);
     Ok(report)

@@ -4,6 +4,7 @@
 //! fields in order and not overlapping.
 
 use super::inputs::{Rng, input};
+use crate::i18n::Text;
 use crate::proto::{self, Framing};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -17,7 +18,7 @@ pub struct DecodeReport {
     /// Decode errors by kind (the first word of the error's debug form).
     pub errors: BTreeMap<String, u64>,
     /// Broken properties, with the input in hex (at most 20 kept).
-    pub failures: Vec<String>,
+    pub failures: Vec<Text>,
     pub failure_count: u64,
     pub seconds: f64,
 }
@@ -27,15 +28,19 @@ fn hex(b: &[u8]) -> String {
 }
 
 /// Checks one input; `Err` names the broken property.
-fn check(buf: &[u8], spans: bool, report: &mut DecodeReport) -> Result<(), String> {
+fn check(buf: &[u8], spans: bool, report: &mut DecodeReport) -> Result<(), Text> {
     let frame = match proto::frame(buf, usize::MAX) {
         Ok(Framing::Whole(h)) if h.frame_len() <= buf.len() => &buf[..h.frame_len()],
         Ok(Framing::Whole(h)) => {
-            return Err(format!("framer says whole with {} bytes of {}", h.frame_len(), buf.len()));
+            let (n, have) = (h.frame_len(), buf.len());
+            return Err(Text::new(
+                format!("分帧器说报文完整，要 {n} 字节，实际只有 {have} 字节"),
+                format!("framer says whole with {n} bytes of {have}"),
+            ));
         }
         Ok(Framing::Incomplete { need }) => {
             if need == 0 {
-                return Err("framer asks for 0 more bytes".into());
+                return Err(Text::new("分帧器要求再读 0 个字节", "framer asks for 0 more bytes"));
             }
             return Ok(());
         }
@@ -46,11 +51,19 @@ fn check(buf: &[u8], spans: bool, report: &mut DecodeReport) -> Result<(), Strin
     match &plain {
         Ok(p) => {
             report.decoded += 1;
-            p.check_encodable().map_err(|e| format!("decoded {p:?} cannot be encoded: {e}"))?;
+            p.check_encodable().map_err(|e| {
+                Text::new(format!("解码出的 {p:?} 无法再编码：{e}"), format!("decoded {p:?} cannot be encoded: {e}"))
+            })?;
             let again = p.to_bytes();
             match proto::decode_slice(&again) {
                 Ok(q) if &q == p => {}
-                other => return Err(format!("{p:?} encodes to {} which decodes to {other:?}", hex(&again))),
+                other => {
+                    let h = hex(&again);
+                    return Err(Text::new(
+                        format!("{p:?} 编码为 {h}，再解码却得到 {other:?}"),
+                        format!("{p:?} encodes to {h} which decodes to {other:?}"),
+                    ));
+                }
             }
         }
         Err(e) => {
@@ -58,31 +71,36 @@ fn check(buf: &[u8], spans: bool, report: &mut DecodeReport) -> Result<(), Strin
             let word: String = kind.chars().take_while(|c| c.is_alphanumeric()).collect();
             *report.errors.entry(word).or_default() += 1;
             if e.offset > frame.len() {
-                return Err(format!("error offset {} past the frame's {} bytes", e.offset, frame.len()));
+                let (at, n) = (e.offset, frame.len());
+                return Err(Text::new(
+                    format!("错误位置 {at} 超出了报文的 {n} 个字节"),
+                    format!("error offset {at} past the frame's {n} bytes"),
+                ));
             }
         }
     }
     if spans {
         let (with_spans, list) = proto::decode_spans(frame);
         if with_spans != plain {
-            return Err(format!("the span decoder says {with_spans:?}, the plain one {plain:?}"));
+            return Err(Text::new(
+                format!("记录字段范围的解码器给出 {with_spans:?}，普通解码器给出 {plain:?}"),
+                format!("the span decoder says {with_spans:?}, the plain one {plain:?}"),
+            ));
         }
         let mut last_end = 0;
         for s in &list {
-            if s.start > s.end || s.end > frame.len() {
-                return Err(format!(
-                    "span {}..{} of {} outside the {}-byte frame",
-                    s.start,
-                    s.end,
-                    s.field.key,
-                    frame.len()
+            let (a, b, key, n) = (s.start, s.end, s.field.key, frame.len());
+            if a > b || b > n {
+                return Err(Text::new(
+                    format!("{key} 的字段范围 {a}..{b} 超出了 {n} 字节的报文"),
+                    format!("span {a}..{b} of {key} outside the {n}-byte frame"),
                 ));
             }
             if s.depth == 0 {
-                if s.start < last_end {
-                    return Err(format!(
-                        "byte span {} at {} overlaps the one before (ends at {last_end})",
-                        s.field.key, s.start
+                if a < last_end {
+                    return Err(Text::new(
+                        format!("{key} 的字节范围从 {a} 开始，和前一个（到 {last_end} 结束）重叠"),
+                        format!("byte span {key} at {a} overlaps the one before (ends at {last_end})"),
                     ));
                 }
                 last_end = s.end;
@@ -115,12 +133,15 @@ pub fn run(inputs: u64, seed: u64, span_every: u64) -> DecodeReport {
                 }
                 res.err()
             }
-            Err(_) => Some("panicked".to_string()),
+            Err(_) => Some(Text::new("崩溃了（panic）", "panicked")),
         };
         if let Some(f) = failure {
             report.failure_count += 1;
             if report.failures.len() < 20 {
-                report.failures.push(format!("input {i}: {f}: {}", hex(&buf[..buf.len().min(256)])));
+                let h = hex(&buf[..buf.len().min(256)]);
+                report
+                    .failures
+                    .push(Text::new(format!("输入 {i}：{}：{h}", f.zh), format!("input {i}: {}: {h}", f.en)));
             }
         }
     }

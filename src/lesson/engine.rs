@@ -260,7 +260,7 @@ impl M {
                 miss
             }
             M::Seq(v, i) => {
-                let Some(m) = v.get_mut(*i) else { return None };
+                let m = v.get_mut(*i)?;
                 let miss = m.feed(o, w, now);
                 seq_advance(v, i, now);
                 miss
@@ -272,7 +272,7 @@ impl M {
                 of.feed(o, w, now);
                 if of.done(now) {
                     // It happened: the quiet period starts again.
-                    *of = Box::new(M::new(spec, now));
+                    **of = M::new(spec, now);
                     *since = Some(now);
                 }
                 None
