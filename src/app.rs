@@ -3,12 +3,14 @@
 //! ring, narration, held frames, the command line — and no I/O: no tokio, no terminal.
 
 pub use crate::command;
+pub mod course;
 pub mod inspector;
 pub mod marks;
 
 use crate::broker::{ConnId, Event};
 use crate::client::ClientEvent;
 use crate::i18n::{Lang, Text};
+use crate::lesson;
 use crate::proto::{ConnectReturnCode, PacketType, QoS};
 use crate::world::cmd::LabCmd;
 use crate::world::event::WorldEvent;
@@ -29,12 +31,21 @@ pub enum Pane {
     Narration,
     Chart,
     Command,
+    Lesson,
 }
 
 impl Pane {
     /// The panes Tab cycles through, in order.
-    pub const CYCLE: [Pane; 7] =
-        [Pane::Command, Pane::Clients, Pane::Broker, Pane::Inspector, Pane::Ladder, Pane::Narration, Pane::Chart];
+    pub const CYCLE: [Pane; 8] = [
+        Pane::Command,
+        Pane::Lesson,
+        Pane::Clients,
+        Pane::Broker,
+        Pane::Inspector,
+        Pane::Ladder,
+        Pane::Narration,
+        Pane::Chart,
+    ];
 
     pub fn title(self, lang: Lang) -> &'static str {
         match self {
@@ -45,6 +56,7 @@ impl Pane {
             Pane::Narration => lang.pick("解说", "Narration"),
             Pane::Chart => lang.pick("数值曲线", "Payload chart"),
             Pane::Command => lang.pick("命令", "Command"),
+            Pane::Lesson => lang.pick("课程", "Lesson"),
         }
     }
 }
@@ -79,6 +91,7 @@ impl Narration {
             Narration::Broker(_) => lang.pick("服务端", "broker").to_string(),
             Narration::Client { client, .. } | Narration::Note { client, .. } => match client.as_str() {
                 "lab" => lang.pick("实验室", "lab").to_string(),
+                "lesson" => lang.pick("课程", "lesson").to_string(),
                 "broker" => lang.pick("服务端", "broker").to_string(),
                 c => c.to_string(),
             },
@@ -136,6 +149,8 @@ pub enum Msg {
     Action(Action),
     /// The runtime failed to carry out an effect.
     Error(Text),
+    /// Time has got this far (since the world started): lessons that wait for time move on.
+    Tick(Duration),
 }
 
 impl From<WorldEvent> for Msg {
@@ -195,6 +210,16 @@ pub enum Action {
     TypeCommand(char),
     /// Scroll the help page by this many lines (`i32::MIN`/`MAX`: to the top/end).
     HelpScroll(i32),
+    /// Between the lesson list and the lab.
+    ToggleScreen,
+    /// Open lesson `index` of the list (resuming where the learner left it).
+    OpenLesson(usize),
+    /// Open the lesson selected in the list.
+    OpenSelected,
+    /// The lesson's next hint.
+    LessonHint,
+    /// Go on from a lesson step that only explains.
+    LessonGo,
 }
 
 /// What the runtime must do.
@@ -217,7 +242,20 @@ pub enum Effect {
     ReleaseNext,
     DropNext,
     CutHeld,
+    /// A fresh broker with this setup and no client on stage (a lesson opens).
+    Reset(crate::world::cmd::LabSetup),
+    /// Save the learner's progress (JSON) in their data directory.
+    SaveProgress(String),
     Quit,
+}
+
+/// What fills the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// The lesson list: the first screen.
+    Lessons,
+    /// The lab (with the lesson pane when a lesson is open).
+    Lab,
 }
 
 impl Effect {
@@ -231,7 +269,8 @@ impl Effect {
             Effect::ReleaseNext => LabCmd::ReleaseNext,
             Effect::DropNext => LabCmd::DropNext,
             Effect::CutHeld => LabCmd::CutHeld,
-            Effect::Quit => return None,
+            Effect::Reset(s) => LabCmd::Reset(s),
+            Effect::Quit | Effect::SaveProgress(_) => return None,
         })
     }
 }
@@ -277,6 +316,9 @@ pub struct Composer {
 #[derive(Debug)]
 pub struct App {
     pub lang: Lang,
+    /// The lesson list or the lab.
+    pub screen: Screen,
+    pub course: course::Course,
     pub focus: Pane,
     pub zoom: Option<Pane>,
     pub help: bool,
@@ -317,6 +359,8 @@ impl App {
     pub fn new(lang: Lang, inspector_capacity: usize) -> App {
         App {
             lang,
+            screen: Screen::Lab,
+            course: course::Course::default(),
             focus: Pane::Command,
             zoom: None,
             help: false,
@@ -378,12 +422,212 @@ impl App {
 
     /// Applies one message and returns what the runtime must do.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
-        match msg {
-            Msg::World(e) => self.world(e),
-            Msg::Error(e) => self.cmd.error = Some(e),
-            Msg::Action(a) => return self.act(a),
+        let mut fx = match msg {
+            Msg::World(e) => {
+                let outs = match self.course.run.as_mut() {
+                    Some(run) => run.observe(&e),
+                    None => Vec::new(),
+                };
+                self.world(e);
+                self.lesson_outs(outs)
+            }
+            Msg::Error(e) => {
+                self.cmd.error = Some(e);
+                Vec::new()
+            }
+            Msg::Tick(at) => {
+                self.now = self.now.max(at);
+                let outs = match self.course.run.as_mut() {
+                    Some(run) => run.tick(at),
+                    None => Vec::new(),
+                };
+                self.lesson_outs(outs)
+            }
+            Msg::Action(a) => self.act(a),
+        };
+        fx.extend(self.pump());
+        fx
+    }
+
+    /// What the lesson engine asked for.
+    fn lesson_outs(&mut self, outs: Vec<lesson::Out>) -> Vec<Effect> {
+        use lesson::Out;
+        let mut fx = Vec::new();
+        if outs.is_empty() {
+            return fx;
         }
-        Vec::new()
+        for o in outs {
+            match o {
+                Out::Run(line) => self.course.queue.push_back(course::Queued::Line(line)),
+                Out::Miss(t) => self.narrate(Narration::Note { client: "lesson".into(), text: t }),
+                Out::Answered { right } => {
+                    let Some(run) = &self.course.run else { continue };
+                    let Some(q) = run.lesson.steps.get(run.step).and_then(|s| s.value.quiz.as_ref()) else { continue };
+                    let text = if right {
+                        Text::new(format!("答对了。{}", q.explain.zh), format!("Right. {}", q.explain.en))
+                    } else {
+                        Text::new("不是这个，再想想（hint 看提示）", "Not that one; think again (hint for a hint)")
+                    };
+                    self.narrate(Narration::Note { client: "lesson".into(), text });
+                }
+                Out::Done { index } => {
+                    let Some(run) = &self.course.run else { continue };
+                    let step = &run.lesson.steps[index].value;
+                    let n = run.lesson.steps.len();
+                    let said = step.done.as_ref().map(|d| d.text());
+                    let text = match &said {
+                        Some(d) => Text::new(
+                            format!("✓ 第 {}/{n} 步完成：{}", index + 1, d.zh),
+                            format!("✓ step {}/{n} done: {}", index + 1, d.en),
+                        ),
+                        None => Text::new(
+                            format!("✓ 第 {}/{n} 步完成", index + 1),
+                            format!("✓ step {}/{n} done", index + 1),
+                        ),
+                    };
+                    let id = run.lesson.id.value.clone();
+                    let score = run.score;
+                    self.course.last_done = said;
+                    self.course.hint = None;
+                    self.narrate(Narration::Note { client: "lesson".into(), text });
+                    let r = self.course.progress.lessons.entry(id).or_default();
+                    r.done = r.done.max(index + 1);
+                    r.total = n;
+                    if score.1 > 0 {
+                        r.score = Some(r.score.map_or(score, |s| if score.0 > s.0 { score } else { s }));
+                    }
+                    fx.push(Effect::SaveProgress(self.course.progress.to_json()));
+                }
+                Out::Finished => {
+                    let Some(run) = &self.course.run else { continue };
+                    let id = run.lesson.id.value.clone();
+                    let title = run.lesson.title.text();
+                    let r = self.course.progress.lessons.entry(id).or_default();
+                    r.finished = true;
+                    r.done = r.total.max(r.done);
+                    self.narrate(Narration::Note {
+                        client: "lesson".into(),
+                        text: Text::new(
+                            format!("🎉 课程《{}》完成！F9 回到课程列表", title.zh),
+                            format!("🎉 Lesson \"{}\" complete! F9 for the lesson list", title.en),
+                        ),
+                    });
+                    fx.push(Effect::SaveProgress(self.course.progress.to_json()));
+                }
+            }
+        }
+        self.course.highlight = self
+            .course
+            .run
+            .as_ref()
+            .and_then(|r| r.lesson.steps.get(r.step))
+            .map(|s| s.value.highlight.iter().map(|h| h.value.clone()).collect())
+            .unwrap_or_default();
+        fx
+    }
+
+    /// Runs the lesson's queued lines, one at a time: after a connect, the next line waits for its
+    /// CONNACK (or its refusal), as a learner would.
+    fn pump(&mut self) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        if self.course.queue.is_empty() {
+            return fx;
+        }
+        loop {
+            let blocked = match &self.course.waiting {
+                Some(course::Wait::Mark(id)) => self.marks.list.iter().any(|m| m.id == *id && m.state.is_pending()),
+                Some(course::Wait::Client(name)) => !self.clients.iter().any(|c| &c.name == name),
+                None => false,
+            };
+            if blocked {
+                break;
+            }
+            self.course.waiting = None;
+            let Some(q) = self.course.queue.pop_front() else { break };
+            let line = match q {
+                course::Queued::Cast(args) => format!("new {args}"),
+                course::Queued::Line(l) => l,
+            };
+            match command::parse(&line, &self.client_names()) {
+                Ok(c) => {
+                    let wait = match &c {
+                        Command::New { name, opts } if opts.offline => Some(course::Wait::Client(name.clone())),
+                        Command::New { .. } | Command::Client { cmd: ClientCmd::Connect(_), .. } => None,
+                        _ => None,
+                    };
+                    let connects = matches!(&c, Command::New { opts, .. } if !opts.offline)
+                        || matches!(&c, Command::Client { cmd: ClientCmd::Connect(_), .. });
+                    fx.extend(self.run(c, &line));
+                    self.course.waiting = wait
+                        .or_else(|| connects.then(|| self.marks.newest().map(|m| course::Wait::Mark(m.id))).flatten());
+                }
+                Err(e) => self.narrate(Narration::Note {
+                    client: "lesson".into(),
+                    text: Text::new(format!("{line}：{}", e.zh), format!("{line}: {}", e.en)),
+                }),
+            }
+        }
+        fx
+    }
+
+    /// Opens lesson `i` of the list: a fresh broker, the cast, the setup, and its first step not done.
+    pub fn open_lesson(&mut self, i: usize) -> Vec<Effect> {
+        let Some(entry) = self.course.entries.get(i).cloned() else { return Vec::new() };
+        let lesson = entry.lesson.clone();
+        let mut fx = vec![Effect::Reset(course::Course::setup(&lesson))];
+        self.clients.clear();
+        self.held.clear();
+        self.holding = false;
+        self.deliveries.clear();
+        self.series.clear();
+        self.chart_topic = None;
+        self.conn_names.clear();
+        self.marks.list.clear();
+        self.course.queue.clear();
+        self.course.waiting = None;
+        self.course.hint = None;
+        self.course.last_done = None;
+        for c in &lesson.cast {
+            self.course.queue.push_back(course::Queued::Cast(c.value.clone()));
+        }
+        for l in &lesson.setup {
+            self.course.queue.push_back(course::Queued::Line(l.value.clone()));
+        }
+        // A lesson left half way resumes at its first step not done: the earlier steps' actions and
+        // solutions run again (their waits and answers aside), so the lab is as it was.
+        let resume = match self.course.record(entry.id()) {
+            Some(r) if !r.finished && r.done < lesson.steps.len() => r.done,
+            _ => 0,
+        };
+        for s in &lesson.steps[..resume] {
+            for l in s.value.actions.iter().chain(&s.value.solution) {
+                let w = l.value.trim();
+                if !(w.starts_with("wait ") || w.starts_with("answer ")) {
+                    self.course.queue.push_back(course::Queued::Line(l.value.clone()));
+                }
+            }
+        }
+        let title = lesson.title.text();
+        let id = lesson.id.value.clone();
+        self.narrate(Narration::Note {
+            client: "lesson".into(),
+            text: if resume > 0 {
+                Text::new(
+                    format!("打开课程 {id}《{}》，从第 {} 步继续", title.zh, resume + 1),
+                    format!("lesson {id} \"{}\" opened, resuming at step {}", title.en, resume + 1),
+                )
+            } else {
+                Text::new(format!("打开课程 {id}《{}》", title.zh), format!("lesson {id} \"{}\" opened", title.en))
+            },
+        });
+        let mut run = lesson::Run::new(lesson);
+        let outs = run.start_at(resume, self.now);
+        self.course.run = Some(run);
+        self.course.current = Some(i);
+        self.screen = Screen::Lab;
+        self.focus = Pane::Command;
+        fx.extend(self.lesson_outs(outs));
+        fx
     }
 
     /// The client on stage whose client id this is.
@@ -548,6 +792,47 @@ impl App {
                 return vec![Effect::Quit];
             }
             Quit => self.quit_armed = true,
+            ToggleScreen => {
+                self.screen = match self.screen {
+                    Screen::Lessons => Screen::Lab,
+                    Screen::Lab => {
+                        let order = self.course.order();
+                        if let Some(c) = self.course.current
+                            && let Some(p) = order.iter().position(|i| *i == c)
+                        {
+                            self.course.selected = p;
+                        }
+                        Screen::Lessons
+                    }
+                };
+            }
+            OpenLesson(i) => return self.open_lesson(i),
+            OpenSelected => {
+                let order = self.course.order();
+                if let Some(i) = order.get(self.course.selected).copied() {
+                    return self.open_lesson(i);
+                }
+            }
+            LessonHint => self.lesson_hint(),
+            LessonGo => {
+                let outs = self.course.run.as_mut().map(|r| r.go()).unwrap_or_default();
+                return self.lesson_outs(outs);
+            }
+            Up | Down | PageUp | PageDown | Home | End if self.screen == Screen::Lessons => {
+                let n = self.course.order().len();
+                if n > 0 {
+                    let s = self.course.selected as i64;
+                    let to = match a {
+                        Up => s - 1,
+                        Down => s + 1,
+                        PageUp => s - 10,
+                        PageDown => s + 10,
+                        Home => 0,
+                        _ => n as i64 - 1,
+                    };
+                    self.course.selected = to.clamp(0, n as i64 - 1) as usize;
+                }
+            }
             TypeCommand(c) => {
                 self.focus = Pane::Command;
                 if self.zoom.is_some() {
@@ -565,7 +850,11 @@ impl App {
             FocusNext | FocusPrev => {
                 let i = Pane::CYCLE.iter().position(|p| *p == self.focus).unwrap_or(0);
                 let n = Pane::CYCLE.len();
-                let j = if a == FocusNext { (i + 1) % n } else { (i + n - 1) % n };
+                let mut j = if a == FocusNext { (i + 1) % n } else { (i + n - 1) % n };
+                // The lesson pane is only there with a lesson open.
+                if Pane::CYCLE[j] == Pane::Lesson && self.course.run.is_none() {
+                    j = if a == FocusNext { (j + 1) % n } else { (j + n - 1) % n };
+                }
                 self.focus = Pane::CYCLE[j];
                 if self.zoom.is_some() {
                     self.zoom = Some(self.focus);
@@ -774,6 +1063,29 @@ impl App {
         }
     }
 
+    /// The current step's next hint; once they are used up, what its solution types.
+    fn lesson_hint(&mut self) {
+        let Some(run) = self.course.run.as_mut() else {
+            self.cmd.error = Some(Text::new("没有打开的课程（F9 看课程列表）", "no lesson is open (F9 for the list)"));
+            return;
+        };
+        let text = match run.hint() {
+            Some(h) => h,
+            None => {
+                let Some(step) = run.lesson.steps.get(run.step) else { return };
+                let lines: Vec<String> = step.value.solution.iter().map(|l| l.value.clone()).collect();
+                if lines.is_empty() {
+                    Text::new("这一步读完输入 go 继续", "type go when you have read this step")
+                } else {
+                    let l = lines.join(" · ");
+                    Text::new(format!("提示用完了，可以这样做：{l}"), format!("No hints left; this does it: {l}"))
+                }
+            }
+        };
+        self.course.hint = Some(text.clone());
+        self.narrate(Narration::Note { client: "lesson".into(), text });
+    }
+
     /// A client command, with its mark (and, for a rule about to be broken on purpose, a warning
     /// in the narration before it is sent).
     fn client_effect(&mut self, name: String, cmd: ClientCmd, line: &str) -> Effect {
@@ -867,6 +1179,42 @@ impl App {
             Command::Quit => {
                 self.quit = true;
                 vec![Effect::Quit]
+            }
+            Command::Answer(n) => match self.course.run.as_mut() {
+                Some(r) if r.lesson.steps.get(r.step).is_some_and(|s| s.value.quiz.is_some()) => {
+                    let outs = r.answer(n);
+                    self.lesson_outs(outs)
+                }
+                _ => {
+                    self.cmd.error = Some(Text::new("现在没有要回答的问题", "there is no question to answer now"));
+                    Vec::new()
+                }
+            },
+            Command::Go => match self.course.run.as_mut() {
+                Some(r) if r.is_reading() => {
+                    let outs = r.go();
+                    self.lesson_outs(outs)
+                }
+                Some(_) => {
+                    self.cmd.error = Some(Text::new(
+                        "这一步在等你动手（hint 看提示）",
+                        "this step waits for you to do something (hint for a hint)",
+                    ));
+                    Vec::new()
+                }
+                None => {
+                    self.cmd.error =
+                        Some(Text::new("没有打开的课程（F9 看课程列表）", "no lesson is open (F9 for the list)"));
+                    Vec::new()
+                }
+            },
+            Command::Hint => {
+                self.lesson_hint();
+                Vec::new()
+            }
+            Command::Lessons => {
+                self.screen = Screen::Lessons;
+                Vec::new()
             }
             Command::Compose { name, topic, qos, retain } => {
                 self.composer = Some(Composer { name, topic, qos, retain });

@@ -187,6 +187,24 @@ QoS 0 messages at once",
         "也讲述每条消息的投递决定（谁以哪个 QoS 收到了哪条消息）",
         "Also narrate every message decision (who got which message at which QoS)",
     ),
+    e(
+        "lesson",
+        "立刻打开这一课：章节号（如 2-1），或你自己写的课程文件（FILE.yaml）",
+        "Open this lesson at once: a chapter such as 2-1, or a lesson file of your own (FILE.yaml)",
+    ),
+    // `mqtt-lab lessons`.
+    e(
+        "lessons",
+        "课程：列出课程，或检查课程文件并在后台运行它们的 solution",
+        "The lessons: list them, or check lesson files and run their solutions headless",
+    ),
+    e("list", "内置的课程和它们的步数", "The built-in lessons with their steps"),
+    e(
+        "check",
+        "检查课程文件（默认检查内置课程），并在虚拟时间里后台运行每课的 solution",
+        "Check lesson files (default: the built-in ones) and run each lesson's solutions headless, in virtual time",
+    ),
+    e("paths", "课程文件，或放课程文件的文件夹", "Lesson files or folders of them"),
     // `mqtt-lab bench` (src/bench.rs).
     e("scenario", "要运行的场景", "The scenario to run"),
     e(

@@ -9,9 +9,17 @@ pub use crate::world::cmd::{ClientCmd, ConnectOpts};
 /// One parsed command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Client { name: String, cmd: ClientCmd },
-    New { name: String, opts: ConnectOpts },
-    Remove { name: String },
+    Client {
+        name: String,
+        cmd: ClientCmd,
+    },
+    New {
+        name: String,
+        opts: ConnectOpts,
+    },
+    Remove {
+        name: String,
+    },
     Step(Option<bool>),
     Next,
     Drop,
@@ -20,7 +28,20 @@ pub enum Command {
     Filter(FilterCmd),
     Help,
     Quit,
-    Compose { name: String, topic: String, qos: QoS, retain: bool },
+    Compose {
+        name: String,
+        topic: String,
+        qos: QoS,
+        retain: bool,
+    },
+    /// The lesson's quiz: choice N (from 1).
+    Answer(usize),
+    /// Go on from a lesson step that only explains.
+    Go,
+    /// The lesson step's next hint.
+    Hint,
+    /// The lesson list.
+    Lessons,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +79,10 @@ pub enum LabKind {
     Filter,
     Help,
     Quit,
+    Answer,
+    Go,
+    Hint,
+    Lessons,
 }
 
 /// One entry of the command table: the words that call it, how to write it, an example that parses,
@@ -216,6 +241,38 @@ pub const LAB_COMMANDS: &[Spec<LabKind>] = &[
         en: "switch the language",
     },
     Spec {
+        names: &["lessons"],
+        kind: LabKind::Lessons,
+        usage: "lessons",
+        example: "lessons",
+        zh: "回到课程列表（F9 也可以）",
+        en: "back to the lesson list (F9 too)",
+    },
+    Spec {
+        names: &["go"],
+        kind: LabKind::Go,
+        usage: "go",
+        example: "go",
+        zh: "课程：读完这一步，继续",
+        en: "lesson: done reading this step, go on",
+    },
+    Spec {
+        names: &["hint"],
+        kind: LabKind::Hint,
+        usage: "hint",
+        example: "hint",
+        zh: "课程：这一步的下一条提示",
+        en: "lesson: the next hint for this step",
+    },
+    Spec {
+        names: &["answer"],
+        kind: LabKind::Answer,
+        usage: "answer N",
+        example: "answer 2",
+        zh: "课程：回答选择题（选项从 1 数起）",
+        en: "lesson: answer the quiz (choices count from 1)",
+    },
+    Spec {
         names: &["help", "?"],
         kind: LabKind::Help,
         usage: "help",
@@ -276,6 +333,24 @@ pub const CONNECT_OPTS: &[Opt] = &[
     Opt { name: "--pass", arg: "P", zh: "密码", en: "password" },
     Opt {
         name: "--id", arg: "ID", zh: "客户端ID（默认是客户端的名字）", en: "client id (default: the client's name)"
+    },
+    Opt {
+        name: "--pubsubclient",
+        arg: "",
+        zh: "像 Arduino 的 PubSubClient：只以 QoS 0 发布，256 字节缓冲区，心跳 15 秒",
+        en: "behave like Arduino's PubSubClient: publishes at QoS 0 only, 256-byte buffer, keep alive 15 s",
+    },
+    Opt {
+        name: "--v31",
+        arg: "",
+        zh: "用 MQTT 3.1（协议名 MQIsdp，级别 3；客户端ID最多 23 个字符）",
+        en: "speak MQTT 3.1 (protocol name MQIsdp, level 3; client ids of at most 23 characters)",
+    },
+    Opt {
+        name: "--offline",
+        arg: "",
+        zh: "只用于 new：上台但先不连接",
+        en: "new only: put the client on stage without connecting it",
     },
 ];
 
@@ -393,6 +468,18 @@ fn connect_opts(args: &[String]) -> Result<ConnectOpts, CmdError> {
                 o.will_retain = true;
                 take = 1;
             }
+            "--pubsubclient" => {
+                o.pubsubclient = true;
+                take = 1;
+            }
+            "--v31" => {
+                o.v31 = true;
+                take = 1;
+            }
+            "--offline" => {
+                o.offline = true;
+                take = 1;
+            }
             "--user" | "-u" => {
                 o.user = Some(val.ok_or_else(|| err("--user needs a name", "--user 后面要写用户名"))?.clone())
             }
@@ -483,6 +570,16 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
             )),
         },
         (Some(LabKind::Help), _) => Ok(Command::Help),
+        (Some(LabKind::Go), _) => Ok(Command::Go),
+        (Some(LabKind::Hint), _) => Ok(Command::Hint),
+        (Some(LabKind::Lessons), _) => Ok(Command::Lessons),
+        (Some(LabKind::Answer), _) => match rest.first().map(|n| n.parse::<usize>()) {
+            Some(Ok(n)) if n >= 1 => Ok(Command::Answer(n)),
+            _ => Err(err(
+                "answer needs a choice number: answer 1, answer 2, …",
+                "answer 后面要写选项的序号：answer 1、answer 2……",
+            )),
+        },
         (Some(LabKind::Quit), _) => Ok(Command::Quit),
         (None, name) if clients.iter().any(|c| c == name) => {
             let verb = rest.first().ok_or_else(|| {
@@ -733,6 +830,10 @@ mod tests {
                     | (LabKind::Lang, Command::Lang(_))
                     | (LabKind::Help, Command::Help)
                     | (LabKind::Quit, Command::Quit)
+                    | (LabKind::Answer, Command::Answer(_))
+                    | (LabKind::Go, Command::Go)
+                    | (LabKind::Hint, Command::Hint)
+                    | (LabKind::Lessons, Command::Lessons)
             );
             assert!(ok, "{} parsed to {c:?}", l.example);
         }

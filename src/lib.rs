@@ -7,6 +7,7 @@ pub mod cli_text;
 pub mod client;
 pub mod command;
 pub mod fuzz;
+pub mod headless;
 pub mod i18n;
 pub mod lesson;
 pub mod proto;

@@ -33,6 +33,9 @@ struct Cli {
     /// Use an external broker (mosquitto, EMQX …) instead of the built-in one: mqtt://HOST[:PORT].
     #[arg(long, value_name = "URL", conflicts_with_all = ["listen", "lan", "passwd", "acl"])]
     broker: Option<String>,
+    /// Open this lesson at once: a chapter such as 2-1, or a lesson file of your own (FILE.yaml).
+    #[arg(long, value_name = "ID|FILE")]
+    lesson: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -43,6 +46,28 @@ enum Command {
     Bench(mqtt_lab::bench::BenchArgs),
     /// Robustness campaigns: `fuzz decode` (the decoder) and `fuzz broker` (a broker over loopback).
     Fuzz(mqtt_lab::fuzz::FuzzArgs),
+    /// The lessons: list them, or check lesson files and run their solutions headless.
+    Lessons(LessonsArgs),
+}
+
+#[derive(Args, Debug)]
+struct LessonsArgs {
+    #[command(subcommand)]
+    action: LessonsAction,
+    /// Language of messages: zh or en (default: from the locale).
+    #[arg(long, value_name = "zh|en", global = true)]
+    lang: Option<Lang>,
+}
+
+#[derive(Subcommand, Debug)]
+enum LessonsAction {
+    /// The built-in lessons with their steps.
+    List,
+    /// Check lesson files (default: the built-in ones) and run each lesson's solutions headless, in virtual time.
+    Check {
+        /// Lesson files or folders of them.
+        paths: Vec<PathBuf>,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -193,12 +218,19 @@ fn main() -> ExitCode {
                 mqtt_lab::fuzz::run(args, lang).await.map_err(|m| Fail { code: 1, message: m })
             }
             Some(Command::Broker(b)) => run_broker(b, lang).await,
+            Some(Command::Lessons(args)) => {
+                let lang = args.lang.unwrap_or(lang);
+                match args.action {
+                    LessonsAction::List => lessons_list(lang),
+                    LessonsAction::Check { paths } => lessons_check(&paths, lang),
+                }
+            }
             None => {
                 let external = match &cli.broker {
                     Some(url) => Some(resolve_broker(url, lang).await?),
                     None => None,
                 };
-                run_lab(&cli.net, cli.inspector_cap, cli.log, external, lang).await
+                run_lab(&cli.net, cli.inspector_cap, cli.log, external, cli.lesson, lang).await
             }
         }
     });
@@ -308,19 +340,187 @@ async fn run_lab(
     inspector_cap: usize,
     log: Option<PathBuf>,
     external: Option<SocketAddr>,
+    open: Option<String>,
     lang: Lang,
 ) -> Result<(), Fail> {
     let config = broker_config(net, true, lang)?;
     let listen = listen_addrs(net);
-    let opts = mqtt_lab::runtime::lab::LabOptions {
-        server: ServerConfig { listen, broker: config, tap_capacity: Some(65_536) },
-        lang,
-        inspector_capacity: inspector_cap.max(100),
-        cast: true,
-        log,
-        external,
+    let (mut lessons, bad) = mqtt_lab::lesson::builtin::load();
+    if let Some(e) = bad.first() {
+        return Err(Fail { code: 1, message: e.render(lang) });
+    }
+    // `--lesson FILE.yaml`: a teacher's own lesson joins the list and opens.
+    let open = match open {
+        Some(o) if o.ends_with(".yaml") || o.ends_with(".yml") || Path::new(&o).is_file() => {
+            let text = read_file(Path::new(&o), "lesson file", "课程文件", "--lesson", lang)?;
+            match mqtt_lab::lesson::parse_lesson(&o, &text) {
+                Ok(l) => {
+                    let id = l.id.value.clone();
+                    lessons.retain(|(_, x)| x.id.value != id);
+                    lessons.push((o.clone(), l));
+                    Some(id)
+                }
+                Err(errors) => {
+                    let all: Vec<String> = errors.iter().map(|e| e.render(lang)).collect();
+                    return Err(usage(all.join("\n")));
+                }
+            }
+        }
+        Some(id) => {
+            if !lessons.iter().any(|(_, l)| l.id.value == id) {
+                let ids: Vec<&str> = lessons.iter().map(|(_, l)| l.id.value.as_str()).collect();
+                return Err(usage(match lang {
+                    Lang::Zh => {
+                        format!("--lesson {id}：没有这一课；有：{}（或写一个 .yaml 课程文件的路径）", ids.join(" "))
+                    }
+                    Lang::En => format!(
+                        "--lesson {id}: no such lesson; there are: {} (or give the path of a .yaml lesson file)",
+                        ids.join(" ")
+                    ),
+                }));
+            }
+            Some(id)
+        }
+        None => None,
+    };
+    let opts = mqtt_lab::tui::TuiOptions {
+        lab: mqtt_lab::runtime::lab::LabOptions {
+            server: ServerConfig { listen, broker: config, tap_capacity: Some(65_536) },
+            lang,
+            inspector_capacity: inspector_cap.max(100),
+            cast: true,
+            log,
+            external,
+        },
+        lessons,
+        open,
+        progress: progress_file(),
     };
     mqtt_lab::tui::run(opts).await.map_err(usage)
+}
+
+/// Where the learner's progress is kept: `$XDG_DATA_HOME/mqtt-lab/progress.json`, else
+/// `~/.local/share/mqtt-lab/progress.json`.
+fn progress_file() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+    Some(base.join("mqtt-lab").join("progress.json"))
+}
+
+/// `mqtt-lab lessons list`.
+fn lessons_list(lang: Lang) -> Result<(), Fail> {
+    let (lessons, bad) = mqtt_lab::lesson::builtin::load();
+    for e in &bad {
+        eprintln!("{}", e.render(lang));
+    }
+    let mut part = None;
+    for (path, l) in &lessons {
+        if part != Some(l.part) {
+            part = Some(l.part);
+            say(l.part.title(lang));
+        }
+        let n = l.steps.len();
+        let steps = match lang {
+            Lang::Zh => format!("{n} 步"),
+            Lang::En if n == 1 => "1 step".to_string(),
+            Lang::En => format!("{n} steps"),
+        };
+        say(&format!("  {:<5} {}  ({steps}, {path})", l.id.value, l.title.get(lang)));
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(Fail { code: 2, message: lang.pick("有课程文件无法读取", "some lesson files do not load").into() })
+    }
+}
+
+/// The lesson files under `paths` (files, or folders of `*.yaml`), or the built-in ones.
+fn lesson_sources(paths: &[PathBuf], lang: Lang) -> Result<Vec<(String, String)>, Fail> {
+    if paths.is_empty() {
+        return Ok(mqtt_lab::lesson::builtin::files().iter().map(|(p, t)| (p.to_string(), t.to_string())).collect());
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| usage(format!("{}: {e}", p.display())))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                .collect();
+            files.sort();
+            for f in files {
+                out.push((f.display().to_string(), read_file(&f, "lesson file", "课程文件", "lessons check", lang)?));
+            }
+        } else {
+            out.push((p.display().to_string(), read_file(p, "lesson file", "课程文件", "lessons check", lang)?));
+        }
+    }
+    Ok(out)
+}
+
+/// `mqtt-lab lessons check [PATH...]`: exit 2 when a file does not load, 1 when a lesson's solution
+/// does not complete it.
+fn lessons_check(paths: &[PathBuf], lang: Lang) -> Result<(), Fail> {
+    let sources = lesson_sources(paths, lang)?;
+    let (lessons, bad) = mqtt_lab::lesson::builtin::load_texts(sources);
+    for e in &bad {
+        eprintln!("{}\n", e.render(lang));
+    }
+    let started = std::time::Instant::now();
+    let mut failed = Vec::new();
+    for (path, l) in lessons {
+        let t0 = std::time::Instant::now();
+        let id = l.id.value.clone();
+        let r = mqtt_lab::headless::check_lesson(std::sync::Arc::new(l), &path, lang, std::time::Instant::now());
+        let ms = t0.elapsed().as_secs_f64() * 1000.0;
+        let n = r.steps.len();
+        if r.passed() {
+            say(&match lang {
+                Lang::Zh => format!("✓ {id:<5} {n} 步，虚拟时间 {:.1} 秒，实际 {ms:.0} 毫秒（{path}）", r.secs),
+                Lang::En => format!("✓ {id:<5} {n} steps, {:.1} s of virtual time in {ms:.0} ms ({path})", r.secs),
+            });
+        } else {
+            let s = r.steps.last().map_or(0, |s| s.index + 1);
+            let miss = r.steps.last().and_then(|s| s.miss.as_ref()).map(|m| m.get(lang).to_string());
+            let why = miss.map(|m| format!(" — {m}")).unwrap_or_default();
+            say(&match lang {
+                Lang::Zh => {
+                    format!("✗ {id:<5} 第 {s} 步没有完成：运行它的 solution 后等了 20 秒（虚拟时间）{why}（{path}）")
+                }
+                Lang::En => format!(
+                    "✗ {id:<5} step {s} did not complete: its solution ran, then 20 s (virtual) passed{why} ({path})"
+                ),
+            });
+            say(lang.pick("  实验室最后看到的：", "  what the lab saw last:"));
+            for t in &r.tail {
+                say(&format!("    {}", t.get(lang)));
+            }
+            failed.push(id);
+        }
+    }
+    let total = started.elapsed().as_secs_f64() * 1000.0;
+    say(&match lang {
+        Lang::Zh => format!("共 {total:.0} 毫秒"),
+        Lang::En => format!("{total:.0} ms in all"),
+    });
+    if !bad.is_empty() {
+        return Err(Fail {
+            code: 2,
+            message: lang.pick("有课程文件无法读取（见上）", "some lesson files do not load (see above)").into(),
+        });
+    }
+    if !failed.is_empty() {
+        return Err(Fail {
+            code: 1,
+            message: match lang {
+                Lang::Zh => format!("这些课程的 solution 不能完成它们：{}", failed.join(" ")),
+                Lang::En => format!("these lessons' solutions do not complete them: {}", failed.join(" ")),
+            },
+        });
+    }
+    Ok(())
 }
 
 /// One line on stdout; a closed stdout (`| head`) is not an error worth dying for.

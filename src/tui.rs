@@ -3,7 +3,7 @@
 //! [`Lab`], and redraws at most about 30 times a second. This is the only module that knows both the
 //! runtime and the app; neither of them knows the other.
 
-use crate::app::{Action, App, BrokerView, Msg};
+use crate::app::{Action, App, BrokerView, Effect, Msg, Screen};
 use crate::i18n::{Lang, Text};
 use crate::runtime::lab::{CAST, Lab, LabOptions, broker_view, held_view};
 use crate::runtime::tap::{TapItem, TapReceiver};
@@ -15,21 +15,16 @@ use futures_util::StreamExt;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-/// Feeds tap items to the app; returns how many frames were taken.
-fn take_tap(app: &mut App, tap: &TapReceiver, first: Option<TapItem>, max: usize) -> usize {
-    let mut n = 0;
+/// Feeds tap items to the app; returns what the app asks for (a lesson may act on a frame).
+fn take_tap(app: &mut App, tap: &TapReceiver, first: Option<TapItem>, max: usize) -> Vec<Effect> {
+    let mut fx = Vec::new();
     for item in first.into_iter().chain(tap.drain(max)) {
         match item {
-            TapItem::Frame(f) => {
-                app.update(WorldEvent::Frame(f).into());
-                n += 1;
-            }
-            TapItem::Lost(l) => {
-                app.update(WorldEvent::Lost(l).into());
-            }
+            TapItem::Frame(f) => fx.extend(app.update(WorldEvent::Frame(f).into())),
+            TapItem::Lost(l) => fx.extend(app.update(WorldEvent::Lost(l).into())),
         }
     }
-    n
+    fx
 }
 
 /// Restores the terminal: leaves raw mode and the alternate screen, turns mouse capture off.
@@ -38,8 +33,29 @@ fn restore_terminal() {
     ratatui::restore();
 }
 
+/// What the terminal lab is started with.
+pub struct TuiOptions {
+    pub lab: LabOptions,
+    /// The lessons of the list: (where from, lesson).
+    pub lessons: Vec<(String, crate::lesson::Lesson)>,
+    /// Open this lesson (by id) at once; otherwise the lesson list is the first screen.
+    pub open: Option<String>,
+    /// Where the learner's progress is kept.
+    pub progress: Option<std::path::PathBuf>,
+}
+
+/// Writes the progress file (its folder made if need be); a failure is said, not fatal.
+fn save_progress(path: &std::path::Path, json: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, json).and_then(|_| std::fs::rename(&tmp, path)).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// Runs the lab in the terminal until the learner quits.
-pub async fn run(opts: LabOptions) -> Result<(), String> {
+pub async fn run(topts: TuiOptions) -> Result<(), String> {
+    let opts = topts.lab;
     let zh = opts.lang.is_zh();
     let (mut lab, mut rx) = match opts.external {
         Some(addr) => Lab::external(addr),
@@ -61,6 +77,24 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
     let mut app = App::new(opts.lang, opts.inspector_capacity);
     // With an external broker no broker events come: marks settle on what the clients see.
     app.marks.external = lab.server.is_none();
+    app.course.entries = topts
+        .lessons
+        .into_iter()
+        .map(|(path, l)| crate::app::course::Entry { lesson: std::sync::Arc::new(l), path })
+        .collect();
+    if let Some(p) = &topts.progress
+        && let Ok(text) = std::fs::read_to_string(p)
+    {
+        app.course.progress = crate::app::course::Progress::from_json(&text);
+    }
+    // The first screen is the lesson list (the free lab behind it is one key away).
+    app.screen = if app.course.entries.is_empty() { Screen::Lab } else { Screen::Lessons };
+    let mut effects = Vec::new();
+    if let Some(id) = &topts.open
+        && let Some(i) = app.course.find(id)
+    {
+        effects = app.open_lesson(i);
+    }
     let mut log = match &opts.log {
         Some(p) => Some(std::io::BufWriter::new(
             std::fs::OpenOptions::new().create(true).append(true).open(p).map_err(|e| match zh {
@@ -133,7 +167,6 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
             dirty = false;
         }
         let redraw_in = if dirty { frame_gap.saturating_sub(last_draw.elapsed()) } else { Duration::from_secs(3600) };
-        let mut effects = Vec::new();
         #[cfg(unix)]
         let sigterm = term_signal.recv();
         #[cfg(not(unix))]
@@ -183,14 +216,14 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
                 None => break Ok(()),
             },
             item = tap.recv() => {
-                take_tap(&mut app, &tap, Some(item), 8192);
+                effects.extend(take_tap(&mut app, &tap, Some(item), 8192));
                 dirty = true;
                 broker_dirty = true;
             },
             Some(m) = rx.recv() => {
-                app.update(Msg::from(m));
+                effects.extend(app.update(Msg::from(m)));
                 while let Ok(m) = rx.try_recv() {
-                    app.update(Msg::from(m));
+                    effects.extend(app.update(Msg::from(m)));
                 }
                 dirty = true;
             },
@@ -202,7 +235,7 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
                                 use std::io::Write;
                                 let _ = writeln!(w, "[{:10.3}] {}", e.0.as_secs_f64(), e.1.text(Lang::En));
                             }
-                            app.update(Msg::World(WorldEvent::Broker { at: e.0, event: e.1 }));
+                            effects.extend(app.update(Msg::World(WorldEvent::Broker { at: e.0, event: e.1 })));
                         }
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
@@ -220,12 +253,13 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
             f = fates.recv() => {
                 if let Ok((seq, fate)) = f {
                     // The frame itself may still be on its way through the tap.
-                    take_tap(&mut app, &tap, None, 8192);
-                    app.update(WorldEvent::Fate { seq, fate }.into());
+                    effects.extend(take_tap(&mut app, &tap, None, 8192));
+                    effects.extend(app.update(WorldEvent::Fate { seq, fate }.into()));
                     dirty = true;
                 }
             },
             _ = tick.tick() => {
+                effects.extend(app.update(Msg::Tick(lab.elapsed())));
                 if let Some(w) = log.as_mut() {
                     use std::io::Write;
                     let _ = w.flush();
@@ -233,8 +267,8 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
                 if broker_dirty || last_snapshot.elapsed() >= Duration::from_secs(1) {
                     match &lab.server {
                         Some(server) => {
-                            app.update(WorldEvent::BrokerState(broker_view(server)).into());
-                            app.update(Msg::from(held_view(server)));
+                            effects.extend(app.update(WorldEvent::BrokerState(broker_view(server)).into()));
+                            effects.extend(app.update(Msg::from(held_view(server))));
                         }
                         None => {
                             let listen = vec![format!("{} ({})", lab.addr, opts.lang.pick("外部服务端", "external broker"))];
@@ -250,13 +284,25 @@ pub async fn run(opts: LabOptions) -> Result<(), String> {
             _ = tokio::signal::ctrl_c() => break Ok(()),
             _ = sigterm => break Ok(()),
         }
-        for e in effects {
-            match e.lab_cmd() {
-                Some(c) => {
-                    lab.apply(c);
-                    broker_dirty = true;
+        for e in std::mem::take(&mut effects) {
+            match e {
+                Effect::Quit => app.quit = true,
+                Effect::SaveProgress(json) => {
+                    if let Some(p) = &topts.progress
+                        && let Err(why) = save_progress(p, &json)
+                    {
+                        app.update(Msg::Error(Text::new(
+                            format!("无法保存学习进度：{why}"),
+                            format!("cannot save the progress: {why}"),
+                        )));
+                    }
                 }
-                None => app.quit = true,
+                other => {
+                    if let Some(c) = other.lab_cmd() {
+                        lab.apply(c);
+                        broker_dirty = true;
+                    }
+                }
             }
         }
         if app.quit {

@@ -11,6 +11,8 @@ pub mod help;
 pub mod inspector;
 pub mod keys;
 pub mod ladder;
+pub mod lesson;
+pub mod lessons;
 pub mod narration;
 pub mod text;
 pub mod theme;
@@ -81,11 +83,48 @@ pub fn render(f: &mut Frame, app: &App, theme: &Theme) -> Areas {
     }
     let [main, cmd, footer] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(2), Constraint::Length(1)]).areas(area);
-    if let Some(p) = app.zoom.filter(|p| *p != Pane::Command) {
+    if app.screen == crate::app::Screen::Lessons {
+        lessons::render_lessons(f, app, theme, main);
+    } else if let Some(p) = app.zoom.filter(|p| *p != Pane::Command) {
         if let Some(max) = render_pane(f, app, theme, p, main) {
             areas.1.insert(p, max);
         }
         areas.0.insert(p, main);
+    } else if app.course.run.is_some() {
+        // A lesson: its pane on the left, the clients (or the broker, when it has the focus) under
+        // it, the inspector beside; the ladder and the narration below.
+        let top_h = (main.height * 2 / 3).max(6);
+        let [top, bottom] = Layout::vertical([Constraint::Length(top_h), Constraint::Min(3)]).areas(main);
+        let wide = top.width >= 110;
+        let mut parts: Vec<(Pane, Rect)> = Vec::new();
+        if wide {
+            let [l, m, r] =
+                Layout::horizontal([Constraint::Percentage(32), Constraint::Percentage(24), Constraint::Min(30)])
+                    .areas(top);
+            let [c, b] = Layout::vertical([Constraint::Percentage(50), Constraint::Min(3)]).areas(m);
+            parts.extend([(Pane::Lesson, l), (Pane::Clients, c), (Pane::Broker, b), (Pane::Inspector, r)]);
+        } else {
+            let [l, r] = Layout::horizontal([Constraint::Percentage(40), Constraint::Min(20)]).areas(top);
+            let [lesson, lower] = Layout::vertical([Constraint::Percentage(72), Constraint::Min(3)]).areas(l);
+            let lower_pane = if app.focus == Pane::Broker { Pane::Broker } else { Pane::Clients };
+            parts.extend([(Pane::Lesson, lesson), (lower_pane, lower), (Pane::Inspector, r)]);
+        }
+        let wide_bottom = bottom.width >= 110;
+        if wide_bottom {
+            let [a, b, c] =
+                Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(35), Constraint::Min(16)])
+                    .areas(bottom);
+            parts.extend([(Pane::Ladder, a), (Pane::Narration, b), (Pane::Chart, c)]);
+        } else {
+            let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Min(16)]).areas(bottom);
+            parts.extend([(Pane::Ladder, a), (Pane::Narration, b)]);
+        }
+        for (p, r) in parts {
+            if let Some(max) = render_pane(f, app, theme, p, r) {
+                areas.1.insert(p, max);
+            }
+            areas.0.insert(p, r);
+        }
     } else {
         let top_h = (main.height * 3 / 5).max(6);
         let [top, bottom] = Layout::vertical([Constraint::Length(top_h), Constraint::Min(3)]).areas(main);
@@ -129,6 +168,7 @@ fn render_pane(f: &mut Frame, app: &App, theme: &Theme, pane: Pane, area: Rect) 
         Pane::Broker => return Some(broker::render_broker(f, app, theme, area)),
         Pane::Narration => narration::render_narration(f, app, theme, area),
         Pane::Chart => chart::render_chart(f, app, theme, area),
+        Pane::Lesson => lesson::render_lesson(f, app, theme, area),
         Pane::Command => {}
     }
     None

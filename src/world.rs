@@ -11,3 +11,11 @@ pub mod event;
 pub mod record;
 pub mod sim;
 pub mod view;
+
+/// The tutorial's cast: names on stage and their 中文 names.
+pub const CAST: [(&str, &str); 3] = [("car", "汽车"), ("phone", "手机"), ("computer", "电脑")];
+
+/// The 中文 name of a cast member.
+pub fn cast_label(name: &str) -> Option<&'static str> {
+    CAST.iter().find(|(n, _)| *n == name).map(|(_, zh)| *zh)
+}

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 /// A private tmux server running the lab; killed on drop.
 struct Tmux {
     socket: String,
+    data: std::path::PathBuf,
 }
 
 impl Tmux {
@@ -31,7 +32,9 @@ impl Tmux {
         );
         let socket = format!("mqtt-lab-test-{}-{}", std::process::id(), rand_suffix());
         let bin = env!("CARGO_BIN_EXE_mqtt-lab");
-        let cmd = format!("{bin} {args}; {after}");
+        // Progress goes to a folder of the test's own, never to the user's.
+        let data = std::env::temp_dir().join(&socket);
+        let cmd = format!("XDG_DATA_HOME={} {bin} {args}; {after}", data.display());
         let ok = Command::new("tmux")
             .args([
                 "-L",
@@ -50,7 +53,16 @@ impl Tmux {
             .status()
             .expect("tmux runs");
         assert!(ok.success());
-        let t = Tmux { socket };
+        let t = Tmux { socket, data };
+        // The first screen is the lesson list; Esc goes to the free lab.
+        let s = t.wait_for(
+            "the first screen",
+            |s| s.contains("mqtt-lab · Lessons") || s.contains("mqtt-lab · 课程") || ready(s),
+            10,
+        );
+        if !ready(&s) {
+            t.keys(&["Escape"]);
+        }
         t.wait_for("the lab to be ready", ready, 10);
         t
     }
@@ -94,6 +106,7 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
+        let _ = std::fs::remove_dir_all(&self.data);
     }
 }
 

@@ -7,3 +7,23 @@ include!(concat!(env!("OUT_DIR"), "/builtin_lessons.rs"));
 pub fn files() -> &'static [(&'static str, &'static str)] {
     BUILTIN
 }
+
+/// Loads every built-in lesson: (path, lesson), and the errors of those that do not load (the
+/// built-ins are checked in CI, so there should be none).
+pub fn load() -> (Vec<(String, super::Lesson)>, Vec<super::LessonError>) {
+    load_texts(files().iter().map(|(p, t)| (p.to_string(), t.to_string())))
+}
+
+/// Loads lessons from (path, text) pairs.
+pub fn load_texts(
+    files: impl IntoIterator<Item = (String, String)>,
+) -> (Vec<(String, super::Lesson)>, Vec<super::LessonError>) {
+    let (mut ok, mut bad) = (Vec::new(), Vec::new());
+    for (path, text) in files {
+        match super::parse_lesson(&path, &text) {
+            Ok(l) => ok.push((path, l)),
+            Err(e) => bad.extend(e),
+        }
+    }
+    (ok, bad)
+}

@@ -14,7 +14,7 @@ use crate::proto::{self, Packet, PacketType, QoS};
 use crate::world::event::WorldEvent;
 use crate::world::record::{Dir, Fate};
 use crate::world::view::Delivered;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -590,10 +590,18 @@ impl Seen {
 struct Pending {
     seq: u64,
     at: Duration,
-    held: bool,
+    /// Released from the gate: it has arrived, no grace needed.
+    released: bool,
     from: String,
     to: String,
     packet: Packet,
+}
+
+/// One thing in line to be judged.
+#[derive(Debug)]
+enum Item {
+    Frame(Pending),
+    Event(WorldEvent),
 }
 
 /// A lesson in progress.
@@ -615,7 +623,10 @@ pub struct Run {
     pub last_answer: Option<(usize, bool)>,
     matcher: Option<M>,
     seen: Seen,
-    pending: Vec<Pending>,
+    /// What waits to be judged, in the order it happened.
+    line: VecDeque<Item>,
+    /// Frames held at the gate.
+    held: Vec<Pending>,
     started: Duration,
     now: Duration,
 }
@@ -634,7 +645,8 @@ impl Run {
             last_answer: None,
             matcher: None,
             seen: Seen::default(),
-            pending: Vec::new(),
+            line: VecDeque::new(),
+            held: Vec::new(),
             started: Duration::ZERO,
             now: Duration::ZERO,
         }
@@ -650,8 +662,17 @@ impl Run {
 
     /// Opens the lesson at its first step: its `do` lines.
     pub fn start(&mut self, at: Duration) -> Vec<Out> {
+        self.start_at(0, at)
+    }
+
+    /// Opens the lesson at step `index`, the ones before it done (a resumed lesson).
+    pub fn start_at(&mut self, index: usize, at: Duration) -> Vec<Out> {
         self.now = self.now.max(at);
-        self.enter(0)
+        let index = index.min(self.lesson.steps.len());
+        for s in &mut self.states[..index] {
+            *s = StepState::Done { first_try: false };
+        }
+        self.enter(index)
     }
 
     fn enter(&mut self, index: usize) -> Vec<Out> {
@@ -727,7 +748,7 @@ impl Run {
     /// Time has got to `at`.
     pub fn tick(&mut self, at: Duration) -> Vec<Out> {
         self.now = self.now.max(at);
-        let mut out = self.confirm_due();
+        let mut out = self.drain();
         if let Some(m) = self.matcher.as_mut() {
             m.tick(self.now);
         }
@@ -759,15 +780,25 @@ impl Run {
         out
     }
 
-    /// Frames whose grace is over count now.
-    fn confirm_due(&mut self) -> Vec<Out> {
-        let now = self.now;
-        let (due, keep): (Vec<Pending>, Vec<Pending>) =
-            std::mem::take(&mut self.pending).into_iter().partition(|p| !p.held && p.at + GRACE <= now);
-        self.pending = keep;
+    /// Feeds what is ready, in the order it happened: a frame waits for its grace (or its release),
+    /// and what came after it waits with it, so that "A before B" holds as it happened. A held frame
+    /// steps out of the line until it is released.
+    fn drain(&mut self) -> Vec<Out> {
         let mut out = Vec::new();
-        for p in due {
-            out.extend(self.arrived(p));
+        loop {
+            let ready = match self.line.front() {
+                Some(Item::Frame(p)) => p.released || p.at + GRACE <= self.now,
+                Some(Item::Event(_)) => true,
+                None => false,
+            };
+            if !ready {
+                break;
+            }
+            match self.line.pop_front() {
+                Some(Item::Frame(p)) => out.extend(self.arrived(p)),
+                Some(Item::Event(e)) => out.extend(self.judge(&e)),
+                None => {}
+            }
         }
         out
     }
@@ -777,7 +808,6 @@ impl Run {
             return Vec::new();
         }
         let o = Obs::Frame { from: &p.from, to: &p.to, packet: &p.packet };
-        // `feed` borrows self mutably; the observation borrows `p`, which is ours.
         let mut out = Vec::new();
         if let Some(m) = self.matcher.as_mut()
             && let Some(miss) = m.feed(&o, &self.seen, self.now)
@@ -789,6 +819,27 @@ impl Run {
         out
     }
 
+    /// Judges an event that is not a frame.
+    fn judge(&mut self, e: &WorldEvent) -> Vec<Out> {
+        match e {
+            WorldEvent::Broker { event, .. } => self.feed(Obs::Broker(event)),
+            WorldEvent::Delivered(d) => self.feed(Obs::Delivered(d)),
+            WorldEvent::ClientEvent { client, event, .. } => self.feed(Obs::Client { name: client, event }),
+            WorldEvent::BrokerState(_) => self.feed(Obs::Subs),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Puts an event in line (or judges it at once when nothing waits before it).
+    fn enqueue(&mut self, e: &WorldEvent) -> Vec<Out> {
+        if self.line.is_empty() {
+            self.judge(e)
+        } else {
+            self.line.push_back(Item::Event(e.clone()));
+            Vec::new()
+        }
+    }
+
     /// One report of the world.
     pub fn observe(&mut self, e: &WorldEvent) -> Vec<Out> {
         use WorldEvent as W;
@@ -796,7 +847,7 @@ impl Run {
         match e {
             W::Frame(f) => {
                 self.now = self.now.max(f.at);
-                out.extend(self.confirm_due());
+                out.extend(self.drain());
                 let Ok(packet) = proto::decode_slice(&f.bytes) else { return out };
                 if let Packet::Connect(c) = &packet {
                     self.seen.conns.insert(f.conn, c.client_id.clone());
@@ -807,49 +858,60 @@ impl Run {
                     Dir::In => (who, "broker".to_string()),
                     Dir::Out => ("broker".to_string(), who),
                 };
-                self.pending.push(Pending { seq: f.seq, at: f.at, held: false, from, to, packet });
+                self.line.push_back(Item::Frame(Pending { seq: f.seq, at: f.at, released: false, from, to, packet }));
             }
             W::Fate { seq, fate } => {
-                if let Some(i) = self.pending.iter().position(|p| p.seq == *seq) {
-                    match fate {
-                        Fate::Held => self.pending[i].held = true,
-                        Fate::Released => {
-                            let p = self.pending.remove(i);
-                            out.extend(self.arrived(p));
-                        }
-                        Fate::Dropped | Fate::Cut => {
-                            self.pending.remove(i);
+                let in_line = self.line.iter().position(|i| matches!(i, Item::Frame(p) if p.seq == *seq));
+                match (fate, in_line) {
+                    (Fate::Held, Some(i)) => {
+                        if let Some(Item::Frame(p)) = self.line.remove(i) {
+                            self.held.push(p);
                         }
                     }
+                    (Fate::Released, _) => {
+                        if let Some(i) = self.held.iter().position(|p| p.seq == *seq) {
+                            let mut p = self.held.remove(i);
+                            p.released = true;
+                            self.line.push_back(Item::Frame(p));
+                        }
+                    }
+                    (Fate::Dropped | Fate::Cut, Some(i)) => {
+                        self.line.remove(i);
+                    }
+                    (Fate::Dropped | Fate::Cut, None) => self.held.retain(|p| p.seq != *seq),
+                    _ => {}
                 }
+                out.extend(self.drain());
             }
             W::Broker { at, event } => {
                 self.now = self.now.max(*at);
-                out.extend(self.confirm_due());
+                out.extend(self.drain());
                 match event {
                     Event::Connected { conn, client_id, .. } | Event::ConnectRefused { conn, client_id, .. } => {
                         self.seen.conns.insert(*conn, client_id.clone());
                     }
                     _ => {}
                 }
-                out.extend(self.feed(Obs::Broker(event)));
+                out.extend(self.enqueue(e));
             }
             W::Client(v) => {
                 self.seen.ids.insert(v.name.clone(), v.client_id.clone());
             }
             W::Delivered(d) => {
                 self.now = self.now.max(d.at);
-                out.extend(self.feed(Obs::Delivered(d)));
+                out.extend(self.drain());
+                out.extend(self.enqueue(e));
             }
-            W::ClientEvent { client, at, event } => {
+            W::ClientEvent { at, .. } => {
                 self.now = self.now.max(*at);
-                out.extend(self.feed(Obs::Client { name: client, event }));
+                out.extend(self.drain());
+                out.extend(self.enqueue(e));
             }
             W::BrokerState(b) => {
                 let subs: Vec<(String, String, QoS)> = b.subscriptions.clone();
                 if subs != self.seen.subs {
                     self.seen.subs = subs;
-                    out.extend(self.feed(Obs::Subs));
+                    out.extend(self.enqueue(e));
                 }
             }
             W::CommandDone { at, .. } | W::ClientNote { at, .. } => self.now = self.now.max(*at),

@@ -40,11 +40,13 @@ pub struct LabOptions {
 }
 
 /// The tutorial's cast: name, 中文 name.
-pub const CAST: [(&str, &str); 3] = [("car", "汽车"), ("phone", "手机"), ("computer", "电脑")];
+pub use crate::world::CAST;
 
 enum ToClient {
     Cmd(u64, ClientCmd),
     Remove,
+    /// Leave at once, without DISCONNECT and without a word (the broker is being replaced).
+    Vanish,
 }
 
 struct ClientHandle {
@@ -206,6 +208,7 @@ async fn client_task(mut vc: VirtualClient, mut rx: mpsc::UnboundedReceiver<ToCl
         let (now, at) = (Instant::now(), vc.at());
         let (mut io, mut ev) = (Vec::new(), Vec::new());
         match wake {
+            Wake::Cmd(Some(ToClient::Vanish)) => return,
             Wake::Cmd(None) | Wake::Cmd(Some(ToClient::Remove)) => {
                 if vc.actor.client().state().is_open() {
                     let done = vc.actor.command(ClientCmd::Disconnect, now, at, &mut io, &mut ev);
@@ -306,6 +309,8 @@ pub struct Lab {
     tx: mpsc::UnboundedSender<WorldEvent>,
     epoch: Instant,
     conns: Arc<AtomicU64>,
+    /// The broker's configuration as started (what a reset starts from).
+    base: Option<crate::broker::Config>,
 }
 
 impl Lab {
@@ -326,6 +331,7 @@ impl Lab {
             tx,
             epoch,
             conns: Arc::new(AtomicU64::new(1)),
+            base: None,
         };
         Ok((lab, rx))
     }
@@ -341,6 +347,7 @@ impl Lab {
             tx,
             epoch: Instant::now(),
             conns: Arc::new(AtomicU64::new(1)),
+            base: None,
         };
         (lab, rx)
     }
@@ -377,7 +384,9 @@ impl Lab {
             conns: self.conns.clone(),
         };
         tokio::spawn(client_task(vc, crx));
-        let _ = ctx.send(ToClient::Cmd(0, ClientCmd::Connect(opts)));
+        if !opts.offline {
+            let _ = ctx.send(ToClient::Cmd(0, ClientCmd::Connect(opts)));
+        }
         self.clients.insert(name.to_string(), ClientHandle { tx: ctx, client_id: options.client_id });
     }
 
@@ -401,7 +410,19 @@ impl Lab {
                 }
                 let _ = h.tx.send(ToClient::Cmd(id, cmd));
             }
-            LabCmd::AddClient { name, opts } => self.add_client(&name, None, opts),
+            LabCmd::AddClient { name, opts } => {
+                let label = crate::world::cast_label(&name);
+                self.add_client(&name, label, opts)
+            }
+            LabCmd::Reset(setup) => {
+                for (_, h) in self.clients.drain() {
+                    let _ = h.tx.send(ToClient::Vanish);
+                }
+                if let Some(s) = &self.server {
+                    let base = self.base.get_or_insert_with(|| s.broker_config()).clone();
+                    s.reset_broker(setup.config(&base));
+                }
+            }
             LabCmd::RemoveClient { name } => {
                 if let Some(h) = self.clients.remove(&name) {
                     let _ = h.tx.send(ToClient::Remove);

@@ -420,6 +420,28 @@ impl Server {
         self.shared.gate.refresh(&s);
     }
 
+    /// A fresh broker with `config`: every connection is closed (frames held at the gate are lost
+    /// with them), and no session or retained message is left. How a lesson opens.
+    pub fn reset_broker(&self, config: broker::Config) {
+        self.set_hold(false);
+        let mut core = self.shared.lock();
+        for io in core.conns.values() {
+            let mut out = io.out.lock().expect("out lock");
+            out.reset = true;
+            let n = out.buf.len();
+            out.buf.clear();
+            drop(out);
+            self.shared.unbuffer(io, n);
+            io.notify.notify_one();
+        }
+        core.broker = Broker::new(config);
+    }
+
+    /// The broker's configuration.
+    pub fn broker_config(&self) -> broker::Config {
+        self.shared.lock().broker.config().clone()
+    }
+
     /// The connection of a connected client.
     pub fn conn_of(&self, client_id: &str) -> Option<ConnId> {
         self.shared.lock().broker.session(client_id).and_then(|s| s.conn)

@@ -100,7 +100,14 @@ pub fn render_footer(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let room = (l.width as usize).saturating_sub(1);
     let mut spans = Vec::new();
     let mut used = 0;
-    for b in keymap(app.focus).iter().filter(|b| b.footer) {
+    let bindings = if app.screen == crate::app::Screen::Lessons && app.cmd.text.is_empty() {
+        let mut v = super::keys::list_keys();
+        v.extend(super::keys::global_keys());
+        v
+    } else {
+        keymap(app.focus)
+    };
+    for b in bindings.iter().filter(|b| b.footer) {
         let key = b.keys[0].label();
         let words = format!(" {}  ", app.lang.pick(b.zh, b.en));
         let w = key.width() + words.width();

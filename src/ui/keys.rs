@@ -88,6 +88,9 @@ pub fn global_keys() -> Vec<Binding> {
         b!(&[k(KeyCode::F(4))], DropNext, "丢弃", "drop", true),
         b!(&[k(KeyCode::F(5))], CutHeld, "切断扣住报文的连接", "cut the held frame's link", false),
         b!(&[ctrl('z'), k(KeyCode::F(6))], ToggleZoom, "放大/还原窗格", "zoom the pane", false),
+        b!(&[k(KeyCode::F(7))], LessonHint, "课程提示", "lesson hint", false),
+        b!(&[k(KeyCode::F(8))], LessonGo, "课程：继续", "lesson: go on", false),
+        b!(&[k(KeyCode::F(9))], ToggleScreen, "课程列表/实验室", "lessons / lab", true),
         b!(&[ctrl('l')], ToggleLang, "切换中文/English", "中文/English", false),
     ]
 }
@@ -157,6 +160,22 @@ pub fn help_keys() -> Vec<Binding> {
     ]
 }
 
+/// Keys of the lesson list (with an empty command line).
+pub fn list_keys() -> Vec<Binding> {
+    use Action::*;
+    vec![
+        b!(&[k(KeyCode::Enter)], OpenSelected, "开始这一课", "start this lesson", true),
+        b!(&[k(KeyCode::Up)], Up, "上一课", "previous lesson", true),
+        b!(&[k(KeyCode::Down)], Down, "下一课", "next lesson", true),
+        b!(&[k(KeyCode::PageUp)], PageUp, "上翻页", "page up", false),
+        b!(&[k(KeyCode::PageDown)], PageDown, "下翻页", "page down", false),
+        b!(&[k(KeyCode::Home)], Home, "第一课", "first lesson", false),
+        b!(&[k(KeyCode::End)], End, "最后一课", "last lesson", false),
+        b!(&[k(KeyCode::Esc)], ToggleScreen, "自由实验室", "the free lab", true),
+        b!(&[ch('?')], ToggleHelp, "帮助", "help", true),
+    ]
+}
+
 /// The keymap of a focus: its own keys, then the global ones.
 pub fn keymap(focus: Pane) -> Vec<Binding> {
     let mut v = if focus == Pane::Command { command_keys() } else { pane_keys(focus) };
@@ -180,6 +199,12 @@ pub fn handle_key(app: &App, e: &KeyEvent) -> Option<Action> {
     };
     if app.focus == Pane::Command && typed == Some('?') && app.cmd.text.is_empty() {
         return Some(Action::ToggleHelp);
+    }
+    if app.screen == crate::app::Screen::Lessons && app.cmd.text.is_empty() {
+        if let Some(b) = list_keys().into_iter().chain(global_keys()).find(|b| b.keys.iter().any(|k| k.matches(e))) {
+            return Some(b.action);
+        }
+        return typed.map(Action::TypeCommand);
     }
     for b in keymap(app.focus) {
         if b.keys.iter().any(|k| k.matches(e)) {

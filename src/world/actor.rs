@@ -38,7 +38,11 @@ pub enum Done {
 
 /// Options for a CONNECT from the command line's words.
 pub fn options_from(client_id: &str, o: &ConnectOpts) -> Options {
-    let mut opts = Options::new(o.client_id.clone().unwrap_or_else(|| client_id.to_string()));
+    let id = o.client_id.clone().unwrap_or_else(|| client_id.to_string());
+    let mut opts = if o.pubsubclient { Options::pubsubclient(id) } else { Options::new(id) };
+    if o.v31 {
+        opts.protocol = crate::proto::Protocol::V31;
+    }
     if let Some(c) = o.clean {
         opts.clean_session = c;
     }

@@ -15,6 +15,12 @@ pub struct ConnectOpts {
     pub user: Option<String>,
     pub pass: Option<String>,
     pub client_id: Option<String>,
+    /// MQTT 3.1 (`MQIsdp`, level 3) instead of 3.1.1.
+    pub v31: bool,
+    /// Behave like Arduino's PubSubClient (QoS 0 publishing, 256-byte buffer, keep alive 15 s).
+    pub pubsubclient: bool,
+    /// Put the client on stage without connecting it (`new` only).
+    pub offline: bool,
 }
 
 /// What a client is told to do.
@@ -50,4 +56,40 @@ pub enum LabCmd {
     ReleaseNext,
     DropNext,
     CutHeld,
+    /// A fresh broker (every connection closed, no sessions or retained messages) with these
+    /// settings, and no client on stage: how a lesson opens.
+    Reset(LabSetup),
+}
+
+/// What a lesson asks of the broker.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabSetup {
+    /// `user:password` lines; with any, clients must log in.
+    pub users: Vec<String>,
+    /// An ACL in mosquitto's format.
+    pub acl: Option<String>,
+    pub max_connections: Option<usize>,
+    pub max_queued: Option<usize>,
+}
+
+impl LabSetup {
+    /// The broker's configuration: `base` with this setup's settings.
+    pub fn config(&self, base: &crate::broker::Config) -> crate::broker::Config {
+        let mut c = base.clone();
+        c.passwords = None;
+        c.acl = None;
+        if !self.users.is_empty() {
+            c.passwords = crate::broker::auth::parse_passwords(&self.users.join("\n")).ok();
+        }
+        if let Some(a) = &self.acl {
+            c.acl = crate::broker::auth::Acl::parse(a).ok();
+        }
+        if let Some(n) = self.max_connections {
+            c.max_connections = n;
+        }
+        if let Some(n) = self.max_queued {
+            c.max_queued = n;
+        }
+        c
+    }
 }

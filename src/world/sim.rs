@@ -44,6 +44,8 @@ struct Slot {
 /// The world.
 pub struct World {
     broker: Broker,
+    /// The configuration a [`LabCmd::Reset`] starts from.
+    base: broker::Config,
     slots: BTreeMap<String, Slot>,
     /// Connection → client name, for the connections of virtual clients.
     owners: HashMap<ConnId, String>,
@@ -64,6 +66,7 @@ impl World {
     /// A world whose clock starts at `epoch` (any `Instant`: it is only a base for virtual time).
     pub fn new(config: broker::Config, epoch: Instant) -> World {
         World {
+            base: config.clone(),
             broker: Broker::new(config),
             slots: BTreeMap::new(),
             owners: HashMap::new(),
@@ -111,8 +114,10 @@ impl World {
         match cmd {
             LabCmd::Client { id, name, cmd } => self.client_cmd(id, &name, cmd),
             LabCmd::AddClient { name, opts } => {
-                self.add(&name, None, options_from(&name, &opts));
-                self.client_cmd(0, &name, ClientCmd::Connect(opts));
+                self.add(&name, super::cast_label(&name), options_from(&name, &opts));
+                if !opts.offline {
+                    self.client_cmd(0, &name, ClientCmd::Connect(opts));
+                }
             }
             LabCmd::RemoveClient { name } => {
                 if self.slots.get(&name).is_some_and(|s| s.actor.client().state().is_open()) {
@@ -147,6 +152,20 @@ impl World {
                     self.reset(t.conn);
                 }
                 self.held_view();
+            }
+            LabCmd::Reset(setup) => {
+                for name in std::mem::take(&mut self.slots).into_keys() {
+                    self.events.push(WorldEvent::ClientRemoved(name));
+                }
+                self.owners.clear();
+                self.wire.clear();
+                self.silent.clear();
+                for (_, t) in std::mem::take(&mut self.held) {
+                    self.events.push(WorldEvent::Fate { seq: t.seq, fate: Fate::Cut });
+                }
+                self.holding = false;
+                self.held_view();
+                self.broker = Broker::new(setup.config(&self.base));
             }
         }
         self.settle();

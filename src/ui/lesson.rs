@@ -1,0 +1,125 @@
+//! The lesson pane: the lesson and its step, what to do, the hint asked for, a quiz's choices, a
+//! "near, but" from the engine, and the ✓ of the step just done. Words wrap at word boundaries.
+
+use super::text::wrap_styled;
+use super::{pane_block, theme::Theme};
+use crate::app::{App, Pane};
+use crate::lesson::StepState;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn render_lesson(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let lang = app.lang;
+    let w = area.width.saturating_sub(2).max(1) as usize;
+    let h = area.height.saturating_sub(2) as usize;
+    let Some(run) = &app.course.run else {
+        let p = Paragraph::new(Line::from(Span::styled(
+            lang.pick("没有打开的课程：F9 打开课程列表", "No lesson open: F9 opens the lesson list"),
+            theme.dim(),
+        )))
+        .block(pane_block(app, theme, Pane::Lesson, String::new()));
+        f.render_widget(p, area);
+        return;
+    };
+    let l = &run.lesson;
+    let n = l.steps.len();
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    // Prose wraps without indenting its continuation lines (every column counts in this pane).
+    let add = |lines: &mut Vec<Line<'static>>, spans: Vec<Span<'static>>| {
+        let parts: Vec<(&str, ratatui::style::Style)> = spans.iter().map(|s| (s.content.as_ref(), s.style)).collect();
+        for l in wrap_styled(&parts, w, w) {
+            lines.push(Line::from(l.into_iter().map(|(t, s)| Span::styled(t, s)).collect::<Vec<_>>()));
+        }
+    };
+    if let Some(d) = &app.course.last_done {
+        add(&mut lines, vec![Span::styled(format!("✓ {}", d.get(lang)), theme.ok())]);
+    }
+    let title = if run.finished() {
+        format!(" {} {} ✓", l.id.value, l.title.get(lang))
+    } else {
+        format!(" {} · {}/{n}", l.id.value, run.step + 1)
+    };
+    if let Some(step) = l.steps.get(run.step) {
+        let s = &step.value;
+        add(&mut lines, vec![Span::raw(s.say.get(lang).to_string())]);
+        if let Some(q) = &s.quiz {
+            for (i, c) in q.choices.iter().enumerate() {
+                let mark = match run.last_answer {
+                    Some((k, true)) if k == i + 1 => "✓",
+                    _ if run.wrong.contains(&(i + 1)) => "✗",
+                    _ => " ",
+                };
+                let style = if run.wrong.contains(&(i + 1)) { theme.dim() } else { theme.key() };
+                add(
+                    &mut lines,
+                    vec![Span::styled(format!("{mark}{}. ", i + 1), style), Span::raw(c.get(lang).to_string())],
+                );
+            }
+            add(
+                &mut lines,
+                vec![Span::styled(
+                    lang.pick("输入 answer 序号 作答", "type answer N to answer").to_string(),
+                    theme.dim(),
+                )],
+            );
+        } else if s.expect.is_none() {
+            add(
+                &mut lines,
+                vec![Span::styled(
+                    lang.pick("读完输入 go 继续（或 F8）", "type go (or F8) to go on").to_string(),
+                    theme.dim(),
+                )],
+            );
+        }
+        if let Some(m) = &run.miss {
+            add(&mut lines, vec![Span::styled(format!("≈ {}", m.get(lang)), theme.warn())]);
+        }
+        if let Some(hint) = &app.course.hint {
+            add(&mut lines, vec![Span::styled(format!("💡 {}", hint.get(lang)), theme.held())]);
+        } else if !s.hints.is_empty() || !s.solution.is_empty() {
+            add(
+                &mut lines,
+                vec![Span::styled(lang.pick("需要提示？输入 hint", "stuck? type hint").to_string(), theme.dim())],
+            );
+        }
+    } else {
+        add(
+            &mut lines,
+            vec![Span::styled(
+                lang.pick("课程完成！F9 回到课程列表。", "Lesson complete! F9 for the lesson list.").to_string(),
+                theme.ok().add_modifier(Modifier::BOLD),
+            )],
+        );
+        if run.score.1 > 0 {
+            add(
+                &mut lines,
+                vec![Span::raw(match lang {
+                    crate::i18n::Lang::Zh => format!("得分：{}/{}（第一次就答对的题）", run.score.0, run.score.1),
+                    crate::i18n::Lang::En => format!("score: {}/{} (right at the first try)", run.score.0, run.score.1),
+                })],
+            );
+        }
+    }
+    // Progress dots: ● done, ◉ now, · to come.
+    let dots: String = run
+        .states
+        .iter()
+        .map(|s| match s {
+            StepState::Done { .. } => '●',
+            StepState::Active => '◉',
+            StepState::Waiting => '·',
+        })
+        .collect();
+    if lines.len() < h {
+        lines.push(Line::from(Span::styled(dots, theme.dim())));
+    }
+    // Keep the step's words in view: drop the "done" line first when short of room.
+    if lines.len() > h && app.course.last_done.is_some() {
+        lines.remove(0);
+    }
+    let p = Paragraph::new(lines).block(pane_block(app, theme, Pane::Lesson, title));
+    f.render_widget(p, area);
+}
