@@ -78,6 +78,12 @@ impl Text {
     }
 }
 
+/// A count with its English noun in agreement: `count(1, "message")` is "1 message",
+/// `count(2, "message")` "2 messages" (a plural is the noun with an `s`).
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
 /// A CJK character (the Chinese side of a text must have some).
 pub fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3000..=0x303f | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xff00..=0xffef)
@@ -125,6 +131,13 @@ mod tests {
         assert!(check_bilingual("已连接", "已连接").is_err());
         assert!(check_bilingual("", "connected").is_err());
         assert!(check_bilingual("1 byte", "1 byte").is_err());
+    }
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(count(0, "subscription"), "0 subscriptions");
+        assert_eq!(count(1, "subscription"), "1 subscription");
+        assert_eq!(count(2, "retained message"), "2 retained messages");
     }
 
     #[test]

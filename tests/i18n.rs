@@ -441,6 +441,7 @@ fn kind_index(k: &ErrorKind) -> usize {
         BadRequestedQoS(_) => 21,
         BadConnack => 22,
         BadSubackCode(_) => 23,
+        ReservedReturnCode(_) => 24,
     }
 }
 
@@ -473,16 +474,26 @@ fn every_decode_error_speaks_both_languages() {
         BadRequestedQoS(3),
         BadConnack,
         BadSubackCode(5),
+        ReservedReturnCode(6),
+        UnsupportedProtocolLevel(3),
+        UnsupportedProtocolLevel(4),
+        UnsupportedProtocolLevel(0),
     ];
-    let mut seen = [false; 24];
+    let mut seen = [false; 25];
     for k in all {
         seen[kind_index(&k)] = true;
         let e = DecodeError::new(7, k);
         let (zh, en) = (e.message(Lang::Zh), e.message(Lang::En));
         both(&zh, &en, &format!("{e:?}"));
         assert!(zh.contains("第 7 字节") && en.contains("byte 7"), "{zh} / {en}");
-        if let Some(rule) = e.rule() {
-            assert!(zh.contains(rule) && en.contains(rule), "{zh} / {en}");
+        match e.rule() {
+            // A section without a numbered rule: "see §2.2.3" / "见规范 2.2.3 节".
+            Some(s) if s.starts_with('§') => {
+                let n = s.trim_start_matches('§');
+                assert!(zh.contains(&format!("见规范 {n} 节")) && en.contains(&format!("see {s}")), "{zh} / {en}");
+            }
+            Some(rule) => assert!(zh.contains(rule) && en.contains(rule), "{zh} / {en}"),
+            None => {}
         }
     }
     assert!(seen.iter().all(|s| *s));

@@ -25,7 +25,8 @@ impl Note {
             (Note::Chars { chars, bytes }, Lang::Zh) => format!("（{chars} 个字符，{bytes} 字节）"),
             (Note::Chars { chars, bytes }, Lang::En) => {
                 let c = if chars == 1 { "char" } else { "chars" };
-                format!(" ({chars} {c}, {bytes} bytes)")
+                let b = if bytes == 1 { "byte" } else { "bytes" };
+                format!(" ({chars} {c}, {bytes} {b})")
             }
         }
     }
