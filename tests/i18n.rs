@@ -296,7 +296,7 @@ fn event_index(e: &Event) -> usize {
 const EVENT_VARIANTS: usize = 27;
 
 fn delivery(qos: QoS, downgraded: bool, queued: bool, dropped: bool, offline: bool) -> Delivery {
-    Delivery { client_id: "phone".into(), qos, downgraded, queued, dropped, offline }
+    Delivery { client_id: "phone".into(), qos, downgraded, queued, dropped, offline, budget: false }
 }
 
 #[test]
@@ -389,6 +389,8 @@ fn every_broker_event_speaks_both_languages() {
         delivery(QoS::AtLeastOnce, false, true, false, false),
         delivery(QoS::AtMostOnce, true, false, false, false),
         delivery(QoS::ExactlyOnce, false, false, false, false),
+        delivery(QoS::AtLeastOnce, false, false, true, false),
+        Delivery { budget: true, ..delivery(QoS::ExactlyOnce, true, false, true, true) },
     ];
     for retain in [RetainAction::None, RetainAction::Stored, RetainAction::Cleared, RetainAction::Refused] {
         for n in [0, 1, deliveries.len()] {
