@@ -886,8 +886,11 @@ fn login_hint(name: &str, code: ConnectReturnCode) -> Text {
         _ => Text::new(format!("{name} 的用户名或密码不对"), format!("{name}'s user name or password is wrong")),
     };
     Text::new(
-        format!("{}：用密码文件里的一行重新连接 —— {name} connect --user 用户名 --pass 密码", why.zh),
-        format!("{}: connect again with a line of the password file — {name} connect --user U --pass P", why.en),
+        format!("{}：用密码文件里的用户名和密码重新连接 —— {name} connect --user 用户名 --pass 密码", why.zh),
+        format!(
+            "{}: connect again with a user name and password of the password file — {name} connect --user U --pass P",
+            why.en
+        ),
     )
 }
 

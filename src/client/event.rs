@@ -235,7 +235,12 @@ impl ClientEvent {
                     format!("no CONNACK within {} s: this connection attempt is abandoned", secs(*waited))
                 }
             }
-            ConnectFailed => lang.pick("无法建立网络连接", "the network connection could not be opened").into(),
+            ConnectFailed => lang
+                .pick(
+                    "无法建立网络连接（state() = -2）：检查 IP 和端口；Wi-Fi 上的开发板要连实验室，实验室需用 --lan 启动",
+                    "the network connection could not be opened (state -2): check the IP address and port; a board on Wi-Fi reaches the lab only when it runs with --lan",
+                )
+                .into(),
             SessionDiscarded { cause, inflight, awaiting_pubrel, subscriptions } => {
                 let why = match (cause, zh) {
                     (DiscardCause::CleanSession, true) => "清除会话=1，会话只存在于这次连接",
@@ -406,7 +411,7 @@ impl ClientEvent {
             Disconnected => lang
                 .pick(
                     "发送 DISCONNECT 正常断开：遗嘱不会发布",
-                    "sent DISCONNECT: a clean goodbye, the will is not published",
+                    "sent DISCONNECT and left normally: the will is not published",
                 )
                 .into(),
             Dropped { packet, reason } => {
