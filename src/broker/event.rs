@@ -474,7 +474,7 @@ impl Event {
                 };
                 if zh {
                     format!(
-                        "{client_id} 订阅 {filter}（请求 QoS {r}）→ SUBACK 授予 QoS {g}，消息按 min(发布 QoS, {g}) 投递{replay}"
+                        "{client_id} 订阅 {filter}（请求 QoS {r}）→ SUBACK 授予 QoS {g}，消息按发布 QoS 与 {g} 中较小的投递{replay}"
                     )
                 } else {
                     format!(
