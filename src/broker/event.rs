@@ -245,10 +245,12 @@ fn qos_list(lang: Lang, ds: &[Delivery]) -> String {
             };
             match (lang, d.dropped, d.queued, d.offline) {
                 (Lang::Zh, true, _, true) if q == 0 => {
-                    format!("{c}（QoS 0，{down}离线：QoS 0 消息不为离线客户端保存，已丢弃）")
+                    format!("{c}（QoS 0，{down}离线：本服务端不为离线客户端保存 QoS 0 消息，已丢弃）")
                 }
                 (Lang::En, true, _, true) if q == 0 => {
-                    format!("{c} (QoS 0, {down}offline: QoS 0 messages are not kept for offline clients, dropped)")
+                    format!(
+                        "{c} (QoS 0, {down}offline: this broker keeps no QoS 0 messages for offline clients, dropped)"
+                    )
                 }
                 (Lang::Zh, true, _, _) if d.budget => {
                     format!("{c}（QoS {q}，{down}服务端保存的消息已达上限 --max-stored-bytes，已丢弃）")
@@ -567,10 +569,10 @@ impl Event {
             },
             DuplicateQos2 { client_id, pid } => {
                 if zh {
-                    format!("{client_id} 重发了 QoS 2 报文 id={pid}（还没收到 PUBREL）：只回 PUBREC，不再次投递")
+                    format!("{client_id} 重发了 QoS 2 的 PUBLISH id={pid}（还没收到 PUBREL）：只回 PUBREC，不再次投递")
                 } else {
                     format!(
-                        "{client_id} sent QoS 2 packet id={pid} again before PUBREL: PUBREC again, not delivered twice"
+                        "{client_id} sent QoS 2 PUBLISH id={pid} again before PUBREL: PUBREC again, not delivered twice"
                     )
                 }
             }
