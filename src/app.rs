@@ -8,7 +8,7 @@ pub mod marks;
 
 use crate::broker::{ConnId, Event};
 use crate::client::ClientEvent;
-use crate::i18n::{Lang, Text};
+use crate::i18n::{Lang, Text, zh_concat};
 use crate::proto::{ConnectReturnCode, PacketType, QoS};
 use crate::world::cmd::LabCmd;
 use crate::world::event::WorldEvent;
@@ -101,20 +101,24 @@ impl Narration {
                 let frame = frame.get(lang);
                 match (fate, lang) {
                     (Fate::Dropped, Lang::Zh) => {
-                        format!("{from} 发给 {to} 的 {frame} 被丢弃，就像网络把它弄丢了 —— {to} 没有收到")
+                        zh_concat(&[&from, "发给", &to, "的", frame, "被丢弃，就像网络把它弄丢了，", &to, "没有收到"])
                     }
                     (Fate::Dropped, Lang::En) => {
                         format!(
                             "{frame} from {from} to {to} was dropped, as if the network lost it — {to} never got it"
                         )
                     }
-                    (Fate::Cut, Lang::Zh) => format!("{from} 发给 {to} 的 {frame} 随断开的链路丢失了 —— {to} 没有收到"),
+                    (Fate::Cut, Lang::Zh) => {
+                        zh_concat(&[&from, "发给", &to, "的", frame, "随断开的链路丢失了，", &to, "没有收到"])
+                    }
                     (Fate::Cut, Lang::En) => {
                         format!("{frame} from {from} to {to} was lost with the cut link — {to} never got it")
                     }
-                    (Fate::Held, Lang::Zh) => format!("扣住了 {from} 发给 {to} 的 {frame}（F3 放行，F4 丢弃）"),
+                    (Fate::Held, Lang::Zh) => {
+                        zh_concat(&["扣住了", &from, "发给", &to, "的", frame, "（F3 放行，F4 丢弃）"])
+                    }
                     (Fate::Held, Lang::En) => format!("holding {frame} from {from} to {to} (F3 releases, F4 drops)"),
-                    (Fate::Released, Lang::Zh) => format!("放行 {from} 发给 {to} 的 {frame}"),
+                    (Fate::Released, Lang::Zh) => zh_concat(&["放行", &from, "发给", &to, "的", frame]),
                     (Fate::Released, Lang::En) => format!("released {frame} from {from} to {to}"),
                 }
             }

@@ -282,7 +282,8 @@ impl Marks {
         let Some(cmd) = m.cmd.clone() else { return };
         match done {
             Done::Refused(why) => {
-                m.state = MarkState::Failed(t(format!("没有发送：{}", why.zh), format!("nothing was sent: {}", why.en)))
+                m.state =
+                    MarkState::Failed(t(format!("没有发送（{}）", why.zh), format!("nothing was sent ({})", why.en)))
             }
             Done::Local => match &cmd {
                 ClientCmd::Connect(_) => {

@@ -277,7 +277,7 @@ fn qos_list(lang: Lang, ds: &[Delivery]) -> String {
     match (lang, parts.len()) {
         (_, 0) => String::new(),
         (_, 1) => parts[0].clone(),
-        (Lang::Zh, n) => format!("{} 和 {}", parts[..n - 1].join("、"), parts[n - 1]),
+        (Lang::Zh, n) => crate::i18n::zh_concat(&[&parts[..n - 1].join("、"), "和", &parts[n - 1]]),
         (Lang::En, n) => format!("{} and {}", parts[..n - 1].join(", "), parts[n - 1]),
     }
 }
