@@ -3,7 +3,7 @@
 use crate::proto::error::{DecodeError, ErrorKind};
 use crate::proto::field as f;
 use crate::proto::reader::Reader;
-use crate::proto::span::Recorder;
+use crate::proto::span::{Note, Recorder};
 use bytes::{BufMut, BytesMut};
 
 /// CONNACK return codes 0–5.
@@ -72,7 +72,7 @@ pub(crate) fn decode<R: Recorder>(r: &mut Reader<'_, R>) -> Result<ConnAck, Deco
         return Err(DecodeError::new(at, ErrorKind::BadConnack));
     }
     let code_at = r.pos;
-    let byte = r.u8(&f::CONNACK_CODE)?;
+    let byte = r.u8_noted(&f::CONNACK_CODE, |b| ConnectReturnCode::from_u8(b).map(Note::ReturnCode))?;
     let code =
         ConnectReturnCode::from_u8(byte).ok_or(DecodeError::new(code_at, ErrorKind::ReservedReturnCode(byte)))?;
     Ok(ConnAck { session_present: flags & 1 == 1, code })
@@ -98,16 +98,16 @@ mod tests {
         assert!(c.session_present);
     }
 
-    /// The inspector's explanation of the return code and the narration use the same words.
+    /// The inspector's field tree and the narration say a return code in the same words.
     #[test]
-    fn the_field_explanation_uses_the_return_code_table() {
+    fn the_field_value_uses_the_return_code_table() {
         use crate::i18n::Lang;
-        for code in (0..=5).filter_map(ConnectReturnCode::from_u8) {
-            for lang in [Lang::Zh, Lang::En] {
-                let entry = format!("{} {}", code as u8, code.describe(lang));
-                let text = crate::proto::field::CONNACK_CODE.explain(lang);
-                assert!(text.contains(&entry), "{text:?} lacks {entry:?}");
-            }
+        for code in 0..=5u8 {
+            let (_, spans) = decode_spans(&hex(&format!("20 02 00 {code:02x}")));
+            let s = spans.iter().find(|s| s.field.key == "mqtt.connack.code").expect("the return code");
+            let rc = ConnectReturnCode::from_u8(code).unwrap();
+            assert_eq!(s.value_in(Lang::En), format!("{code} ({})", rc.describe(Lang::En)));
+            assert_eq!(s.value_in(Lang::Zh), format!("{code}（{}）", rc.describe(Lang::Zh)));
         }
     }
 
