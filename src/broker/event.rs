@@ -315,12 +315,10 @@ impl Event {
                     (true, _, _, false) => " (MQTT 3.1's CONNACK has no session present flag)",
                     (false, true, _, true) => "，会话存在=1：订阅还在",
                     (false, true, _, false) => ", session present=1: its subscriptions are kept",
-                    (false, false, true, true) => "，会话存在=0：新会话，要重新订阅",
-                    (false, false, true, false) => ", session present=0: a new session, it must subscribe again",
-                    (false, false, false, true) => "，会话存在=0：服务端没有它的会话，要重新订阅",
-                    (false, false, false, false) => {
-                        ", session present=0: the broker had no session for it, it must subscribe again"
-                    }
+                    (false, false, true, true) => "，会话存在=0：要重新订阅",
+                    (false, false, true, false) => ", session present=0: it must subscribe again",
+                    (false, false, false, true) => "，会话存在=0（没有保存的会话）：要重新订阅",
+                    (false, false, false, false) => ", session present=0 (no stored session): it must subscribe again",
                 };
                 if zh {
                     format!(
@@ -531,12 +529,10 @@ impl Event {
                     (false, false) => format!("{from} published {topic} (QoS {q}) → delivered to {to}"),
                 };
                 match (retain, zh) {
-                    (RetainAction::Stored, true) => {
-                        s.push_str("；已存为该主题的保留消息（每个主题只留最新一条，新订阅者会收到）")
+                    (RetainAction::Stored, true) => s.push_str("；存为该主题的保留消息，留给新订阅者（每个主题一条）"),
+                    (RetainAction::Stored, false) => {
+                        s.push_str("; kept as the topic's retained message for new subscribers (one per topic)")
                     }
-                    (RetainAction::Stored, false) => s.push_str(
-                        "; stored as the topic's retained message (only the newest one per topic; new subscribers get it)",
-                    ),
                     (RetainAction::Cleared, true) => s.push_str("；空消息且 RETAIN=1：该主题的保留消息被清除"),
                     (RetainAction::Cleared, false) => {
                         s.push_str("; empty payload with RETAIN=1: the topic's retained message is cleared")
@@ -693,7 +689,7 @@ mod tests {
         };
         assert_eq!(
             e.text(Lang::Zh),
-            "car 发布 car/speed (QoS 1) → 投递给 phone (QoS 1) 和 computer（按订阅降为 QoS 0）；已存为该主题的保留消息（每个主题只留最新一条，新订阅者会收到）"
+            "car 发布 car/speed (QoS 1) → 投递给 phone (QoS 1) 和 computer（按订阅降为 QoS 0）；存为该主题的保留消息，留给新订阅者（每个主题一条）"
         );
         assert!(
             e.text(Lang::En).starts_with("car published car/speed (QoS 1) → delivered to phone (QoS 1) and computer")

@@ -208,16 +208,10 @@ impl ClientEvent {
         match self {
             Connected { session_present } => {
                 match (session_present, zh) {
-                    (true, true) => "已连接：CONNACK 0（连接成功），会话存在=1：订阅和离线消息都还在".into(),
-                    (true, false) => {
-                        "connected: CONNACK 0 (connection accepted), session present=1: its subscriptions and queued messages are kept"
-                            .into()
-                    }
-                    (false, true) => "已连接：CONNACK 0（连接成功），会话存在=0：服务端没有保存的会话，要重新订阅".into(),
-                    (false, false) => {
-                        "connected: CONNACK 0 (connection accepted), session present=0: no stored session, subscribe again"
-                            .into()
-                    }
+                    (true, true) => "已连接：CONNACK 0（连接成功），会话存在=1：订阅还在".into(),
+                    (true, false) => "connected: CONNACK 0 (connection accepted), session present=1: subscriptions kept".into(),
+                    (false, true) => "已连接：CONNACK 0（连接成功），会话存在=0：要重新订阅".into(),
+                    (false, false) => "connected: CONNACK 0 (connection accepted), session present=0: subscribe again".into(),
                 }
             }
             Refused { code } => {
