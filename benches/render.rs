@@ -86,6 +86,7 @@ fn full_app(lang: Lang) -> App {
                         queued: false,
                         dropped: false,
                         offline: false,
+                        budget: false,
                     }],
                     bytes: 2,
                 },

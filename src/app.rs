@@ -9,7 +9,7 @@ pub mod marks;
 
 use crate::broker::{ConnId, Event};
 use crate::client::ClientEvent;
-use crate::i18n::{Lang, Text};
+use crate::i18n::{Lang, Text, zh_concat};
 use crate::lesson;
 use crate::proto::{ConnectReturnCode, PacketType, QoS};
 use crate::world::cmd::LabCmd;
@@ -114,20 +114,24 @@ impl Narration {
                 let frame = frame.get(lang);
                 match (fate, lang) {
                     (Fate::Dropped, Lang::Zh) => {
-                        format!("{from} 发给 {to} 的 {frame} 被丢弃，就像网络把它弄丢了 —— {to} 没有收到")
+                        zh_concat(&[&from, "发给", &to, "的", frame, "被丢弃，就像网络把它弄丢了，", &to, "没有收到"])
                     }
                     (Fate::Dropped, Lang::En) => {
                         format!(
                             "{frame} from {from} to {to} was dropped, as if the network lost it — {to} never got it"
                         )
                     }
-                    (Fate::Cut, Lang::Zh) => format!("{from} 发给 {to} 的 {frame} 随断开的链路丢失了 —— {to} 没有收到"),
+                    (Fate::Cut, Lang::Zh) => {
+                        zh_concat(&[&from, "发给", &to, "的", frame, "随断开的链路丢失了，", &to, "没有收到"])
+                    }
                     (Fate::Cut, Lang::En) => {
                         format!("{frame} from {from} to {to} was lost with the cut link — {to} never got it")
                     }
-                    (Fate::Held, Lang::Zh) => format!("扣住了 {from} 发给 {to} 的 {frame}（F3 放行，F4 丢弃）"),
+                    (Fate::Held, Lang::Zh) => {
+                        zh_concat(&["扣住了", &from, "发给", &to, "的", frame, "（F3 放行，F4 丢弃）"])
+                    }
                     (Fate::Held, Lang::En) => format!("holding {frame} from {from} to {to} (F3 releases, F4 drops)"),
-                    (Fate::Released, Lang::Zh) => format!("放行 {from} 发给 {to} 的 {frame}"),
+                    (Fate::Released, Lang::Zh) => zh_concat(&["放行", &from, "发给", &to, "的", frame]),
                     (Fate::Released, Lang::En) => format!("released {frame} from {from} to {to}"),
                 }
             }
@@ -1234,8 +1238,11 @@ fn login_hint(name: &str, code: ConnectReturnCode) -> Text {
         _ => Text::new(format!("{name} 的用户名或密码不对"), format!("{name}'s user name or password is wrong")),
     };
     Text::new(
-        format!("{}：用密码文件里的一行重新连接 —— {name} connect --user 用户名 --pass 密码", why.zh),
-        format!("{}: connect again with a line of the password file — {name} connect --user U --pass P", why.en),
+        format!("{}：用密码文件里的用户名和密码重新连接 —— {name} connect --user 用户名 --pass 密码", why.zh),
+        format!(
+            "{}: connect again with a user name and password of the password file — {name} connect --user U --pass P",
+            why.en
+        ),
     )
 }
 

@@ -348,7 +348,7 @@ impl Broker {
     pub fn handle_error(&mut self, conn: ConnId, err: &DecodeError, now: Instant) {
         let Some(c) = self.conns.get(&conn) else { return };
         if c.client.is_none()
-            && let ErrorKind::UnsupportedProtocolLevel(level) = err.kind
+            && let ErrorKind::UnsupportedProtocolLevel(_) = err.kind
         {
             self.send(
                 conn,
@@ -358,10 +358,7 @@ impl Broker {
                 conn,
                 client_id: String::new(),
                 code: ConnectReturnCode::BadProtocolVersion,
-                reason: Text::new(
-                    format!("协议级别 {level}：这个服务端支持 3（MQTT 3.1，协议名 MQIsdp）和 4（MQTT 3.1.1，协议名 MQTT）"),
-                    format!("protocol level {level}: this broker speaks 3 (MQTT 3.1, named MQIsdp) and 4 (MQTT 3.1.1, named MQTT)"),
-                ),
+                reason: Text::new(err.kind.text(Lang::Zh), err.kind.text(Lang::En)),
             });
             self.out.push_back(Output::Close(conn));
             self.conns.remove(&conn);
@@ -523,8 +520,11 @@ impl Broker {
                 &client_id,
                 Rc::IdentifierRejected,
                 Text::new(
-                    format!("MQTT 3.1 的客户端ID最多 23 个字符，这个有 {} 个", client_id.len()),
-                    format!("MQTT 3.1 allows at most 23 characters, this id has {}", client_id.len()),
+                    format!("MQTT 3.1 的客户端ID最多 23 个字符，这个有 {} 个字节", client_id.len()),
+                    format!(
+                        "MQTT 3.1 allows a client id of at most 23 characters; this one is {} bytes long",
+                        client_id.len()
+                    ),
                 ),
             );
         }
@@ -838,6 +838,7 @@ impl Broker {
             queued: false,
             dropped: false,
             offline: false,
+            budget: false,
         };
         let Some(s) = self.sessions.get_mut(client) else {
             d.dropped = true;
@@ -868,6 +869,7 @@ impl Broker {
         if over_budget || s.queue.len() >= max_queued {
             self.stats.dropped += 1;
             d.dropped = true;
+            d.budget = over_budget;
             let e = Event::QueueFull {
                 client_id: client.to_string(),
                 topic: clip(topic),
@@ -976,8 +978,8 @@ impl Broker {
         let q = qos.as_u8();
         self.protocol_violation(
             conn,
-            format!("{got} for packet id {pid}, but that message is QoS {q} and waits for {want_en}"),
-            format!("收到 packet id {pid} 的 {got}，但这条消息是 QoS {q}，等待的是 {want_zh}"),
+            format!("{got} for id={pid}, but that message is QoS {q} and waits for {want_en}"),
+            format!("收到 id={pid} 的 {got}，但这条消息是 QoS {q}，等待的是 {want_zh}"),
             "MQTT-4.8.0-1",
         );
     }

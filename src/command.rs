@@ -105,8 +105,8 @@ pub const CLIENT_VERBS: &[Spec<VerbKind>] = &[
         kind: VerbKind::Sub,
         usage: "NAME sub FILTER [-q 0|1|2]",
         example: "phone sub car/# -q 1",
-        zh: "订阅主题过滤器（+ 一级，# 多级）",
-        en: "subscribe to a topic filter (+ one level, # the rest)",
+        zh: "订阅主题过滤器（+ 匹配一层；# 匹配任意多层，car/# 也匹配 car 本身）",
+        en: "subscribe to a topic filter (+ matches one level; # any number of levels, so car/# matches car itself too)",
     },
     Spec {
         names: &["unsub", "unsubscribe"],
@@ -145,16 +145,16 @@ pub const CLIENT_VERBS: &[Spec<VerbKind>] = &[
         kind: VerbKind::Disconnect,
         usage: "NAME disconnect",
         example: "car disconnect",
-        zh: "发送 DISCONNECT 正常断开（不发布遗嘱）",
-        en: "send DISCONNECT: a clean goodbye (no will)",
+        zh: "发送 DISCONNECT 正常断开（遗嘱不会发布）",
+        en: "send DISCONNECT and leave normally (the will is not published)",
     },
     Spec {
         names: &["cut"],
         kind: VerbKind::Cut,
         usage: "NAME cut",
         example: "car cut",
-        zh: "进隧道：链路断了但不发 DISCONNECT，服务端靠心跳才发现",
-        en: "drive into a tunnel: the link dies without DISCONNECT; the broker finds out by keep alive",
+        zh: "进隧道：链路断了但不发 DISCONNECT；服务端 1.5 倍心跳间隔内收不到报文才发现，然后发布遗嘱",
+        en: "drive into a tunnel: the link dies without DISCONNECT; the broker notices after 1.5 × keep alive of silence and then publishes the will",
     },
     Spec {
         names: &["freeze"],
@@ -197,7 +197,7 @@ pub const LAB_COMMANDS: &[Spec<LabKind>] = &[
         kind: LabKind::Step,
         usage: "step [on|off]",
         example: "step on",
-        zh: "单步模式：网关扣住每一帧",
+        zh: "单步模式：网关扣住每个报文",
         en: "step mode: the gate holds every frame",
     },
     Spec {
@@ -205,7 +205,7 @@ pub const LAB_COMMANDS: &[Spec<LabKind>] = &[
         kind: LabKind::Next,
         usage: "next",
         example: "next",
-        zh: "放行扣住的下一帧",
+        zh: "放行下一个扣住的报文",
         en: "release the next held frame",
     },
     Spec {
@@ -213,7 +213,7 @@ pub const LAB_COMMANDS: &[Spec<LabKind>] = &[
         kind: LabKind::Drop,
         usage: "drop",
         example: "drop",
-        zh: "丢弃扣住的下一帧，就像网络把它弄丢了",
+        zh: "丢弃下一个扣住的报文，就像网络把它弄丢了",
         en: "drop the next held frame, as if the network lost it",
     },
     Spec {
@@ -221,7 +221,7 @@ pub const LAB_COMMANDS: &[Spec<LabKind>] = &[
         kind: LabKind::CutHeld,
         usage: "cutheld",
         example: "cutheld",
-        zh: "切断扣住的下一帧所在的连接（拔掉网线）",
+        zh: "切断下一个扣住的报文所在的连接（拔掉网线）",
         en: "cut the connection of the next held frame (pull the plug)",
     },
     Spec {
@@ -304,20 +304,20 @@ pub const CONNECT_OPTS: &[Opt] = &[
     Opt {
         name: "--clean",
         arg: "true|false",
-        zh: "清除会话标志（默认 true）；false 时服务端保留订阅和离线消息，CONNACK 的会话存在标志会告诉你",
-        en: "the clean session flag (default true); with false the broker keeps the subscriptions and queued messages, and CONNACK's session present says so",
+        zh: "清除会话标志（默认 true）；false 时服务端保留订阅和离线消息，CONNACK 会话存在=1 表示还在，=0 就要重新订阅",
+        en: "the clean session flag (default true); with false the broker keeps the subscriptions and queued messages: CONNACK's session present=1 says they are there, =0 means subscribe again",
     },
     Opt {
         name: "--keepalive",
         arg: "S",
-        zh: "心跳间隔（秒，默认 60，与 PubSubClient 的 15 不同）；服务端 1.5 倍时间内收不到报文就断开",
-        en: "keep alive in seconds (default 60; PubSubClient's is 15); the broker gives up after 1.5 × this with nothing heard",
+        zh: "心跳间隔（秒，默认 60；PubSubClient 默认 15）：客户端空闲这么久就发 PINGREQ；服务端 1.5 倍时间内什么都没收到就断开并发布遗嘱",
+        en: "keep alive in seconds (default 60; PubSubClient's is 15): the client sends PINGREQ when idle this long; after 1.5 × this with nothing heard the broker closes the connection and publishes the will",
     },
     Opt {
         name: "--will-topic",
         arg: "T",
-        zh: "遗嘱主题：连接意外断开时服务端替你发布",
-        en: "the will's topic: the broker publishes the will for you if the link dies",
+        zh: "遗嘱主题：连接没有经过 DISCONNECT 就断开时，服务端替你发布遗嘱（主题名，不能含 + 或 #）",
+        en: "the will's topic: the broker publishes the will for you if the connection ends without DISCONNECT (a topic name: no + or #)",
     },
     Opt { name: "--will-msg", arg: "M", zh: "遗嘱消息", en: "the will's message" },
     Opt { name: "--will-qos", arg: "0|1|2", zh: "遗嘱的服务质量等级", en: "the will's QoS" },
@@ -583,16 +583,16 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
         (Some(LabKind::Quit), _) => Ok(Command::Quit),
         (None, name) if clients.iter().any(|c| c == name) => {
             let verb = rest.first().ok_or_else(|| {
-                let v = verb_names().join(", ");
-                err(format!("what should {name} do? {v}"), format!("{name} 要做什么？{v}"))
+                let (v, vz) = (verb_names().join(", "), verb_names().join("、"));
+                err(format!("what should {name} do? {v}"), format!("{name} 要做什么？{vz}"))
             })?;
             let args = &rest[1..];
             let name = name.to_string();
             let Some(spec) = self::verb(verb) else {
-                let v = verb_names().join(", ");
+                let (v, vz) = (verb_names().join(", "), verb_names().join("、"));
                 return Err(err(
                     format!("{name} cannot {verb:?}; it can: {v}"),
-                    format!("{name} 不会 {verb:?}；它会：{v}"),
+                    format!("{name} 不会 {verb:?}；它会：{vz}"),
                 ));
             };
             let cmd = match spec.kind {
@@ -614,7 +614,7 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
                         Some(o) => {
                             return Err(err(
                                 format!("unexpected {o:?}; use {name} sub FILTER [-q N]"),
-                                format!("多了 {o:?}；格式是 {name} sub 过滤器 [-q N]"),
+                                format!("多余的参数 {o:?}；格式是 {name} sub 主题过滤器 [-q N]"),
                             ));
                         }
                     };
@@ -656,7 +656,7 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
                             o => {
                                 return Err(err(
                                     format!("unexpected {o:?}; put a payload with spaces in quotes"),
-                                    format!("多了 {o:?}；含空格的消息请加引号"),
+                                    format!("多余的参数 {o:?}；含空格的消息请加引号"),
                                 ));
                             }
                         }
@@ -681,9 +681,10 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
 
 fn unknown_client(name: &str, clients: &[String]) -> CmdError {
     let (c, k) = (clients.join(", "), lab_names().join(", "));
+    let (cz, kz) = (clients.join("、"), lab_names().join("、"));
     err(
         format!("{name:?} is neither a client nor a command — clients: {c}; commands: {k}"),
-        format!("{name:?} 既不是客户端也不是命令 —— 客户端：{c}；命令：{k}"),
+        format!("{name:?} 既不是客户端也不是命令 —— 客户端：{cz}；命令：{kz}"),
     )
 }
 

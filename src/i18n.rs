@@ -83,6 +83,36 @@ pub fn display_width(s: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(s)
 }
 
+/// A count with its English noun in agreement: `count(1, "message")` is "1 message",
+/// `count(2, "message")` "2 messages" (a plural is the noun with an `s`).
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
+/// Chinese words and names joined the way Chinese is written: a space between a Chinese character and
+/// a Latin word (`car 发给服务端`), none between two Chinese ones (`发给服务端的`).
+pub fn zh_concat(parts: &[&str]) -> String {
+    let mut out = String::new();
+    for p in parts.iter().filter(|p| !p.is_empty()) {
+        if let (Some(a), Some(b)) = (out.chars().last(), p.chars().next())
+            && !a.is_whitespace()
+            && !b.is_whitespace()
+            && !(is_cjk(a) && is_cjk(b))
+            && !is_cjk_punctuation(a)
+            && !is_cjk_punctuation(b)
+        {
+            out.push(' ');
+        }
+        out.push_str(p);
+    }
+    out
+}
+
+/// Full-width punctuation (，。：；（）、…): no space goes next to it.
+fn is_cjk_punctuation(c: char) -> bool {
+    matches!(c as u32, 0x3000..=0x303f | 0xff01..=0xff0f | 0xff1a..=0xff20 | 0xff3b..=0xff40 | 0xff5b..=0xff65)
+}
+
 /// A CJK character (the Chinese side of a text must have some).
 pub fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3000..=0x303f | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xff00..=0xffef)
@@ -130,6 +160,24 @@ mod tests {
         assert!(check_bilingual("已连接", "已连接").is_err());
         assert!(check_bilingual("", "connected").is_err());
         assert!(check_bilingual("1 byte", "1 byte").is_err());
+    }
+
+    #[test]
+    fn chinese_is_joined_without_spaces_between_chinese_words() {
+        assert_eq!(
+            zh_concat(&["car", "发给", "服务端", "的", "PUBLISH #3", "被丢弃"]),
+            "car 发给服务端的 PUBLISH #3 被丢弃"
+        );
+        assert_eq!(zh_concat(&["服务端", "发给", "phone", "的", "SUBACK"]), "服务端发给 phone 的 SUBACK");
+        assert_eq!(zh_concat(&["扣住了", "car", "（F3 放行）"]), "扣住了 car（F3 放行）");
+        assert_eq!(zh_concat(&["丢失了，", "computer", "没有收到"]), "丢失了，computer 没有收到");
+    }
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(count(0, "subscription"), "0 subscriptions");
+        assert_eq!(count(1, "subscription"), "1 subscription");
+        assert_eq!(count(2, "retained message"), "2 retained messages");
     }
 
     #[test]

@@ -242,7 +242,10 @@ pub async fn run(topts: TuiOptions) -> Result<(), String> {
                         app.update(WorldEvent::ClientNote {
                             client: "broker".into(),
                             at: lab.elapsed(),
-                            text: Text::new(format!("叙述太多，省略了 {n} 条"), format!("{n} narration lines skipped (too many at once)")),
+                            text: Text::new(
+                                format!("解说太多，省略了 {n} 条"),
+                                format!("{} skipped (too many at once)", crate::i18n::count(n as usize, "narration line")),
+                            ),
                         }.into());
                     }
                     Err(_) => {}

@@ -296,7 +296,7 @@ fn event_index(e: &Event) -> usize {
 const EVENT_VARIANTS: usize = 27;
 
 fn delivery(qos: QoS, downgraded: bool, queued: bool, dropped: bool, offline: bool) -> Delivery {
-    Delivery { client_id: "phone".into(), qos, downgraded, queued, dropped, offline }
+    Delivery { client_id: "phone".into(), qos, downgraded, queued, dropped, offline, budget: false }
 }
 
 #[test]
@@ -389,6 +389,8 @@ fn every_broker_event_speaks_both_languages() {
         delivery(QoS::AtLeastOnce, false, true, false, false),
         delivery(QoS::AtMostOnce, true, false, false, false),
         delivery(QoS::ExactlyOnce, false, false, false, false),
+        delivery(QoS::AtLeastOnce, false, false, true, false),
+        Delivery { budget: true, ..delivery(QoS::ExactlyOnce, true, false, true, true) },
     ];
     for retain in [RetainAction::None, RetainAction::Stored, RetainAction::Cleared, RetainAction::Refused] {
         for n in [0, 1, deliveries.len()] {
@@ -441,6 +443,7 @@ fn kind_index(k: &ErrorKind) -> usize {
         BadRequestedQoS(_) => 21,
         BadConnack => 22,
         BadSubackCode(_) => 23,
+        ReservedReturnCode(_) => 24,
     }
 }
 
@@ -473,16 +476,26 @@ fn every_decode_error_speaks_both_languages() {
         BadRequestedQoS(3),
         BadConnack,
         BadSubackCode(5),
+        ReservedReturnCode(6),
+        UnsupportedProtocolLevel(3),
+        UnsupportedProtocolLevel(4),
+        UnsupportedProtocolLevel(0),
     ];
-    let mut seen = [false; 24];
+    let mut seen = [false; 25];
     for k in all {
         seen[kind_index(&k)] = true;
         let e = DecodeError::new(7, k);
         let (zh, en) = (e.message(Lang::Zh), e.message(Lang::En));
         both(&zh, &en, &format!("{e:?}"));
         assert!(zh.contains("第 7 字节") && en.contains("byte 7"), "{zh} / {en}");
-        if let Some(rule) = e.rule() {
-            assert!(zh.contains(rule) && en.contains(rule), "{zh} / {en}");
+        match e.rule() {
+            // A section without a numbered rule: "see §2.2.3" / "见规范 2.2.3 节".
+            Some(s) if s.starts_with('§') => {
+                let n = s.trim_start_matches('§');
+                assert!(zh.contains(&format!("见规范 {n} 节")) && en.contains(&format!("see {s}")), "{zh} / {en}");
+            }
+            Some(rule) => assert!(zh.contains(rule) && en.contains(rule), "{zh} / {en}"),
+            None => {}
         }
     }
     assert!(seen.iter().all(|s| *s));

@@ -372,7 +372,8 @@ const OURS_STRICTER: &[fn(&ErrorKind) -> bool] = &[
     |k| matches!(k, ErrorKind::WillFlagsWithoutWill),    // MQTT-3.1.2-11 (-13, -15)
     |k| matches!(k, ErrorKind::PasswordWithoutUsername), // MQTT-3.1.2-22
     |k| matches!(k, ErrorKind::DupAtQoS0),               // MQTT-3.3.1-2
-    |k| matches!(k, ErrorKind::BadConnack),              // return code 6 is "Reserved" in ntex
+    |k| matches!(k, ErrorKind::BadConnack),              // ntex ignores the reserved acknowledge flags
+    |k| matches!(k, ErrorKind::ReservedReturnCode(_)),   // return code 6 is "Reserved" in ntex
 ];
 
 /// ntex would panic on a PUBLISH whose variable header is longer than its remaining length (see the

@@ -99,7 +99,7 @@ fn payload_text(b: &[u8], lang: Lang) -> String {
 /// A frame's type and one-line summary (or what is wrong with it).
 pub fn frame_summary(bytes: &[u8], lang: Lang) -> String {
     match proto::decode_slice(bytes) {
-        Ok(p) => format!("{} {}", p.packet_type().name(), summarize(&p, lang).0),
+        Ok(p) => format!("{} {}", p.packet_type().name(), summarize(&p, lang).0).trim_end().to_string(),
         Err(e) => e.message(lang),
     }
 }

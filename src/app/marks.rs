@@ -117,6 +117,28 @@ fn t(zh: impl Into<String>, en: impl Into<String>) -> Text {
     Text::new(zh, en)
 }
 
+/// What became of a routed message: how many subscribers got it now, how many wait for it in a
+/// queue, and for how many it was dropped.
+fn routed_words(ds: &[crate::broker::Delivery]) -> Text {
+    if ds.is_empty() {
+        return t("服务端收到了，但没有订阅者", "the broker took it: no subscribers");
+    }
+    let queued = ds.iter().filter(|d| d.queued).count();
+    let dropped = ds.iter().filter(|d| d.dropped).count();
+    let now = ds.len() - queued - dropped;
+    let mut zh = format!("服务端收到了：投递给 {now} 个订阅者");
+    let mut en = format!("the broker delivered it to {}", crate::i18n::count(now, "subscriber"));
+    if queued > 0 {
+        zh.push_str(&format!("，{queued} 个在排队"));
+        en.push_str(&format!(", {queued} queued"));
+    }
+    if dropped > 0 {
+        zh.push_str(&format!("，{dropped} 个被丢弃"));
+        en.push_str(&format!(", {dropped} dropped"));
+    }
+    t(zh, en)
+}
+
 /// The rule a topic name or a filter breaks, said before it is sent anyway.
 pub fn warning(cmd: &ClientCmd) -> Option<Text> {
     match cmd {
@@ -260,7 +282,8 @@ impl Marks {
         let Some(cmd) = m.cmd.clone() else { return };
         match done {
             Done::Refused(why) => {
-                m.state = MarkState::Failed(t(format!("没有发送：{}", why.zh), format!("nothing was sent: {}", why.en)))
+                m.state =
+                    MarkState::Failed(t(format!("没有发送（{}）", why.zh), format!("nothing was sent ({})", why.en)))
             }
             Done::Local => match &cmd {
                 ClientCmd::Connect(_) => {
@@ -280,9 +303,14 @@ impl Marks {
             Done::Sent { packet, pid } => match (&cmd, packet, pid) {
                 (ClientCmd::Publish { qos, topic, .. }, PacketType::Publish, Some(pid)) => {
                     m.expect = Expect::Ack { pid: *pid, qos: *qos, topic: topic.clone() };
-                    let want = if *qos == QoS::ExactlyOnce { "PUBREC → PUBREL → PUBCOMP" } else { "PUBACK" };
-                    m.state =
-                        MarkState::Pending(t(format!("已发出，等待 {want}"), format!("sent, waiting for {want}")));
+                    m.state = MarkState::Pending(if *qos == QoS::ExactlyOnce {
+                        t(
+                            "已发出 PUBLISH（第 1/4 步），等待 PUBREC、PUBREL、PUBCOMP",
+                            "PUBLISH sent (step 1/4), waiting for PUBREC, PUBREL, PUBCOMP",
+                        )
+                    } else {
+                        t("已发出，等待 PUBACK", "sent, waiting for PUBACK")
+                    });
                 }
                 (ClientCmd::Publish { topic, .. }, PacketType::Publish, None) => {
                     if external {
@@ -303,8 +331,8 @@ impl Marks {
                 (_, PacketType::Disconnect, _) => {
                     m.expect = Expect::Nothing;
                     m.state = MarkState::Ok(t(
-                        "已发送 DISCONNECT：正常告别，遗嘱不会发布",
-                        "DISCONNECT sent: a clean goodbye, no will",
+                        "已发送 DISCONNECT：正常断开，遗嘱不会发布",
+                        "DISCONNECT sent: a normal goodbye, the will is not published",
                     ));
                 }
                 _ => m.state = MarkState::Ok(t("已发出", "sent")),
@@ -325,8 +353,8 @@ impl Marks {
                     format!("CONNACK {}: {}", *code as u8, code.describe(Lang::En)),
                 )),
                 (Expect::ConnAck, ClientEvent::ConnectFailed) => MarkState::Failed(t(
-                    "连不上服务端（TCP 连接失败）",
-                    "cannot reach the broker (the TCP connection failed)",
+                    "连不上服务端（TCP 连接失败，state() = -2）：检查 IP 和端口",
+                    "cannot reach the broker (the TCP connection failed, state -2): check the IP address and port",
                 )),
                 (Expect::ConnAck, ClientEvent::ConnectTimeout { .. }) => {
                     MarkState::Failed(t("迟迟没有 CONNACK", "no CONNACK came in time"))
@@ -335,16 +363,16 @@ impl Marks {
                     if p.get() == *pid =>
                 {
                     MarkState::Ok(t(
-                        format!("PUBACK id={pid}：服务端收到了"),
-                        format!("PUBACK id={pid}: the broker has it"),
+                        format!("PUBACK id={pid}：服务端收到了（只确认这一段）"),
+                        format!("PUBACK id={pid}: the broker has it (this hop only)"),
                     ))
                 }
                 (Expect::Ack { pid, qos: QoS::ExactlyOnce, .. }, ClientEvent::PubCompleted { pid: p })
                     if p.get() == *pid =>
                 {
                     MarkState::Ok(t(
-                        format!("PUBCOMP id={pid}：四步握手完成，恰好一次"),
-                        format!("PUBCOMP id={pid}: all four steps done, exactly once"),
+                        format!("PUBCOMP id={pid}（第 4/4 步）：服务端恰好收到一次"),
+                        format!("PUBCOMP id={pid} (step 4/4): the broker has it exactly once"),
                     ))
                 }
                 (Expect::Suback { pid }, ClientEvent::Subscribed { pid: p, results }) if p.get() == *pid => {
@@ -357,7 +385,7 @@ impl Marks {
                             let g: Vec<String> =
                                 results.iter().map(|r| r.granted.map_or(0, |q| q.as_u8()).to_string()).collect();
                             MarkState::Ok(t(
-                                format!("SUBACK：授予 QoS {}", g.join(", ")),
+                                format!("SUBACK：授予 QoS {}", g.join("、")),
                                 format!("SUBACK: granted QoS {}", g.join(", ")),
                             ))
                         }
@@ -391,15 +419,7 @@ impl Marks {
             }
             let s = match (&m.expect, e) {
                 (Expect::Routed { topic }, Event::Routed { topic: tp, deliveries, .. }) if tp == topic => {
-                    let n = deliveries.len();
-                    MarkState::Ok(match n {
-                        0 => t("服务端收到了，但没有订阅者", "the broker routed it: no subscribers"),
-                        1 => t("服务端收到了，投递给 1 个订阅者", "the broker routed it to 1 subscriber"),
-                        n => t(
-                            format!("服务端收到了，投递给 {n} 个订阅者"),
-                            format!("the broker routed it to {n} subscribers"),
-                        ),
-                    })
+                    MarkState::Ok(routed_words(deliveries))
                 }
                 (
                     Expect::Routed { topic } | Expect::Ack { topic, .. },

@@ -185,9 +185,9 @@ fn parse_hash(text: &str, line: usize, col: usize) -> Option<Result<Secret, Pars
             line,
             col,
             format!(
-                "a ${kind}$ password hash has the form {}: this one has {} part(s) after ${kind}$",
+                "a ${kind}$ password hash has the form {}: this one has {} after ${kind}$",
                 if kind == 6 { "$6$SALT$HASH" } else { "$7$ITERATIONS$SALT$HASH" },
-                parts.len()
+                crate::i18n::count(parts.len(), "part")
             ),
             format!(
                 "${kind}$ 密码哈希的格式是 {}：这一行在 ${kind}$ 之后有 {} 段",
@@ -250,7 +250,7 @@ pub fn parse_passwords(text: &str) -> Result<Passwords, ParseError> {
                 i + 1,
                 1,
                 "expected user:password (a user without a password is not accepted)",
-                "应为 用户名:密码（不接受没有密码的用户）",
+                "应写成 用户名:密码（不接受没有密码的用户）",
             ));
         };
         if user.is_empty() {

@@ -2,7 +2,7 @@
 //! English. The headless broker prints them; the TUI and the lessons consume them as values.
 
 use super::ConnId;
-use crate::i18n::{Lang, Text};
+use crate::i18n::{Lang, Text, count};
 use crate::proto::{ConnectReturnCode, PacketId, Protocol, QoS};
 use serde::Serialize;
 
@@ -73,10 +73,14 @@ pub struct Delivery {
     pub downgraded: bool,
     /// The client was offline (or its inflight window full): the message waits in its queue.
     pub queued: bool,
-    /// The message was not kept: the client was offline at QoS 0, or its queue was full.
+    /// The message was not kept: the client was offline at QoS 0, its queue was full, or the
+    /// broker's storage budget was spent (`budget`).
     pub dropped: bool,
     /// The client was not connected.
     pub offline: bool,
+    /// Dropped because the broker already holds as many bytes of messages as it may
+    /// (--max-stored-bytes), not because of this client's queue.
+    pub budget: bool,
 }
 
 /// A broker decision.
@@ -240,15 +244,29 @@ fn qos_list(lang: Lang, ds: &[Delivery]) -> String {
                 (Lang::En, true) => "downgraded by its subscription, ",
             };
             match (lang, d.dropped, d.queued, d.offline) {
-                (Lang::Zh, true, _, true) if q == 0 => format!("{c}（离线：QoS 0 消息不为离线客户端保存，已丢弃）"),
-                (Lang::En, true, _, true) if q == 0 => {
-                    format!("{c} (offline: QoS 0 messages are not kept for offline clients, dropped)")
+                (Lang::Zh, true, _, true) if q == 0 => {
+                    format!("{c}（QoS 0，{down}离线：本服务端不为离线客户端保存 QoS 0 消息，已丢弃）")
                 }
-                (Lang::Zh, true, _, _) => format!("{c}（QoS {q}，{down}队列已满，已丢弃）"),
-                (Lang::En, true, _, _) => format!("{c} (QoS {q}, {down}its queue is full: dropped)"),
-                (Lang::Zh, false, true, true) => format!("{c}（QoS {q}，{down}离线，已排队等它回来）"),
+                (Lang::En, true, _, true) if q == 0 => {
+                    format!(
+                        "{c} (QoS 0, {down}offline: this broker keeps no QoS 0 messages for offline clients, dropped)"
+                    )
+                }
+                (Lang::Zh, true, _, _) if d.budget => {
+                    format!("{c}（QoS {q}，{down}服务端保存的消息已达上限 --max-stored-bytes，已丢弃）")
+                }
+                (Lang::En, true, _, _) if d.budget => {
+                    format!("{c} (QoS {q}, {down}the broker's storage is full, --max-stored-bytes: dropped)")
+                }
+                (Lang::Zh, true, _, true) => format!("{c}（QoS {q}，{down}离线且队列已满，已丢弃）"),
+                (Lang::En, true, _, true) => format!("{c} (QoS {q}, {down}offline and its queue is full: dropped)"),
+                (Lang::Zh, true, _, false) => format!("{c}（QoS {q}，{down}在途窗口和队列都满了，已丢弃）"),
+                (Lang::En, true, _, false) => {
+                    format!("{c} (QoS {q}, {down}its inflight window and queue are full: dropped)")
+                }
+                (Lang::Zh, false, true, true) => format!("{c}（QoS {q}，{down}离线，排队等它回来）"),
                 (Lang::En, false, true, true) => format!("{c} (QoS {q}, {down}offline: queued until it returns)"),
-                (Lang::Zh, false, true, false) => format!("{c}（QoS {q}，{down}在途窗口已满，已排队）"),
+                (Lang::Zh, false, true, false) => format!("{c}（QoS {q}，{down}在途窗口已满，排队等待）"),
                 (Lang::En, false, true, false) => format!("{c} (QoS {q}, {down}its inflight window is full: queued)"),
                 (Lang::Zh, false, false, _) if d.downgraded => format!("{c}（按订阅降为 QoS {q}）"),
                 (Lang::En, false, false, _) if d.downgraded => format!("{c} (QoS {q}, downgraded by its subscription)"),
@@ -259,7 +277,7 @@ fn qos_list(lang: Lang, ds: &[Delivery]) -> String {
     match (lang, parts.len()) {
         (_, 0) => String::new(),
         (_, 1) => parts[0].clone(),
-        (Lang::Zh, n) => format!("{} 和 {}", parts[..n - 1].join("、"), parts[n - 1]),
+        (Lang::Zh, n) => crate::i18n::zh_concat(&[&parts[..n - 1].join("、"), "和", &parts[n - 1]]),
         (Lang::En, n) => format!("{} and {}", parts[..n - 1].join(", "), parts[n - 1]),
     }
 }
@@ -292,11 +310,15 @@ impl Event {
                     (true, false) => " (empty client id: assigned by the broker)",
                     _ => "",
                 };
-                let sp = match (*protocol == Protocol::V31, zh) {
-                    (true, true) => "（MQTT 3.1 的 CONNACK 没有会话存在标志）".to_string(),
-                    (true, false) => " (MQTT 3.1's CONNACK has no session present flag)".to_string(),
-                    (false, true) => format!("，会话存在={}", yn(*session_present)),
-                    (false, false) => format!(", session present={}", yn(*session_present)),
+                let sp = match (*protocol == Protocol::V31, *session_present, *clean_session, zh) {
+                    (true, _, _, true) => "（MQTT 3.1 的 CONNACK 没有会话存在标志）",
+                    (true, _, _, false) => " (MQTT 3.1's CONNACK has no session present flag)",
+                    (false, true, _, true) => "，会话存在=1：订阅还在",
+                    (false, true, _, false) => ", session present=1: its subscriptions are kept",
+                    (false, false, true, true) => "，会话存在=0：要重新订阅",
+                    (false, false, true, false) => ", session present=0: it must subscribe again",
+                    (false, false, false, true) => "，会话存在=0（没有保存的会话）：要重新订阅",
+                    (false, false, false, false) => ", session present=0 (no stored session): it must subscribe again",
                 };
                 if zh {
                     format!(
@@ -312,12 +334,17 @@ impl Event {
                     )
                 }
             }
-            ConnectRefused { client_id, code, reason, .. } => {
+            ConnectRefused { conn, client_id, code, reason } => {
                 let c = *code as u8;
+                let who = match (client_id.is_empty(), zh) {
+                    (true, true) => format!("连接 #{conn}"),
+                    (true, false) => format!("connection #{conn}"),
+                    (false, _) => format!("{client_id:?}"),
+                };
                 if zh {
-                    format!("拒绝 {client_id:?} 的连接：CONNACK {c}（{}）—— {}", code.describe(lang), reason.zh)
+                    format!("拒绝 {who} 的连接：CONNACK {c}（{}）—— {}", code.describe(lang), reason.zh)
                 } else {
-                    format!("refused {client_id:?}: CONNACK {c} ({}) — {}", code.describe(lang), reason.en)
+                    format!("refused {who}: CONNACK {c} ({}) — {}", code.describe(lang), reason.en)
                 }
             }
             TakenOver { client_id, old_conn, new_conn } => {
@@ -338,7 +365,10 @@ impl Event {
                     )
                 } else {
                     format!(
-                        "{client_id} resumed its stored session: {subscriptions} subscriptions, {resent} unacknowledged messages resent, {queued} queued messages delivered"
+                        "{client_id} resumed its stored session: {}, {} resent, {} delivered",
+                        count(*subscriptions, "subscription"),
+                        count(*resent, "unacknowledged message"),
+                        count(*queued, "queued message"),
                     )
                 }
             }
@@ -347,13 +377,15 @@ impl Event {
                     format!("{client_id} 的持久会话被保留（{subscriptions} 个订阅，{queued} 条排队消息），等它回来")
                 } else {
                     format!(
-                        "{client_id}'s persistent session is kept ({subscriptions} subscriptions, {queued} queued) until it returns"
+                        "{client_id}'s persistent session is kept ({}, {}) until it returns",
+                        count(*subscriptions, "subscription"),
+                        count(*queued, "queued message"),
                     )
                 }
             }
             SessionDiscarded { client_id } => {
                 if zh {
-                    format!("{client_id} 的会话已清除（清理会话=1）")
+                    format!("{client_id} 的会话已清除（清除会话=1）")
                 } else {
                     format!("{client_id}'s session is discarded (clean session=1)")
                 }
@@ -362,7 +394,7 @@ impl Event {
                 if zh {
                     format!("{client_id} 发送 DISCONNECT 正常断开")
                 } else {
-                    format!("{client_id} sent DISCONNECT: a clean goodbye")
+                    format!("{client_id} sent DISCONNECT and left normally")
                 }
             }
             ConnectionLost { conn, client_id } => match (client_id, zh) {
@@ -415,7 +447,7 @@ impl Event {
                 if zh {
                     format!(
                         "{client_id} {why}：服务端替它发布遗嘱到 {topic}（QoS {q}{}）",
-                        if *retain { "，保留" } else { "" }
+                        if *retain { "，作为保留消息" } else { "" }
                     )
                 } else {
                     format!(
@@ -426,22 +458,28 @@ impl Event {
             }
             WillDiscarded { client_id } => {
                 if zh {
-                    format!("{client_id} 的遗嘱已丢弃")
+                    format!("{client_id} 的遗嘱已丢弃：它发送了 DISCONNECT，正常断开不发布遗嘱")
                 } else {
-                    format!("{client_id}'s will is discarded")
+                    format!(
+                        "{client_id}'s will is discarded: it sent DISCONNECT, and a normal goodbye publishes no will"
+                    )
                 }
             }
             Subscribed { client_id, filter, requested, granted, retained } => {
                 let (r, g) = (requested.as_u8(), granted.as_u8());
                 let replay = match (retained, zh) {
                     (0, _) => String::new(),
-                    (n, true) => format!("；重放 {n} 条保留消息"),
-                    (n, false) => format!("; {n} retained message(s) replayed"),
+                    (n, true) => format!("；重放 {n} 条保留消息（RETAIN=1）"),
+                    (n, false) => format!("; {} replayed (RETAIN=1)", count(*n, "retained message")),
                 };
                 if zh {
-                    format!("{client_id} 订阅 {filter}（请求 QoS {r}）→ SUBACK 授予 QoS {g}{replay}")
+                    format!(
+                        "{client_id} 订阅 {filter}（请求 QoS {r}）→ SUBACK 授予 QoS {g}，消息按发布 QoS 与 {g} 中较小的投递{replay}"
+                    )
                 } else {
-                    format!("{client_id} subscribed to {filter} (asked QoS {r}) → SUBACK granted QoS {g}{replay}")
+                    format!(
+                        "{client_id} subscribed to {filter} (asked QoS {r}) → SUBACK granted QoS {g}; messages come at min(published QoS, {g}){replay}"
+                    )
                 }
             }
             SubscribeRefused { client_id, filter, reason } => {
@@ -491,11 +529,13 @@ impl Event {
                     (false, false) => format!("{from} published {topic} (QoS {q}) → delivered to {to}"),
                 };
                 match (retain, zh) {
-                    (RetainAction::Stored, true) => s.push_str("；已作为保留消息存储"),
-                    (RetainAction::Stored, false) => s.push_str("; stored as the retained message"),
-                    (RetainAction::Cleared, true) => s.push_str("；空消息+保留标志：清除了该主题的保留消息"),
+                    (RetainAction::Stored, true) => s.push_str("；存为该主题的保留消息，留给新订阅者（每个主题一条）"),
+                    (RetainAction::Stored, false) => {
+                        s.push_str("; kept as the topic's retained message for new subscribers (one per topic)")
+                    }
+                    (RetainAction::Cleared, true) => s.push_str("；空消息且 RETAIN=1：该主题的保留消息被清除"),
                     (RetainAction::Cleared, false) => {
-                        s.push_str("; empty payload with RETAIN: the topic's retained message is cleared")
+                        s.push_str("; empty payload with RETAIN=1: the topic's retained message is cleared")
                     }
                     (RetainAction::Refused, true) => {
                         s.push_str("；服务端保存的消息已达上限（--max-stored-bytes），这条没有作为保留消息存储")
@@ -525,10 +565,10 @@ impl Event {
             },
             DuplicateQos2 { client_id, pid } => {
                 if zh {
-                    format!("{client_id} 重发了 QoS 2 报文 id={pid}（还没收到 PUBREL）：只回 PUBREC，不再次投递")
+                    format!("{client_id} 重发了 QoS 2 的 PUBLISH id={pid}（还没收到 PUBREL）：只回 PUBREC，不再次投递")
                 } else {
                     format!(
-                        "{client_id} sent QoS 2 packet id={pid} again before PUBREL: PUBREC again, not delivered twice"
+                        "{client_id} sent QoS 2 PUBLISH id={pid} again before PUBREL: PUBREC again, not delivered twice"
                     )
                 }
             }
@@ -549,13 +589,15 @@ impl Event {
                     format!("{client_id} 离线，它的队列已满（{limit} 条，--max-queued）：{topic} 的这条消息被丢弃")
                 }
                 (true, false) => format!(
-                    "{client_id} is offline and its queue is full ({limit} messages, --max-queued): the message on {topic} is dropped"
+                    "{client_id} is offline and its queue is full ({}, --max-queued): the message on {topic} is dropped",
+                    count(*limit, "message")
                 ),
                 (false, true) => format!(
-                    "{client_id} 的在途窗口已满且队列已满（{limit} 条，--max-queued），它长时间不确认：{topic} 的这条消息被丢弃"
+                    "{client_id} 的在途窗口和队列都满了（队列 {limit} 条，--max-queued），它确认得太慢或不再确认：{topic} 的这条消息被丢弃"
                 ),
                 (false, false) => format!(
-                    "{client_id}'s inflight window and queue are full ({limit} messages, --max-queued) and it has stopped acknowledging: the message on {topic} is dropped"
+                    "{client_id}'s inflight window and queue are full (queue: {}, --max-queued); it acknowledges too slowly or not at all: the message on {topic} is dropped",
+                    count(*limit, "message")
                 ),
             },
             Resent { client_id, pid, pubrel } => match (pubrel, zh) {
@@ -631,6 +673,7 @@ mod tests {
                     queued: false,
                     dropped: false,
                     offline: false,
+                    budget: false,
                 },
                 Delivery {
                     client_id: "computer".into(),
@@ -639,13 +682,14 @@ mod tests {
                     queued: false,
                     dropped: false,
                     offline: false,
+                    budget: false,
                 },
             ],
             bytes: 2,
         };
         assert_eq!(
             e.text(Lang::Zh),
-            "car 发布 car/speed (QoS 1) → 投递给 phone (QoS 1) 和 computer（按订阅降为 QoS 0）；已作为保留消息存储"
+            "car 发布 car/speed (QoS 1) → 投递给 phone (QoS 1) 和 computer（按订阅降为 QoS 0）；存为该主题的保留消息，留给新订阅者（每个主题一条）"
         );
         assert!(
             e.text(Lang::En).starts_with("car published car/speed (QoS 1) → delivered to phone (QoS 1) and computer")

@@ -47,10 +47,26 @@ impl ClientError {
             QosNotSupported { qos, max, subscribe } => {
                 let (q, m) = (qos.as_u8(), max.as_u8());
                 match (subscribe, zh) {
+                    (false, true) if m == 0 => format!("PubSubClient 只能以 QoS 0 发布，不能用 QoS {q}"),
+                    (false, false) if m == 0 => format!("PubSubClient publishes at QoS 0 only, not QoS {q}"),
                     (false, true) => format!("这个客户端只能以 QoS {m} 发布，不能用 QoS {q}"),
                     (false, false) => format!("this client publishes at QoS {m} only, not QoS {q}"),
                     (true, true) => format!("这个客户端订阅时最高只能请求 QoS {m}，不能请求 QoS {q}"),
                     (true, false) => format!("this client can request at most QoS {m} when subscribing, not QoS {q}"),
+                }
+            }
+            PacketTooLarge { packet: PacketType::Publish, size, max }
+                if *max == crate::client::PUBSUBCLIENT_BUFFER_SIZE =>
+            {
+                let name = PacketType::Publish.name();
+                if zh {
+                    format!(
+                        "{name} 共 {size} 字节（报头、主题和载荷一起算），超过 {max} 字节的缓冲区：不发送（publish() 返回 false）；setBufferSize() 可以调大缓冲区"
+                    )
+                } else {
+                    format!(
+                        "the {name} would be {size} bytes (header, topic and payload together), more than the {max}-byte buffer: not sent (publish() returns false); setBufferSize() makes the buffer larger"
+                    )
                 }
             }
             PacketTooLarge { packet, size, max } => {

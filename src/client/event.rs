@@ -2,7 +2,7 @@
 //! event that can say itself in 中文 or English. The lab's panes and lessons consume them as values.
 //! Pure: it must not depend on tokio, a terminal, the broker or the runtime.
 
-use crate::i18n::Lang;
+use crate::i18n::{Lang, count};
 use crate::proto::{ConnectReturnCode, PacketId, PacketType, QoS};
 use bytes::Bytes;
 use serde::Serialize;
@@ -73,7 +73,7 @@ impl Violation {
             (Violation::SecondConnAck, false) => "a second CONNACK on one connection".into(),
             (Violation::ClientOnlyPacket, true) => format!("{name} 只能由客户端发送"),
             (Violation::ClientOnlyPacket, false) => format!("{name} is sent only by a client"),
-            (Violation::SessionPresentWithCleanSession, true) => "清理会话=1 时服务端必须回答当前会话=0".into(),
+            (Violation::SessionPresentWithCleanSession, true) => "清除会话=1 时服务端必须回答会话存在=0".into(),
             (Violation::SessionPresentWithCleanSession, false) => {
                 "session present=1 in answer to clean session=1".into()
             }
@@ -205,13 +205,13 @@ impl ClientEvent {
     pub fn text(&self, lang: Lang) -> String {
         use ClientEvent::*;
         let zh = lang.is_zh();
-        let yn = |b: bool| if b { "1" } else { "0" };
         match self {
             Connected { session_present } => {
-                if zh {
-                    format!("已连接：CONNACK 0（连接成功），当前会话={}", yn(*session_present))
-                } else {
-                    format!("connected: CONNACK 0 (accepted), session present={}", yn(*session_present))
+                match (session_present, zh) {
+                    (true, true) => "已连接：CONNACK 0（连接成功），会话存在=1：订阅还在".into(),
+                    (true, false) => "connected: CONNACK 0 (connection accepted), session present=1: subscriptions kept".into(),
+                    (false, true) => "已连接：CONNACK 0（连接成功），会话存在=0：要重新订阅".into(),
+                    (false, false) => "connected: CONNACK 0 (connection accepted), session present=0: subscribe again".into(),
                 }
             }
             Refused { code } => {
@@ -229,14 +229,19 @@ impl ClientEvent {
                     format!("no CONNACK within {} s: this connection attempt is abandoned", secs(*waited))
                 }
             }
-            ConnectFailed => lang.pick("无法建立网络连接", "the network connection could not be opened").into(),
+            ConnectFailed => lang
+                .pick(
+                    "无法建立网络连接（state() = -2）：检查 IP 和端口；Wi-Fi 上的开发板要连实验室，实验室需用 --lan 启动",
+                    "the network connection could not be opened (state -2): check the IP address and port; a board on Wi-Fi reaches the lab only when it runs with --lan",
+                )
+                .into(),
             SessionDiscarded { cause, inflight, awaiting_pubrel, subscriptions } => {
                 let why = match (cause, zh) {
-                    (DiscardCause::CleanSession, true) => "清理会话=1，会话只存在于这次连接",
+                    (DiscardCause::CleanSession, true) => "清除会话=1，会话只存在于这次连接",
                     (DiscardCause::CleanSession, false) => {
                         "clean session=1: the session lived as long as the connection"
                     }
-                    (DiscardCause::NoSessionOnServer, true) => "CONNACK 当前会话=0，服务端没有保存的会话",
+                    (DiscardCause::NoSessionOnServer, true) => "CONNACK 会话存在=0，服务端没有保存的会话",
                     (DiscardCause::NoSessionOnServer, false) => {
                         "CONNACK session present=0: the server has no stored session"
                     }
@@ -249,19 +254,22 @@ impl ClientEvent {
                     )
                 } else {
                     format!(
-                        "{why}: {inflight} unacknowledged outgoing messages, {awaiting_pubrel} unfinished incoming QoS 2 messages and {subscriptions} subscriptions are dropped"
+                        "{why}: dropping {}, {} and {}",
+                        count(*inflight, "unacknowledged outgoing message"),
+                        count(*awaiting_pubrel, "unfinished incoming QoS 2 message"),
+                        count(*subscriptions, "subscription"),
                     )
                 }
             }
             Resent { pid, pubrel, reconnect } => {
                 let what = match (pubrel, zh) {
-                    (false, true) => format!("重发未确认的 PUBLISH id={pid}（DUP=1，同一个 id）"),
-                    (false, false) => format!("resending unacknowledged PUBLISH id={pid} (DUP=1, same id)"),
+                    (false, true) => format!("重发未确认的 PUBLISH id={pid}（DUP=1，报文标识符不变）"),
+                    (false, false) => format!("resending unacknowledged PUBLISH id={pid} (DUP=1, the same packet id)"),
                     (true, true) => format!("重发 PUBREL id={pid}"),
                     (true, false) => format!("resending PUBREL id={pid}"),
                 };
                 let why = match (reconnect, zh) {
-                    (true, true) => "：重连后继续保存的会话 [MQTT-4.4.0-1]",
+                    (true, true) => "：重新连接后继续之前保存的会话 [MQTT-4.4.0-1]",
                     (true, false) => ": the stored session continues after reconnecting [MQTT-4.4.0-1]",
                     (false, true) => "：重试间隔内没有收到确认",
                     (false, false) => ": no acknowledgement within the retry interval",
@@ -276,7 +284,7 @@ impl ClientEvent {
                     flags.push_str(lang.pick("，保留消息", ", retained"));
                 }
                 if *dup {
-                    flags.push_str(", DUP=1");
+                    flags.push_str(lang.pick("，DUP=1", ", DUP=1"));
                 }
                 let body = payload_preview(payload, lang);
                 let ack = match qos {
@@ -292,36 +300,42 @@ impl ClientEvent {
             }
             DuplicateQos2 { pid } => {
                 if zh {
-                    format!("再次收到 QoS 2 报文 id={pid}（还没收到 PUBREL）：再回 PUBREC，不重复交付")
+                    format!("再次收到 QoS 2 的 PUBLISH id={pid}（还没收到 PUBREL）：再回 PUBREC，不重复投递")
                 } else {
-                    format!("QoS 2 packet id={pid} again before its PUBREL: PUBREC again, not delivered twice")
+                    format!("QoS 2 PUBLISH id={pid} again before its PUBREL: PUBREC again, not delivered twice")
                 }
             }
             Released { pid, known } => match (known, zh) {
-                (true, true) => format!("收到 PUBREL id={pid} → PUBCOMP：这条 QoS 2 消息的四次握手完成"),
-                (true, false) => format!("PUBREL id={pid} → PUBCOMP: the QoS 2 handshake for this message is complete"),
-                (false, true) => format!("收到未知 id 的 PUBREL id={pid}：仍回 PUBCOMP"),
+                (true, true) => {
+                    format!("收到 PUBREL id={pid}（第 3/4 步）→ 回 PUBCOMP（第 4/4 步）：这条 QoS 2 消息的交换完成")
+                }
+                (true, false) => format!(
+                    "PUBREL id={pid} (step 3/4) → PUBCOMP (step 4/4): the QoS 2 exchange for this message is complete"
+                ),
+                (false, true) => format!("收到 PUBREL id={pid}，但没有等待它的消息：仍回 PUBCOMP"),
                 (false, false) => format!("PUBREL id={pid} for no known message: PUBCOMP all the same"),
             },
             PubAcked { pid } => {
                 if zh {
-                    format!("收到 PUBACK id={pid}：服务端已收到这条 QoS 1 消息")
+                    format!("收到 PUBACK id={pid}：服务端已收到这条 QoS 1 消息（只确认这一段，订阅者各自确认）")
                 } else {
-                    format!("PUBACK id={pid}: the broker has the QoS 1 message")
+                    format!("PUBACK id={pid}: the broker has the QoS 1 message (this hop only; subscribers acknowledge their own)")
                 }
             }
             PubReceived { pid } => {
                 if zh {
-                    format!("收到 PUBREC id={pid} → 发送 PUBREL（此后不再重发这条 PUBLISH）")
+                    format!("收到 PUBREC id={pid}（第 2/4 步）→ 发送 PUBREL（第 3/4 步），此后不再重发这条 PUBLISH")
                 } else {
-                    format!("PUBREC id={pid} → PUBREL (the PUBLISH is not sent again from now on)")
+                    format!("PUBREC id={pid} (step 2/4) → PUBREL (step 3/4); the PUBLISH is not sent again from now on")
                 }
             }
             PubCompleted { pid } => {
                 if zh {
-                    format!("收到 PUBCOMP id={pid}：QoS 2 消息恰好一次送达，id 可以再用")
+                    format!("收到 PUBCOMP id={pid}（第 4/4 步）：服务端恰好收到一次这条 QoS 2 消息，这个报文标识符可以再用")
                 } else {
-                    format!("PUBCOMP id={pid}: the QoS 2 message arrived exactly once; the id is free again")
+                    format!(
+                        "PUBCOMP id={pid} (step 4/4): the broker has the QoS 2 message exactly once; the packet id is free again"
+                    )
                 }
             }
             UnexpectedAck { packet, pid } => {
@@ -338,8 +352,8 @@ impl ClientEvent {
                     .map(|r| match (r.granted, zh) {
                         (Some(g), true) => format!("{} → 授予 QoS {}", r.filter, g.as_u8()),
                         (Some(g), false) => format!("{} → granted QoS {}", r.filter, g.as_u8()),
-                        (None, true) => format!("{} → 0x80（拒绝）", r.filter),
-                        (None, false) => format!("{} → 0x80 (refused)", r.filter),
+                        (None, true) => format!("{} → 0x80（订阅失败）", r.filter),
+                        (None, false) => format!("{} → 0x80 (failure)", r.filter),
                     })
                     .collect();
                 if zh {
@@ -391,17 +405,17 @@ impl ClientEvent {
             Disconnected => lang
                 .pick(
                     "发送 DISCONNECT 正常断开：遗嘱不会发布",
-                    "sent DISCONNECT: a clean goodbye, the will is not published",
+                    "sent DISCONNECT and left normally: the will is not published",
                 )
                 .into(),
             Dropped { packet, reason } => {
                 let name = packet.name();
                 match (reason, zh) {
-                    (DropReason::TooLarge { size, max }, true) => {
-                        format!("收到的 {name} 有 {size} 字节，超出 {max} 字节的缓冲区：被悄悄丢弃，不回确认")
-                    }
+                    (DropReason::TooLarge { size, max }, true) => format!(
+                        "收到的 {name} 共 {size} 字节（报头、主题和载荷一起算），超出 {max} 字节的缓冲区：被悄悄丢弃，不回确认；setBufferSize() 可以调大缓冲区"
+                    ),
                     (DropReason::TooLarge { size, max }, false) => format!(
-                        "an incoming {name} of {size} bytes does not fit the {max}-byte buffer: dropped silently, not acknowledged"
+                        "an incoming {name} of {size} bytes (header, topic and payload together) does not fit the {max}-byte buffer: dropped silently, not acknowledged; setBufferSize() makes the buffer larger"
                     ),
                     (DropReason::NotConnected, true) => format!("没有连接时收到 {name}：丢弃"),
                     (DropReason::NotConnected, false) => format!("{name} arrived with no connection: dropped"),
@@ -426,7 +440,7 @@ impl ClientEvent {
                 if zh {
                     format!("客户端恢复运行：处理缓冲区中的 {buffered} 个报文")
                 } else {
-                    format!("running again: {buffered} buffered packets are processed")
+                    format!("running again: processing {}", count(*buffered, "buffered packet"))
                 }
             }
         }

@@ -425,7 +425,7 @@ fn subscribe_is_pending_until_suback() {
     );
     let subs: Vec<_> = lab.c.subscriptions().map(|(f, s)| (f.to_string(), s.granted, s.pending)).collect();
     assert_eq!(subs, vec![("car/#".into(), Some(QoS::AtLeastOnce), None)], "the refused filter is no subscription");
-    assert!(events(&out)[0].text(Lang::En).contains("a/+ → 0x80 (refused)"));
+    assert!(events(&out)[0].text(Lang::En).contains("a/+ → 0x80 (failure)"));
 }
 
 #[test]
@@ -952,10 +952,19 @@ fn every_event_speaks_both_languages() {
 #[test]
 fn errors_speak_both_languages() {
     let e = ClientError::PacketTooLarge { packet: PacketType::Publish, size: 257, max: 256 };
-    assert_eq!(e.to_string(), "the PUBLISH would be 257 bytes, more than the 256-byte limit: not sent");
-    assert_eq!(e.text(Lang::Zh), "PUBLISH 有 257 字节，超过 256 字节的上限：不发送");
+    assert_eq!(
+        e.to_string(),
+        "the PUBLISH would be 257 bytes (header, topic and payload together), more than the 256-byte buffer: not sent (publish() returns false); setBufferSize() makes the buffer larger"
+    );
+    assert_eq!(
+        e.text(Lang::Zh),
+        "PUBLISH 共 257 字节（报头、主题和载荷一起算），超过 256 字节的缓冲区：不发送（publish() 返回 false）；setBufferSize() 可以调大缓冲区"
+    );
+    let e = ClientError::PacketTooLarge { packet: PacketType::Publish, size: 300, max: 200 };
+    assert_eq!(e.to_string(), "the PUBLISH would be 300 bytes, more than the 200-byte limit: not sent");
+    assert_eq!(e.text(Lang::Zh), "PUBLISH 有 300 字节，超过 200 字节的上限：不发送");
     let e = ClientError::QosNotSupported { qos: QoS::AtLeastOnce, max: QoS::AtMostOnce, subscribe: false };
-    assert_eq!(e.text(Lang::En), "this client publishes at QoS 0 only, not QoS 1");
+    assert_eq!(e.text(Lang::En), "PubSubClient publishes at QoS 0 only, not QoS 1");
 }
 
 #[test]

@@ -54,8 +54,10 @@ pub enum ErrorKind {
     NoTopicFilters { packet: &'static str },
     /// Reserved bits of a SUBSCRIBE's requested QoS byte, or requested QoS 3.
     BadRequestedQoS(u8),
-    /// A CONNACK return code above 5, or reserved acknowledge flags.
+    /// A CONNACK whose reserved acknowledge flags (bits 7–1) are not 0.
     BadConnack,
+    /// A CONNACK return code above 5 (6–255 are reserved).
+    ReservedReturnCode(u8),
     /// A SUBACK return code other than 0, 1, 2, 0x80.
     BadSubackCode(u8),
 }
@@ -100,15 +102,35 @@ impl DecodeError {
             NoTopicFilters { packet: "UNSUBSCRIBE" } => "MQTT-3.10.3-2",
             NoTopicFilters { .. } => "MQTT-3.8.3-3",
             BadRequestedQoS(_) => "MQTT-3.8.3-4",
-            BadConnack => "§3.2.2",
+            BadConnack => "§3.2.2.1",
+            ReservedReturnCode(_) => "§3.2.2.3",
             BadSubackCode(_) => "MQTT-3.9.3-2",
         })
     }
 
-    /// The message in `lang`, with the byte where it went wrong and the rule it breaks.
+    /// The message in `lang`, with the byte where it went wrong and the rule it breaks (or the
+    /// section that says so, where the rule has no number).
     pub fn message(&self, lang: Lang) -> String {
+        let m = self.kind.text(lang);
+        let at = self.offset;
+        match (self.rule(), lang) {
+            (Some(s), Lang::Zh) if s.starts_with('§') => {
+                format!("{m}（第 {at} 字节，见规范 {} 节）", &s['§'.len_utf8()..])
+            }
+            (Some(s), Lang::En) if s.starts_with('§') => format!("{m} (byte {at}, see {s})"),
+            (Some(rule), Lang::Zh) => format!("{m}（第 {at} 字节，{rule}）"),
+            (Some(rule), Lang::En) => format!("{m} (byte {at}, {rule})"),
+            (None, Lang::Zh) => format!("{m}（第 {at} 字节）"),
+            (None, Lang::En) => format!("{m} (byte {at})"),
+        }
+    }
+}
+
+impl ErrorKind {
+    /// What is wrong, in `lang` (without the byte and the rule).
+    pub fn text(&self, lang: Lang) -> String {
         use ErrorKind::*;
-        let m = match (&self.kind, lang.is_zh()) {
+        match (self, lang.is_zh()) {
             (ReservedPacketType(t), false) => format!("packet type {t} is reserved"),
             (ReservedPacketType(t), true) => format!("报文类型 {t} 是保留值"),
             (ReservedFlags { packet, flags, expected }, false) => {
@@ -147,10 +169,32 @@ impl DecodeError {
                 format!("protocol name {n:?} is neither \"MQTT\" nor \"MQIsdp\"")
             }
             (BadProtocolName(n), true) => format!("协议名 {n:?} 既不是 \"MQTT\" 也不是 \"MQIsdp\""),
-            (UnsupportedProtocolLevel(l), false) => {
-                format!("protocol level {l} is not supported (3 and 4 are)")
+            // The decoder reports a level 3 or 4 only when the name does not go with it.
+            (UnsupportedProtocolLevel(3), false) => {
+                "the protocol name \"MQTT\" goes with level 4 (MQTT 3.1.1); level 3 (MQTT 3.1) is named \"MQIsdp\""
+                    .into()
             }
-            (UnsupportedProtocolLevel(l), true) => format!("不支持协议级别 {l}（支持 3 和 4）"),
+            (UnsupportedProtocolLevel(3), true) => {
+                "协议名 \"MQTT\" 配协议级别 4（MQTT 3.1.1）；级别 3（MQTT 3.1）的协议名是 \"MQIsdp\"".into()
+            }
+            (UnsupportedProtocolLevel(4), false) => {
+                "protocol level 4 (MQTT 3.1.1) is named \"MQTT\"; \"MQIsdp\" goes with level 3 (MQTT 3.1)".into()
+            }
+            (UnsupportedProtocolLevel(4), true) => {
+                "协议级别 4（MQTT 3.1.1）的协议名是 \"MQTT\"；\"MQIsdp\" 配级别 3（MQTT 3.1）".into()
+            }
+            (UnsupportedProtocolLevel(5), false) => {
+                "protocol level 5 is MQTT 5.0, which this lab does not speak: use level 4 (MQTT 3.1.1)".into()
+            }
+            (UnsupportedProtocolLevel(5), true) => {
+                "协议级别 5 是 MQTT 5.0，本实验不支持：请用级别 4（MQTT 3.1.1）".into()
+            }
+            (UnsupportedProtocolLevel(l), false) => format!(
+                "protocol level {l} is not supported: \"MQTT\" goes with level 4 (MQTT 3.1.1), \"MQIsdp\" with level 3 (MQTT 3.1)"
+            ),
+            (UnsupportedProtocolLevel(l), true) => {
+                format!("不支持协议级别 {l}：\"MQTT\" 配级别 4（MQTT 3.1.1），\"MQIsdp\" 配级别 3（MQTT 3.1）")
+            }
             (ConnectReservedFlag, false) => "the reserved connect flag must be 0".into(),
             (ConnectReservedFlag, true) => "连接标志的保留位必须为 0".into(),
             (WillFlagsWithoutWill, false) => "will QoS and will retain must be 0 without a will".into(),
@@ -163,16 +207,12 @@ impl DecodeError {
             (NoTopicFilters { packet }, true) => format!("{packet} 至少需要一个主题过滤器"),
             (BadRequestedQoS(b), false) => format!("requested QoS byte {b:#04x} is not 0, 1 or 2"),
             (BadRequestedQoS(b), true) => format!("请求的 QoS 字节 {b:#04x} 不是 0、1 或 2"),
-            (BadConnack, false) => "invalid CONNACK".into(),
-            (BadConnack, true) => "CONNACK 不合法".into(),
+            (BadConnack, false) => "the reserved bits 7–1 of CONNACK's acknowledge flags must be 0".into(),
+            (BadConnack, true) => "CONNACK 连接确认标志的第 7–1 位是保留位，必须为 0".into(),
+            (ReservedReturnCode(c), false) => format!("CONNACK return code {c} is reserved (only 0–5 are used)"),
+            (ReservedReturnCode(c), true) => format!("CONNACK 返回码 {c} 是保留值（只用 0–5）"),
             (BadSubackCode(c), false) => format!("SUBACK return code {c:#04x} is not valid"),
             (BadSubackCode(c), true) => format!("SUBACK 返回码 {c:#04x} 不合法"),
-        };
-        match (self.rule(), lang) {
-            (Some(rule), Lang::Zh) => format!("{m}（第 {} 字节，{rule}）", self.offset),
-            (None, Lang::Zh) => format!("{m}（第 {} 字节）", self.offset),
-            (Some(rule), Lang::En) => format!("{m} (byte {}, {rule})", self.offset),
-            (None, Lang::En) => format!("{m} (byte {})", self.offset),
         }
     }
 }

@@ -45,29 +45,29 @@ fields! {
         "除 PUBLISH 外每种报文的标志位都是固定值（PUBREL、SUBSCRIBE、UNSUBSCRIBE 为 0010，其余 0000）。",
         "Except in PUBLISH these bits are fixed (0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE; 0000 otherwise).";
     HDR_DUP = "mqtt.hdr.dup", "重发标志 DUP", "DUP flag",
-        "1 表示这是对之前未确认报文的重发；QoS 0 时必须为 0。",
-        "1 means this is a resend of an earlier unacknowledged PUBLISH; must be 0 at QoS 0.";
-    HDR_QOS = "mqtt.hdr.qos", "服务质量 QoS", "QoS level",
-        "0 最多一次，1 至少一次，2 只有一次；3 是非法值。",
-        "0 at most once, 1 at least once, 2 exactly once; 3 is illegal.";
+        "1 表示重发一个之前没有得到确认的 PUBLISH；QoS 0 时必须为 0。",
+        "1 means a resend of a PUBLISH that was not acknowledged; must be 0 at QoS 0.";
+    HDR_QOS = "mqtt.hdr.qos", "服务质量等级", "QoS level",
+        "0 最多一次，1 至少一次，2 恰好一次（3 非法）；只管这一段：发布者→服务端、服务端→订阅者各自确认。",
+        "0 at most once, 1 at least once, 2 exactly once, 3 illegal; each hop to or from the broker on its own.";
     HDR_RETAIN = "mqtt.hdr.retain", "保留标志 RETAIN", "RETAIN flag",
-        "客户端发出时：请服务端保存为该主题的保留消息。服务端发出时：这是一条保留消息的重放。",
-        "From a client: store this as the topic's retained message. From the broker: this is a retained replay.";
+        "客户端发：存为该主题的保留消息（空消息清除它）。服务端发：只在给新订阅者重放时为 1。",
+        "Client: keep it as the topic's retained message (empty clears it). Broker: 1 only when replaying it.";
     LEN = "mqtt.len", "剩余长度", "Remaining length",
         "其后字节数（可变报头+有效载荷），变长编码：每字节 7 位数据，最高位 1 表示后面还有，最多 4 字节。",
-        "Bytes that follow (variable header + payload) as a varint: 7 bits per byte, top bit = more follows, at most 4 bytes.";
+        "Bytes after it (variable header + payload): 7 bits per byte, top bit = more follows, at most 4 bytes.";
 
     CONNECT_PROTO_NAME_LEN = "mqtt.connect.proto_name_len", "协议名长度", "Protocol name length",
         "两字节大端长度：3.1.1 的 \"MQTT\" 为 4，3.1 的 \"MQIsdp\" 为 6。",
         "Two-byte big-endian length: 4 for 3.1.1's \"MQTT\", 6 for 3.1's \"MQIsdp\".";
     CONNECT_PROTO_NAME = "mqtt.connect.proto_name", "协议名", "Protocol name",
-        "\"MQTT\"（3.1.1）或 \"MQIsdp\"（3.1）。",
-        "\"MQTT\" (3.1.1) or \"MQIsdp\" (3.1).";
+        "\"MQTT\"（3.1.1，配协议级别 4）或 \"MQIsdp\"（3.1，配协议级别 3）。",
+        "\"MQTT\" (3.1.1, with protocol level 4) or \"MQIsdp\" (3.1, with protocol level 3).";
     CONNECT_LEVEL = "mqtt.connect.level", "协议级别", "Protocol level",
-        "4 表示 MQTT 3.1.1，3 表示 MQTT 3.1；服务端不支持时回 CONNACK 返回码 1。",
-        "4 means MQTT 3.1.1, 3 means MQTT 3.1; an unsupported level gets CONNACK return code 1.";
+        "4 是 MQTT 3.1.1（协议名 \"MQTT\"），3 是 MQTT 3.1（协议名 \"MQIsdp\"）；其他级别回 CONNACK 返回码 1。",
+        "4 = MQTT 3.1.1 (name \"MQTT\"), 3 = MQTT 3.1 (name \"MQIsdp\"); others get CONNACK return code 1.";
     CONNECT_FLAGS = "mqtt.connect.flags", "连接标志", "Connect flags",
-        "一个字节里的 7 个开关：用户名、密码、遗嘱保留、遗嘱 QoS、遗嘱、清理会话、保留位。",
+        "一个字节里的 7 个开关：用户名、密码、遗嘱保留、遗嘱 QoS、遗嘱、清除会话、保留位。",
         "Seven switches in one byte: user name, password, will retain, will QoS, will, clean session, reserved.";
     CONNECT_FLAG_USERNAME = "mqtt.connect.flags.username", "用户名标志", "User name flag",
         "1 表示有效载荷中带有用户名。",
@@ -82,28 +82,28 @@ fields! {
         "发布遗嘱时使用的 QoS（0–2）；没有遗嘱时必须为 0。",
         "The QoS the will is published with (0–2); must be 0 without a will.";
     CONNECT_FLAG_WILL = "mqtt.connect.flags.will", "遗嘱标志", "Will flag",
-        "1 表示有效载荷中带有遗嘱主题和遗嘱消息，连接异常断开时由服务端发布。",
-        "1 means a will topic and message follow; the broker publishes them if the connection ends abnormally.";
-    CONNECT_FLAG_CLEAN = "mqtt.connect.flags.clean_session", "清理会话", "Clean session",
-        "1：会话只在本次连接中存在。0：服务端保留订阅和离线消息，下次连接继续使用。",
-        "1: the session lasts only for this connection. 0: the broker keeps subscriptions and queued messages for next time.";
+        "1：带有遗嘱主题和遗嘱消息；连接没有经过 DISCONNECT 就断开时，服务端替客户端发布。",
+        "1: a will topic and message follow; the broker publishes them if the link ends without DISCONNECT.";
+    CONNECT_FLAG_CLEAN = "mqtt.connect.flags.clean_session", "清除会话", "Clean session",
+        "1：会话随连接结束，下次要重新订阅。0：服务端保留订阅和离线消息，下次接着用。",
+        "1: the session ends with the connection, so subscribe again. 0: the broker keeps it for next time.";
     CONNECT_FLAG_RESERVED = "mqtt.connect.flags.reserved", "保留位", "Reserved bit",
         "必须为 0，否则服务端断开连接。",
         "Must be 0, or the broker closes the connection.";
     CONNECT_KEEPALIVE = "mqtt.connect.keepalive", "心跳间隔（秒）", "Keep alive (s)",
-        "客户端两次发送报文的最长间隔；服务端 1.5 倍时间内收不到任何报文就断开。0 表示关闭。",
-        "The longest gap between the client's packets; the broker drops it after 1.5× with nothing received. 0 turns it off.";
+        "客户端空闲这么久就发 PINGREQ；服务端 1.5 倍时间内收不到报文就断开并发布遗嘱。0 表示关闭。",
+        "Client: PINGREQ when idle this long. Broker: after 1.5× of silence, close and publish the will. 0: off.";
     CONNECT_CLIENT_ID_LEN = "mqtt.connect.client_id_len", "客户端ID长度", "Client id length",
-        "客户端标识符的字节数（不是字符数）。",
-        "The client identifier's length in bytes (not characters).";
+        "客户端ID的字节数（不是字符数）。",
+        "The client id's length in bytes (not characters).";
     CONNECT_CLIENT_ID = "mqtt.connect.client_id", "客户端ID", "Client id",
-        "服务端用它识别会话；同一 ID 的新连接会顶掉旧连接。",
+        "服务端用它识别会话；同一客户端ID的新连接会顶掉旧连接。",
         "The broker keys the session on it; a new connection with the same id takes over the old one.";
     CONNECT_WILL_TOPIC_LEN = "mqtt.connect.will_topic_len", "遗嘱主题长度", "Will topic length",
         "遗嘱主题的字节数。", "The will topic's length in bytes.";
     CONNECT_WILL_TOPIC = "mqtt.connect.will_topic", "遗嘱主题", "Will topic",
-        "客户端异常掉线时服务端向这个主题发布遗嘱。",
-        "The topic the broker publishes the will to if the client drops off.";
+        "客户端没有发 DISCONNECT 就掉线时，服务端向这个主题发布遗嘱；它是主题名，不能含 + 或 #。",
+        "Where the broker publishes the will if the client goes without DISCONNECT; a topic name: no + or #.";
     CONNECT_WILL_MSG_LEN = "mqtt.connect.will_msg_len", "遗嘱消息长度", "Will message length",
         "遗嘱消息的字节数。", "The will message's length in bytes.";
     CONNECT_WILL_MSG = "mqtt.connect.will_msg", "遗嘱消息", "Will message",
@@ -118,16 +118,16 @@ fields! {
         "明文传输的密码，任何人抓包都能看到。", "The password, sent in clear: anyone capturing packets can read it.";
 
     CONNACK_FLAGS = "mqtt.connack.flags", "连接确认标志", "Acknowledge flags",
-        "只有最低位有意义：当前会话 Session Present。",
-        "Only the lowest bit means something: Session Present.";
-    CONNACK_SESSION_PRESENT = "mqtt.connack.flags.session_present", "当前会话", "Session present",
-        "1 表示服务端保存着这个客户端以前的会话（订阅和离线消息）。",
-        "1 means the broker still holds this client's earlier session (subscriptions and queued messages).";
+        "只有最低位有意义：会话存在标志。",
+        "Only the lowest bit means something: session present.";
+    CONNACK_SESSION_PRESENT = "mqtt.connack.flags.session_present", "会话存在", "Session present",
+        "1：服务端还保存着它的订阅和离线消息。0：什么都没保存，要重新订阅。",
+        "1: its subscriptions and queued messages were kept. 0: nothing was kept, so subscribe again.";
     CONNACK_FLAGS_RESERVED = "mqtt.connack.flags.reserved", "保留位", "Reserved bits",
         "必须为 0。", "Must be 0.";
     CONNACK_CODE = "mqtt.connack.code", "连接返回码", "Return code",
-        "0 成功；1 协议版本不支持；2 客户端ID不合格；3 服务端不可用；4 用户名或密码错误；5 未授权。",
-        "0 accepted; 1 bad protocol version; 2 identifier rejected; 3 server unavailable; 4 bad user name or password; 5 not authorized.";
+        "0 表示连接成功，1–5 表示拒绝（值后面写着原因）；拒绝后服务端断开连接。",
+        "0 accepted, 1–5 refused (the value says why); after a refusal the broker closes the connection.";
 
     PUBLISH_TOPIC_LEN = "mqtt.publish.topic_len", "主题长度", "Topic length",
         "主题的 UTF-8 字节数：一个汉字占 3 个字节。",
@@ -136,41 +136,46 @@ fields! {
         "消息发往的主题名，不能包含通配符 + 或 #。",
         "The topic name the message goes to; it must not contain the wildcards + or #.";
     PUBLISH_PACKET_ID = "mqtt.publish.packet_id", "报文标识符", "Packet identifier",
-        "只在 QoS 1、2 时出现，确认报文用同一个编号回应。",
-        "Present only at QoS 1 and 2; the acknowledgement answers with the same number.";
+        "只在 QoS 1、2 时出现；QoS 1 的 PUBACK，QoS 2 的 PUBREC、PUBREL、PUBCOMP 都带这个编号。",
+        "Only at QoS 1 and 2; PUBACK (QoS 1) or PUBREC, PUBREL, PUBCOMP (QoS 2) carry the same number.";
     PUBLISH_PAYLOAD = "mqtt.publish.payload", "有效载荷", "Payload",
         "消息内容，任意字节，可以为空；长度由剩余长度推算，没有单独的长度字段。",
-        "The message: any bytes, possibly none; its length follows from the remaining length, there is no length field.";
+        "The message: any bytes, possibly none; its length follows from the remaining length (no length field).";
 
     PUBACK_PACKET_ID = "mqtt.puback.packet_id", "报文标识符", "Packet identifier",
-        "确认 QoS 1 的 PUBLISH：编号与之相同。", "Acknowledges the QoS 1 PUBLISH with this number.";
+        "QoS 1：确认这个编号的 PUBLISH，只确认这一段（例如发布者→服务端）。",
+        "QoS 1: acknowledges the PUBLISH with this number, for this hop only (e.g. publisher→broker).";
     PUBREC_PACKET_ID = "mqtt.pubrec.packet_id", "报文标识符", "Packet identifier",
-        "QoS 2 第一步：收到了这个编号的 PUBLISH。", "QoS 2 step one: the PUBLISH with this number was received.";
+        "QoS 2 第 2/4 步：接收方收下了这条消息（本实验的服务端此时就投递），并记住这个编号。",
+        "QoS 2 step 2/4: the receiver has the message (the lab's broker delivers it now), keeps the number.";
     PUBREL_PACKET_ID = "mqtt.pubrel.packet_id", "报文标识符", "Packet identifier",
-        "QoS 2 第二步：发送方释放这个编号，接收方可以交付了。", "QoS 2 step two: the sender releases this number; the receiver may deliver.";
+        "QoS 2 第 3/4 步：发送方不会再重发这个 PUBLISH；接收方收到后忘掉这个编号，回 PUBCOMP。",
+        "QoS 2 step 3/4: the PUBLISH is not resent any more; the receiver forgets the number, answers PUBCOMP.";
     PUBCOMP_PACKET_ID = "mqtt.pubcomp.packet_id", "报文标识符", "Packet identifier",
-        "QoS 2 第三步：这个编号的交换完成，编号可以再用。", "QoS 2 step three: the exchange with this number is complete and the number is free again.";
+        "QoS 2 第 4/4 步：这个编号的交换完成，发送方可以再用这个编号。",
+        "QoS 2 step 4/4: the exchange with this number is complete; the sender may use the number again.";
 
     SUBSCRIBE_PACKET_ID = "mqtt.subscribe.packet_id", "报文标识符", "Packet identifier",
         "SUBACK 会用同一个编号回应。", "The SUBACK answers with the same number.";
     SUBSCRIBE_FILTER_LEN = "mqtt.subscribe.filter_len", "主题过滤器长度", "Topic filter length",
         "主题过滤器的字节数。", "The topic filter's length in bytes.";
     SUBSCRIBE_FILTER = "mqtt.subscribe.filter", "主题过滤器", "Topic filter",
-        "要订阅的主题，可以用 +（单层）和 #（多层）通配符。",
-        "The topics to subscribe to; may use the wildcards + (one level) and # (all levels below).";
-    SUBSCRIBE_OPTIONS = "mqtt.subscribe.options", "订阅选项字节", "Requested QoS byte",
-        "低 2 位是请求的最大 QoS，高 6 位保留必须为 0。",
+        "可用通配符：+ 匹配一层；# 匹配任意多层，也包括零层（car/# 也匹配 car）。",
+        "Wildcards: + matches one level, # any number of levels, none included (car/# matches car too).";
+    SUBSCRIBE_OPTIONS = "mqtt.subscribe.options", "请求的 QoS 字节", "Requested QoS byte",
+        "低 2 位是请求的最大 QoS，高 6 位是保留位，必须为 0。",
         "The low 2 bits are the requested maximum QoS; the high 6 bits are reserved and must be 0.";
     SUBSCRIBE_QOS = "mqtt.subscribe.qos", "请求的 QoS", "Requested QoS",
-        "服务端转发给这个订阅时最多使用的 QoS。", "The highest QoS the broker will use to forward to this subscription.";
+        "请求的最大 QoS；消息按发布 QoS 与 SUBACK 授予的 QoS 中较小的投递。",
+        "The highest QoS asked for; messages come at the lower of their QoS and the one SUBACK grants.";
     SUBSCRIBE_RESERVED = "mqtt.subscribe.reserved", "保留位", "Reserved bits",
         "必须为 0，否则服务端断开连接。", "Must be 0, or the broker closes the connection.";
 
     SUBACK_PACKET_ID = "mqtt.suback.packet_id", "报文标识符", "Packet identifier",
         "与 SUBSCRIBE 的编号相同。", "The same number as the SUBSCRIBE's.";
     SUBACK_CODE = "mqtt.suback.code", "订阅返回码", "Return code",
-        "每个过滤器一个：0、1、2 为授予的最大 QoS，0x80 表示订阅失败。",
-        "One per filter: 0, 1, 2 is the granted maximum QoS, 0x80 means the subscription failed.";
+        "每个过滤器一个：0–2 为授予的 QoS（消息按它与发布 QoS 中较小的投递），0x80 表示订阅失败。",
+        "One per filter: 0–2 the granted QoS (messages come at the lower of it and theirs), 0x80 failure.";
 
     UNSUBSCRIBE_PACKET_ID = "mqtt.unsubscribe.packet_id", "报文标识符", "Packet identifier",
         "UNSUBACK 会用同一个编号回应。", "The UNSUBACK answers with the same number.";

@@ -35,10 +35,10 @@ impl std::fmt::Display for EncodeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             EncodeError::FieldTooLong { field, len } => {
-                write!(f, "the {field} has {len} bytes; an MQTT string holds at most 65,535 (§1.5.3)")
+                write!(f, "the {field} has {len} bytes; an MQTT string holds at most 65,535 (see §1.5.3)")
             }
             EncodeError::PacketTooLarge { remaining } => {
-                write!(f, "a packet of {remaining} bytes; MQTT allows at most 268,435,455 (§2.2.3)")
+                write!(f, "a packet of {remaining} bytes; MQTT allows at most 268,435,455 (see §2.2.3)")
             }
         }
     }

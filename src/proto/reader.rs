@@ -36,6 +36,19 @@ impl<'a, R: Recorder> Reader<'a, R> {
         Ok(b)
     }
 
+    /// A byte whose value gets a note in words (`5 (not authorized)`).
+    pub fn u8_noted(
+        &mut self,
+        field: &'static Field,
+        note: impl FnOnce(u8) -> Option<Note>,
+    ) -> Result<u8, DecodeError> {
+        self.need(1, field)?;
+        let b = self.buf[self.pos];
+        self.rec.bytes(field, self.pos, self.pos + 1, || Value { text: format!("{b}"), note: note(b) });
+        self.pos += 1;
+        Ok(b)
+    }
+
     /// A byte recorded as a flag byte (shown in binary); bit fields are recorded by the caller.
     pub fn flag_byte(&mut self, field: &'static Field) -> Result<u8, DecodeError> {
         self.need(1, field)?;

@@ -145,7 +145,7 @@ pub const RULES_311: &[Rule] = &[
         section: "3.1.2",
         en: "With clean session 0 the server resumes the session stored under the client id (or creates one), and both \
             sides keep the session after they disconnect.",
-        zh: "清除会话为 0 时，服务端必须根据客户端标识符恢复已有的会话（没有则新建），并且客户端和服务端在断开连接后都\
+        zh: "清除会话为 0 时，服务端必须根据客户端ID恢复已有的会话（没有则新建），并且客户端和服务端在断开连接后都\
             必须保存会话。",
     },
     Rule {
@@ -270,7 +270,7 @@ pub const RULES_311: &[Rule] = &[
         section: "3.1.2",
         en: "The client keeps the gaps between the packets it sends within the keep alive, sending PINGREQ when it has \
             nothing else to send.",
-        zh: "客户端必须保证自己发送的控制报文之间的间隔不超过心跳（keep alive）时长，没有其他报文可发时必须发送 \
+        zh: "客户端必须保证自己发送的控制报文之间的间隔不超过心跳时长，没有其他报文可发时必须发送 \
             PINGREQ。",
     },
     Rule {
@@ -286,52 +286,52 @@ pub const RULES_311: &[Rule] = &[
         section: "3.1.3",
         en: "The payload fields that are present come in the order client id, will topic, will message, user name, \
             password.",
-        zh: "有效载荷中出现的字段必须按客户端标识符、遗嘱主题、遗嘱消息、用户名、密码的顺序排列。",
+        zh: "有效载荷中出现的字段必须按客户端ID、遗嘱主题、遗嘱消息、用户名、密码的顺序排列。",
     },
     Rule {
         id: "MQTT-3.1.3-2",
         section: "3.1.3",
         en: "Client and server both use the client id to identify the state they hold for their session.",
-        zh: "客户端和服务端都必须使用客户端标识符来识别双方为该会话保存的状态。",
+        zh: "客户端和服务端都必须使用客户端ID来识别双方为该会话保存的状态。",
     },
     Rule {
         id: "MQTT-3.1.3-3",
         section: "3.1.3",
         en: "The client id is always present and is the first field of the CONNECT payload.",
-        zh: "客户端标识符必须存在，并且必须是 CONNECT 报文有效载荷的第一个字段。",
+        zh: "客户端ID必须存在，并且必须是 CONNECT 报文有效载荷的第一个字段。",
     },
     Rule {
         id: "MQTT-3.1.3-4",
         section: "3.1.3",
         en: "The client id is a UTF-8 encoded string.",
-        zh: "客户端标识符必须是 UTF-8 编码字符串。",
+        zh: "客户端ID必须是 UTF-8 编码字符串。",
     },
     Rule {
         id: "MQTT-3.1.3-5",
         section: "3.1.3",
         en: "A server accepts client ids of 1 to 23 bytes made only of the characters 0-9, a-z and A-Z.",
-        zh: "服务端必须接受长度为 1 到 23 个字节、只由 0-9、a-z 和 A-Z 组成的客户端标识符。",
+        zh: "服务端必须接受长度为 1 到 23 个字节、只由 0-9、a-z 和 A-Z 组成的客户端ID。",
     },
     Rule {
         id: "MQTT-3.1.3-6",
         section: "3.1.3",
         en: "A server that allows a zero-length client id assigns the client a unique id and processes the CONNECT as \
             if the client had sent that id.",
-        zh: "服务端如果允许零长度的客户端标识符，必须为该客户端分配一个唯一的标识符，并像客户端提供了这个标识符一样处\
+        zh: "服务端如果允许零长度的客户端ID，必须为该客户端分配一个唯一的标识符，并像客户端提供了这个标识符一样处\
             理 CONNECT 报文。",
     },
     Rule {
         id: "MQTT-3.1.3-7",
         section: "3.1.3",
         en: "A client that sends a zero-length client id also sets clean session to 1.",
-        zh: "客户端使用零长度的客户端标识符时，必须同时把清除会话标志设为 1。",
+        zh: "客户端使用零长度的客户端ID时，必须同时把清除会话标志设为 1。",
     },
     Rule {
         id: "MQTT-3.1.3-8",
         section: "3.1.3",
         en: "A zero-length client id with clean session 0 is answered with CONNACK 0x02 (identifier rejected) and the \
             network connection is closed.",
-        zh: "客户端标识符为零长度且清除会话为 0 时，服务端必须回复返回码为 0x02（标识符不合格）的 CONNACK，\
+        zh: "客户端ID为零长度且清除会话为 0 时，服务端必须回复返回码为 0x02（客户端ID不合格）的 CONNACK，\
             然后关闭网络连接。",
     },
     Rule {
@@ -339,7 +339,7 @@ pub const RULES_311: &[Rule] = &[
         section: "3.1.3",
         en: "A server that rejects a client id answers CONNACK 0x02 (identifier rejected) and closes the network \
             connection.",
-        zh: "服务端拒绝客户端标识符时，必须回复返回码为 0x02（标识符不合格）的 CONNACK，然后关闭网络连接。",
+        zh: "服务端拒绝客户端ID时，必须回复返回码为 0x02（客户端ID不合格）的 CONNACK，然后关闭网络连接。",
     },
     Rule {
         id: "MQTT-3.1.3-10",
@@ -364,7 +364,7 @@ pub const RULES_311: &[Rule] = &[
         id: "MQTT-3.1.4-2",
         section: "3.1.4",
         en: "If a client with the same client id is already connected, the server disconnects that existing client.",
-        zh: "如果客户端标识符表明该客户端已经连接到服务端，服务端必须断开原有客户端的连接。",
+        zh: "如果客户端ID表明该客户端已经连接到服务端，服务端必须断开原有客户端的连接。",
     },
     Rule {
         id: "MQTT-3.1.4-3",
@@ -394,8 +394,7 @@ pub const RULES_311: &[Rule] = &[
         id: "MQTT-3.2.2-1",
         section: "3.2.2",
         en: "A server accepting a clean session 1 connection sets session present to 0, besides return code 0.",
-        zh: "服务端接受清除会话为 1 的连接时，除了把返回码设为 0，还必须把 CONNACK 中的会话存在标志（Session Present）\
-            设为 0。",
+        zh: "服务端接受清除会话为 1 的连接时，除了把返回码设为 0，还必须把 CONNACK 中的会话存在标志设为 0。",
     },
     Rule {
         id: "MQTT-3.2.2-2",
@@ -445,9 +444,9 @@ pub const RULES_311: &[Rule] = &[
     Rule {
         id: "MQTT-3.3.1-3",
         section: "3.3.1",
-        en: "The DUP flag of a PUBLISH the server forwards depends only on whether that outgoing packet is a \
+        en: "The DUP flag of a PUBLISH the server delivers depends only on whether that outgoing packet is a \
             retransmission, not on the DUP it received.",
-        zh: "服务端转发 PUBLISH 时不沿用收到的 DUP 标志，发出报文的 DUP 只能取决于它本身是否为重发。",
+        zh: "服务端向订阅者投递 PUBLISH 时不沿用收到的 DUP 标志，发出报文的 DUP 只能取决于它本身是否为重发。",
     },
     Rule {
         id: "MQTT-3.3.1-4",
@@ -486,7 +485,7 @@ pub const RULES_311: &[Rule] = &[
     Rule {
         id: "MQTT-3.3.1-9",
         section: "3.3.1",
-        en: "A PUBLISH the server forwards to an established subscription has RETAIN 0, whatever the publisher set.",
+        en: "A PUBLISH the server delivers to an established subscription has RETAIN 0, whatever the publisher set.",
         zh: "服务端因匹配已有订阅而发送 PUBLISH 报文时，无论收到的消息保留标志是什么，都必须把保留标志设为 0。",
     },
     Rule {
@@ -494,7 +493,7 @@ pub const RULES_311: &[Rule] = &[
         section: "3.3.1",
         en: "A retained PUBLISH with an empty payload is delivered as usual and removes the retained message of its \
             topic.",
-        zh: "保留标志为 1 且有效载荷为零字节的 PUBLISH 照常转发给订阅者，同时必须删除该主题现有的保留消息。",
+        zh: "保留标志为 1 且有效载荷为零字节的 PUBLISH 照常投递给订阅者，同时必须删除该主题现有的保留消息。",
     },
     Rule {
         id: "MQTT-3.3.1-11",
@@ -844,7 +843,7 @@ pub const RULES_311: &[Rule] = &[
     Rule {
         id: "MQTT-4.6.0-6",
         section: "4.6",
-        en: "For an ordered topic the server applies the client ordering rules towards each subscriber and forwards \
+        en: "For an ordered topic the server applies the client ordering rules towards each subscriber and delivers \
             PUBLISH packets of the same topic and QoS in the order it received them from each client.",
         zh: "处理发布到有序主题的消息时，服务端向每个订阅者投递都必须遵守上述客户端的顺序规则，\
             并且必须按从同一客户端收到的顺序发送相同主题和 QoS 的 PUBLISH 报文。",

@@ -14,6 +14,8 @@ pub enum Note {
     Bytes(usize),
     /// A string of this many characters in this many bytes (they differ for non-ASCII text).
     Chars { chars: usize, bytes: usize },
+    /// What a CONNACK return code means (the same words as the narration's).
+    ReturnCode(super::ConnectReturnCode),
 }
 
 impl Note {
@@ -25,8 +27,11 @@ impl Note {
             (Note::Chars { chars, bytes }, Lang::Zh) => format!("（{chars} 个字符，{bytes} 字节）"),
             (Note::Chars { chars, bytes }, Lang::En) => {
                 let c = if chars == 1 { "char" } else { "chars" };
-                format!(" ({chars} {c}, {bytes} bytes)")
+                let b = if bytes == 1 { "byte" } else { "bytes" };
+                format!(" ({chars} {c}, {bytes} {b})")
             }
+            (Note::ReturnCode(c), Lang::Zh) => format!("（{}）", c.describe(lang)),
+            (Note::ReturnCode(c), Lang::En) => format!(" ({})", c.describe(lang)),
         }
     }
 }

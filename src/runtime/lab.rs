@@ -154,7 +154,7 @@ impl VirtualClient {
                                 client: self.actor.name.clone(),
                                 at,
                                 text: Text::new(
-                                    format!("服务端发来畸形报文：{}", e.message(Lang::Zh)),
+                                    format!("服务端发来格式错误的报文：{}", e.message(Lang::Zh)),
                                     format!("the broker sent a malformed frame: {}", e.message(Lang::En)),
                                 ),
                             });

@@ -28,7 +28,12 @@ pub fn sketch_lines(addrs: &[SocketAddr], lang: Lang) -> Vec<String> {
         });
         out.push(format!("    const char* mqttServer = \"{ip}\";"));
         if port != 1883 {
+            // The tutorial's sketch writes the port into setServer(mqttServer, 1883).
             out.push(format!("    const int mqttPort = {port};"));
+            out.push(match lang {
+                Lang::Zh => "    mqttClient.setServer(mqttServer, mqttPort);  // 代替教程里的 setServer(mqttServer, 1883)".into(),
+                Lang::En => "    mqttClient.setServer(mqttServer, mqttPort);  // instead of the tutorial's setServer(mqttServer, 1883)".into(),
+            });
         }
     }
     out

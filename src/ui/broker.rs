@@ -10,9 +10,14 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-fn ago(now: std::time::Duration, then: std::time::Duration) -> String {
+fn ago(now: std::time::Duration, then: std::time::Duration, lang: crate::i18n::Lang) -> String {
     let s = now.saturating_sub(then).as_secs();
-    if s < 60 { format!("{s}s") } else { format!("{}m{}s", s / 60, s % 60) }
+    match (lang, s < 60) {
+        (crate::i18n::Lang::Zh, true) => format!("{s} 秒前"),
+        (crate::i18n::Lang::Zh, false) => format!("{} 分 {} 秒前", s / 60, s % 60),
+        (crate::i18n::Lang::En, true) => format!("{s}s ago"),
+        (crate::i18n::Lang::En, false) => format!("{}m{}s ago", s / 60, s % 60),
+    }
 }
 
 /// Draws the pane (long lines wrap; it scrolls when focused); returns how far it can scroll.
@@ -62,12 +67,14 @@ pub fn render_broker(f: &mut Frame, app: &App, theme: &Theme, area: Rect) -> usi
     lines.push(head(lang.pick("保留消息", "retained")));
     for r in &b.retained {
         let t = format!(
-            "  {} = {} q{} ({} {})",
+            "  {} = {} q{} {}",
             r.topic,
             truncate(&one_line(&r.payload), 20),
             r.qos.as_u8(),
-            ago(app.now, r.stored_at),
-            lang.pick("前", "ago")
+            match lang {
+                crate::i18n::Lang::Zh => format!("（{}）", ago(app.now, r.stored_at, lang)),
+                crate::i18n::Lang::En => format!("({})", ago(app.now, r.stored_at, lang)),
+            }
         );
         add(&mut lines, vec![Span::raw(t)]);
     }

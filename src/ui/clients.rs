@@ -70,7 +70,9 @@ pub fn tunnel_words(t: &Tunnel, lang: Lang, will: bool) -> (String, String) {
             match lang {
                 Lang::Zh => (
                     format!("在隧道里，{s} 秒后服务端发现"),
-                    format!("在隧道里：服务端还不知道，{s} 秒后发现（1.5 × 心跳 {keep_alive} 秒 = {limit} 秒）{then}"),
+                    format!(
+                        "在隧道里：服务端还不知道，{s} 秒后发现（1.5 × 心跳间隔 {keep_alive} 秒 = {limit} 秒）{then}"
+                    ),
                 ),
                 Lang::En => (
                     format!("in the tunnel, broker notices in {s} s"),
@@ -82,15 +84,15 @@ pub fn tunnel_words(t: &Tunnel, lang: Lang, will: bool) -> (String, String) {
         }
         Tunnel::Never => {
             let long = lang.pick(
-                "在隧道里：心跳为 0，服务端永远不会自己发现",
+                "在隧道里：心跳间隔为 0，服务端永远不会自己发现",
                 "in the tunnel: keep alive is 0, so the broker never notices on its own",
             );
-            (lang.pick("在隧道里（心跳 0）", "in the tunnel (keep alive 0)").to_string(), long.to_string())
+            (lang.pick("在隧道里（心跳间隔 0）", "in the tunnel (keep alive 0)").to_string(), long.to_string())
         }
         Tunnel::Noticed => {
             let long = lang.pick(
-                "在隧道里：服务端已经发现并断开了连接；用 connect 重新连接",
-                "in the tunnel: the broker noticed and closed the connection; connect again with connect",
+                "在隧道里：服务端已经发现并断开了连接；用 connect 命令重新连接",
+                "in the tunnel: the broker noticed and closed the connection; the connect command connects again",
             );
             (lang.pick("在隧道里，服务端已断开", "in the tunnel, broker gave up").to_string(), long.to_string())
         }

@@ -226,7 +226,7 @@ fn render_list(f: &mut Frame, area: Rect, app: &App, theme: &Theme, visible: &[&
     if visible.is_empty() {
         let msg = if app.inspector.frames.is_empty() {
             lang.pick(
-                "还没有报文：客户端收发的每一帧都会出现在这里",
+                "还没有报文：进出服务端的每个报文都会出现在这里",
                 "no frames yet: every frame to and from the broker shows up here",
             )
         } else {
@@ -398,7 +398,7 @@ impl<'a> Detail<'a> {
     fn explanation(&self, app: &App, with_value: bool) -> Option<String> {
         let zh = app.lang.is_zh();
         let s = self.cursor_span()?;
-        let mut t = format!("{} {}", s.field.label(app.lang), range_text(s));
+        let mut t = format!("{} {}", s.field.label(app.lang), range_text(s, app.lang));
         if with_value {
             t.push_str(&format!(" = {}", s.value_in(app.lang)));
         }
@@ -408,9 +408,9 @@ impl<'a> Detail<'a> {
     }
 }
 
-fn range_text(s: &FieldSpan) -> String {
+fn range_text(s: &FieldSpan, lang: crate::i18n::Lang) -> String {
     match s.bits {
-        Some(m) => format!("bits {:04b}_{:04b}", m >> 4, m & 0x0f),
+        Some(m) => format!("{} {:04b}_{:04b}", lang.pick("位", "bits"), m >> 4, m & 0x0f),
         None => format!("[{}..{}]", s.start, s.end),
     }
 }
@@ -532,7 +532,7 @@ fn render_tree(f: &mut Frame, area: Rect, app: &App, theme: &Theme, d: &Detail) 
     for (k, s) in d.spans.iter().enumerate() {
         let indent = "  ".repeat(s.depth as usize);
         let label = pad(&format!("{indent}{}", s.field.label(app.lang)), label_w);
-        let range = range_text(s);
+        let range = range_text(s, app.lang);
         let mut room = width.saturating_sub(label_w + 2);
         // The value matters more than the range: the range goes when both do not fit.
         let shown = s.value_in(app.lang);

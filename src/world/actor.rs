@@ -71,11 +71,13 @@ pub fn state_words(s: State, code: i8) -> Text {
         State::Refused(c) => {
             (format!("refused: {}", c.describe(Lang::En)), format!("被拒绝：{}", c.describe(Lang::Zh)))
         }
-        State::ConnectFailed => ("cannot reach the broker".into(), "连不上服务端".into()),
+        State::ConnectFailed => {
+            ("cannot reach the broker: check the IP address and port".into(), "连不上服务端：检查 IP 和端口".into())
+        }
         State::ConnectionLost => ("connection lost".into(), "连接断开".into()),
-        State::TimedOut => ("timed out".into(), "超时".into()),
+        State::TimedOut => ("timed out: the broker did not answer".into(), "超时：服务端没有回应".into()),
     };
-    Text::new(format!("{zh}（state {code}）"), format!("{en} (state {code})"))
+    Text::new(format!("{zh}（state() = {code}）"), format!("{en} (state {code})"))
 }
 
 /// One virtual client.
@@ -206,9 +208,10 @@ impl Actor {
                 format!(
                     "{name} is in the tunnel: the TCP link is gone, but the broker does not know — with keep alive 0 it never checks, so it will not notice"
                 ),
-                format!("{name} 进了隧道：TCP 链路断了，但服务端不知道 —— 心跳为 0，服务端从不检查，所以不会发现"),
+                format!("{name} 进了隧道：TCP 链路断了，但服务端不知道 —— 心跳间隔为 0，服务端从不检查，所以不会发现"),
             ),
             (ka, will) => {
+                // 1.5 × 15 = 22.5: the half second is said, not rounded away.
                 let limit = ka as f64 * 1.5;
                 let will_en = match will {
                     Some(w) => format!(" and then publish its will to {}", w.topic),
@@ -220,10 +223,10 @@ impl Actor {
                 };
                 (
                     format!(
-                        "{name} is in the tunnel: the TCP link is gone, the broker does not know yet; it will notice after 1.5 × keep alive = {limit:.0} s of silence{will_en}"
+                        "{name} is in the tunnel: the TCP link is gone, the broker does not know yet; it will notice after 1.5 × keep alive = {limit} s of silence{will_en}"
                     ),
                     format!(
-                        "{name} 进了隧道：TCP 链路断了，服务端还不知道；它要等到 1.5 × 心跳 = {limit:.0} 秒没有任何报文才会发现{will_zh}"
+                        "{name} 进了隧道：TCP 链路断了，服务端还不知道；它要等到 1.5 × 心跳间隔 = {limit} 秒没有任何报文才会发现{will_zh}"
                     ),
                 )
             }

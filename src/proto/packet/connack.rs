@@ -3,7 +3,7 @@
 use crate::proto::error::{DecodeError, ErrorKind};
 use crate::proto::field as f;
 use crate::proto::reader::Reader;
-use crate::proto::span::Recorder;
+use crate::proto::span::{Note, Recorder};
 use bytes::{BufMut, BytesMut};
 
 /// CONNACK return codes 0–5.
@@ -39,7 +39,7 @@ impl ConnectReturnCode {
             (BadProtocolVersion, false) => "unacceptable protocol version",
             (BadProtocolVersion, true) => "不支持的协议版本",
             (IdentifierRejected, false) => "identifier rejected",
-            (IdentifierRejected, true) => "客户端标识符不合格",
+            (IdentifierRejected, true) => "客户端ID不合格",
             (ServerUnavailable, false) => "server unavailable",
             (ServerUnavailable, true) => "服务端不可用",
             (BadUsernameOrPassword, false) => "bad user name or password",
@@ -72,8 +72,9 @@ pub(crate) fn decode<R: Recorder>(r: &mut Reader<'_, R>) -> Result<ConnAck, Deco
         return Err(DecodeError::new(at, ErrorKind::BadConnack));
     }
     let code_at = r.pos;
-    let code = r.u8(&f::CONNACK_CODE)?;
-    let code = ConnectReturnCode::from_u8(code).ok_or(DecodeError::new(code_at, ErrorKind::BadConnack))?;
+    let byte = r.u8_noted(&f::CONNACK_CODE, |b| ConnectReturnCode::from_u8(b).map(Note::ReturnCode))?;
+    let code =
+        ConnectReturnCode::from_u8(byte).ok_or(DecodeError::new(code_at, ErrorKind::ReservedReturnCode(byte)))?;
     Ok(ConnAck { session_present: flags & 1 == 1, code })
 }
 
@@ -95,6 +96,19 @@ mod tests {
         // 01 = session present
         let Packet::ConnAck(c) = decode_slice(&hex("20 02 | 01 | 00")).unwrap() else { panic!() };
         assert!(c.session_present);
+    }
+
+    /// The inspector's field tree and the narration say a return code in the same words.
+    #[test]
+    fn the_field_value_uses_the_return_code_table() {
+        use crate::i18n::Lang;
+        for code in 0..=5u8 {
+            let (_, spans) = decode_spans(&hex(&format!("20 02 00 {code:02x}")));
+            let s = spans.iter().find(|s| s.field.key == "mqtt.connack.code").expect("the return code");
+            let rc = ConnectReturnCode::from_u8(code).unwrap();
+            assert_eq!(s.value_in(Lang::En), format!("{code} ({})", rc.describe(Lang::En)));
+            assert_eq!(s.value_in(Lang::Zh), format!("{code}（{}）", rc.describe(Lang::Zh)));
+        }
     }
 
     #[test]
