@@ -32,13 +32,15 @@ pub enum Pane {
     Chart,
     Command,
     Lesson,
+    Console,
 }
 
 impl Pane {
     /// The panes Tab cycles through, in order.
-    pub const CYCLE: [Pane; 8] = [
+    pub const CYCLE: [Pane; 9] = [
         Pane::Command,
         Pane::Lesson,
+        Pane::Console,
         Pane::Clients,
         Pane::Broker,
         Pane::Inspector,
@@ -57,6 +59,7 @@ impl Pane {
             Pane::Chart => lang.pick("数值曲线", "Payload chart"),
             Pane::Command => lang.pick("命令", "Command"),
             Pane::Lesson => lang.pick("课程", "Lesson"),
+            Pane::Console => lang.pick("物联网控制台", "IoT console"),
         }
     }
 }
@@ -224,6 +227,10 @@ pub enum Action {
     LessonHint,
     /// Go on from a lesson step that only explains.
     LessonGo,
+    /// Answer the lesson's quiz with choice N (from 1).
+    LessonAnswer(usize),
+    /// Flip the console's switch N (from 1).
+    ConsoleToggle(usize),
 }
 
 /// What the runtime must do.
@@ -323,6 +330,8 @@ pub struct App {
     /// The lesson list or the lab.
     pub screen: Screen,
     pub course: course::Course,
+    /// The console's switches as last flipped.
+    pub console_on: HashMap<usize, bool>,
     pub focus: Pane,
     pub zoom: Option<Pane>,
     pub help: bool,
@@ -365,6 +374,7 @@ impl App {
             lang,
             screen: Screen::Lab,
             course: course::Course::default(),
+            console_on: HashMap::new(),
             focus: Pane::Command,
             zoom: None,
             help: false,
@@ -664,6 +674,9 @@ impl App {
                 {
                     self.marks.broker_event(&name, &event);
                 }
+                if let Event::Connected { client_id, .. } = &event {
+                    self.board_joined(client_id);
+                }
                 self.narrate_at(at, Narration::Broker(event));
             }
             W::Client(v) => match self.clients.iter_mut().find(|c| c.name == v.name) {
@@ -818,6 +831,16 @@ impl App {
                 }
             }
             LessonHint => self.lesson_hint(),
+            LessonAnswer(n) => {
+                let line = format!("answer {n}");
+                return self.run(Command::Answer(n), &line);
+            }
+            ConsoleToggle(n) => {
+                let on = !self.console_on.get(&n).copied().unwrap_or(false);
+                let line = format!("switch {n} {}", if on { "on" } else { "off" });
+                self.cmd.info = Some(line.clone());
+                return self.run(Command::Switch { n, on }, &line);
+            }
             LessonGo => {
                 let outs = self.course.run.as_mut().map(|r| r.go()).unwrap_or_default();
                 return self.lesson_outs(outs);
@@ -855,8 +878,13 @@ impl App {
                 let i = Pane::CYCLE.iter().position(|p| *p == self.focus).unwrap_or(0);
                 let n = Pane::CYCLE.len();
                 let mut j = if a == FocusNext { (i + 1) % n } else { (i + n - 1) % n };
-                // The lesson pane is only there with a lesson open.
-                if Pane::CYCLE[j] == Pane::Lesson && self.course.run.is_none() {
+                // The lesson pane is only there with a lesson open, the console with a console.
+                let hidden = |p: Pane| match p {
+                    Pane::Lesson => self.course.run.is_none(),
+                    Pane::Console => !self.has_console(),
+                    _ => false,
+                };
+                while hidden(Pane::CYCLE[j]) {
                     j = if a == FocusNext { (j + 1) % n } else { (j + n - 1) % n };
                 }
                 self.focus = Pane::CYCLE[j];
@@ -1067,6 +1095,102 @@ impl App {
         }
     }
 
+    /// A client that is not one of the lab's, with an ESP8266 client id, joined while a lesson has
+    /// a virtual `esp` on stage: the real board plays `esp` from now on, and the virtual one leaves.
+    fn board_joined(&mut self, client_id: &str) {
+        if !client_id.starts_with("esp8266-") || self.clients.iter().any(|c| c.client_id == client_id) {
+            return;
+        }
+        let Some(run) = self.course.run.as_mut() else { return };
+        if !self.clients.iter().any(|c| c.name == "esp") {
+            return;
+        }
+        run.alias("esp", client_id);
+        self.course.queue.push_back(course::Queued::Line("rm esp".into()));
+        self.narrate(Narration::Note {
+            client: "lesson".into(),
+            text: Text::new(
+                format!("一块真正的开发板连上来了：{client_id}。这一课里由它来当 esp，虚拟的 esp 下台。"),
+                format!(
+                    "A real board joined: {client_id}. It plays esp in this lesson; the virtual esp leaves the stage."
+                ),
+            ),
+        });
+    }
+
+    /// Whether the open lesson has an IoT console.
+    pub fn has_console(&self) -> bool {
+        self.course.run.as_ref().is_some_and(|r| !r.lesson.console.is_empty())
+    }
+
+    /// The topics the lesson's console shows (lamps, gauges, charts, presence), in order, once each.
+    pub fn console_topics(&self) -> Vec<String> {
+        use crate::lesson::model::Widget;
+        let mut v: Vec<String> = Vec::new();
+        for w in self.course.run.iter().flat_map(|r| r.lesson.console.iter()) {
+            let t = match &w.value {
+                Widget::Switch(_) => continue,
+                Widget::Lamp(t) | Widget::Gauge(t) | Widget::Chart(t) => &t.topic.value,
+                Widget::Presence(p) => &p.topic.value,
+            };
+            if !v.contains(t) {
+                v.push(t.clone());
+            }
+        }
+        v
+    }
+
+    /// Flips the console's switch `n` (from 1): the console client publishes its payload — never
+    /// retained, because a retained command would be replayed to every board that connects later.
+    fn switch(&mut self, n: usize, on: bool, line: &str) -> Vec<Effect> {
+        use crate::lesson::model::Widget;
+        let sw = self
+            .course
+            .run
+            .iter()
+            .flat_map(|r| r.lesson.console.iter())
+            .filter_map(|w| match &w.value {
+                Widget::Switch(s) => Some(s.clone()),
+                _ => None,
+            })
+            .nth(n.saturating_sub(1));
+        let Some(sw) = sw else {
+            self.cmd.error =
+                Some(Text::new(format!("控制台没有第 {n} 个开关"), format!("the console has no switch {n}")));
+            return Vec::new();
+        };
+        if !self.clients.iter().any(|c| c.name == "console") {
+            self.cmd.error = Some(Text::new(
+                "台上没有 console 客户端（new console 让它上台）",
+                "no console client is on stage (new console puts it there)",
+            ));
+            return Vec::new();
+        }
+        if sw.retain {
+            self.cmd.info = Some(line.to_string());
+            self.marks.refuse_lab(
+                line,
+                Text::new(
+                    format!(
+                        "控制台不发送保留的控制命令：{} 若是保留消息，以后每个连上来的开发板都会收到它，灯会被“自己”打开",
+                        sw.topic.value
+                    ),
+                    format!(
+                        "the console does not send retained commands: retained on {}, the command would be replayed to every board that connects later, switching the lamp on by itself",
+                        sw.topic.value
+                    ),
+                ),
+                self.now,
+            );
+            return Vec::new();
+        }
+        self.console_on.insert(n, on);
+        let payload = if on { sw.on.clone() } else { sw.off.clone() };
+        let qos = QoS::from_u8(sw.qos).unwrap_or(QoS::AtMostOnce);
+        let cmd = ClientCmd::Publish { topic: sw.topic.value.clone(), payload, qos, retain: false };
+        vec![self.client_effect("console".into(), cmd, line)]
+    }
+
     /// The current step's next hint; once they are used up, what its solution types.
     fn lesson_hint(&mut self) {
         let Some(run) = self.course.run.as_mut() else {
@@ -1142,8 +1266,20 @@ impl App {
                 // The new client connects at once: its mark waits for the CONNACK.
                 let id = self.marks.start(&name, line, &ClientCmd::Connect(opts.clone()), self.now);
                 self.marks.done(id, &crate::world::actor::Done::Local);
+                // The console subscribes to what its widgets show, once it is connected (a console
+                // that starts again sees the true state through retained messages).
+                if name == "console" && !opts.offline {
+                    let subs = self.console_topics();
+                    if !subs.is_empty() {
+                        for t in subs.into_iter().rev() {
+                            self.course.queue.push_front(course::Queued::Line(format!("console sub {t} -q 1")));
+                        }
+                        self.course.waiting = Some(course::Wait::Mark(id));
+                    }
+                }
                 vec![Effect::AddClient { name, opts }]
             }
+            Command::Switch { n, on } => self.switch(n, on, line),
             Command::Remove { name } => {
                 self.marks.start_lab(line, marks::LabWait::Removed(name.clone()), self.now);
                 vec![Effect::RemoveClient { name }]

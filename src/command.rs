@@ -42,6 +42,11 @@ pub enum Command {
     Hint,
     /// The lesson list.
     Lessons,
+    /// The IoT console's switch N (from 1): on or off.
+    Switch {
+        n: usize,
+        on: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +88,7 @@ pub enum LabKind {
     Go,
     Hint,
     Lessons,
+    Switch,
 }
 
 /// One entry of the command table: the words that call it, how to write it, an example that parses,
@@ -239,6 +245,14 @@ pub const LAB_COMMANDS: &[Spec<LabKind>] = &[
         example: "lang zh",
         zh: "切换语言",
         en: "switch the language",
+    },
+    Spec {
+        names: &["switch"],
+        kind: LabKind::Switch,
+        usage: "switch N on|off",
+        example: "switch 1 on",
+        zh: "物联网控制台：拨动第 N 个开关（console 客户端发布它的消息）",
+        en: "IoT console: flip switch N (the console client publishes its message)",
     },
     Spec {
         names: &["lessons"],
@@ -573,6 +587,15 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
         (Some(LabKind::Go), _) => Ok(Command::Go),
         (Some(LabKind::Hint), _) => Ok(Command::Hint),
         (Some(LabKind::Lessons), _) => Ok(Command::Lessons),
+        (Some(LabKind::Switch), _) => match (rest.first().map(|n| n.parse::<usize>()), rest.get(1).map(String::as_str))
+        {
+            (Some(Ok(n)), Some("on")) if n >= 1 => Ok(Command::Switch { n, on: true }),
+            (Some(Ok(n)), Some("off")) if n >= 1 => Ok(Command::Switch { n, on: false }),
+            _ => Err(err(
+                "switch needs a number and on or off: switch 1 on",
+                "switch 后面要写序号和 on 或 off：switch 1 on",
+            )),
+        },
         (Some(LabKind::Answer), _) => match rest.first().map(|n| n.parse::<usize>()) {
             Some(Ok(n)) if n >= 1 => Ok(Command::Answer(n)),
             _ => Err(err(
@@ -835,6 +858,7 @@ mod tests {
                     | (LabKind::Go, Command::Go)
                     | (LabKind::Hint, Command::Hint)
                     | (LabKind::Lessons, Command::Lessons)
+                    | (LabKind::Switch, Command::Switch { .. })
             );
             assert!(ok, "{} parsed to {c:?}", l.example);
         }

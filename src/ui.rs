@@ -7,6 +7,7 @@ pub mod chart;
 pub mod clients;
 pub mod command;
 pub mod composer;
+pub mod console;
 pub mod help;
 pub mod inspector;
 pub mod keys;
@@ -110,7 +111,13 @@ pub fn render(f: &mut Frame, app: &App, theme: &Theme) -> Areas {
             parts.extend([(Pane::Lesson, lesson), (lower_pane, lower), (Pane::Inspector, r)]);
         }
         let wide_bottom = bottom.width >= 110;
-        if wide_bottom {
+        if app.has_console() {
+            // The console takes the chart's place (it draws its own charts).
+            let [a, b, c] =
+                Layout::horizontal([Constraint::Percentage(36), Constraint::Percentage(34), Constraint::Min(16)])
+                    .areas(bottom);
+            parts.extend([(Pane::Console, a), (Pane::Ladder, b), (Pane::Narration, c)]);
+        } else if wide_bottom {
             let [a, b, c] =
                 Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(35), Constraint::Min(16)])
                     .areas(bottom);
@@ -169,6 +176,7 @@ fn render_pane(f: &mut Frame, app: &App, theme: &Theme, pane: Pane, area: Rect) 
         Pane::Narration => narration::render_narration(f, app, theme, area),
         Pane::Chart => chart::render_chart(f, app, theme, area),
         Pane::Lesson => lesson::render_lesson(f, app, theme, area),
+        Pane::Console => console::render_console(f, app, theme, area),
         Pane::Command => {}
     }
     None

@@ -368,7 +368,11 @@ fn with_passwords_refused_clients_keep_their_names_and_the_lab_says_how_to_log_i
         |s| s.contains("rc=5"),
     );
     let s = t.wait_for("the login hint", |s| s.contains("--user U --pass P"), 5);
-    assert!(!rows_with(&s, &["car→broker", "CONNECT"]).is_empty(), "refused clients keep their names:\n{s}");
+    // The inspector may have scrolled past car's own CONNECT; every refused CONNECT row still names
+    // its sender, and the clients pane keeps all three.
+    let named = ["car→broker", "phone→broker", "computer→broker"];
+    assert!(named.iter().any(|n| !rows_with(&s, &[n, "CONNECT"]).is_empty()), "refused clients keep their names:\n{s}");
+    assert!(s.contains("○ car refused") && s.contains("○ phone refused"), "{s}");
     assert!(!s.contains("#1→") && !s.contains("→#1"), "{s}");
     t.command("car connect --user alice --pass wrong");
     t.wait_for("the wrong password", |s| s.contains("✗ car connect --user alice --pass wrong — CONNACK 4"), 5);

@@ -570,6 +570,8 @@ fn client_matches(spec: &ClientExpect, e: &ClientEvent) -> Option<Result<(), Tex
 struct Seen {
     /// name on stage → client id.
     ids: HashMap<String, String>,
+    /// name → client id of a real client that plays that part (a board on the LAN plays `esp`).
+    aliases: HashMap<String, String>,
     /// connection → client id.
     conns: HashMap<ConnId, String>,
     /// (filter, client id, granted QoS).
@@ -578,9 +580,12 @@ struct Seen {
 
 impl Seen {
     fn id_of(&self, name: &str) -> Option<&str> {
-        self.ids.get(name).map(String::as_str)
+        self.aliases.get(name).or_else(|| self.ids.get(name)).map(String::as_str)
     }
     fn name_of(&self, id: &str) -> String {
+        if let Some((n, _)) = self.aliases.iter().find(|(_, i)| *i == id) {
+            return n.clone();
+        }
         self.ids.iter().find(|(_, i)| *i == id).map_or_else(|| id.to_string(), |(n, _)| n.clone())
     }
 }
@@ -708,6 +713,12 @@ impl Run {
     /// The current step waits for "go on" (it has nothing to wait for).
     pub fn is_reading(&self) -> bool {
         self.lesson.steps.get(self.step).is_some_and(|s| s.value.expect.is_none() && s.value.quiz.is_none())
+    }
+
+    /// From now on the client with client id `id` plays `name` (a real board standing in for the
+    /// virtual one).
+    pub fn alias(&mut self, name: &str, id: &str) {
+        self.seen.aliases.insert(name.to_string(), id.to_string());
     }
 
     /// The learner goes on from a step that waits for nothing.

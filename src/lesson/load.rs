@@ -85,6 +85,8 @@ struct Checker<'a> {
     path: &'a str,
     src: &'a str,
     errors: Vec<LessonError>,
+    /// Switches of the lesson's console.
+    switches: usize,
 }
 
 impl Checker<'_> {
@@ -155,6 +157,13 @@ impl Checker<'_> {
                 }
             }
             Ok(Command::Remove { name }) => names.retain(|n| *n != name),
+            Ok(Command::Switch { n, .. }) if n > self.switches => self.at(
+                l.referenced,
+                Text::new(
+                    format!("switch {n}：控制台只有 {} 个开关", self.switches),
+                    format!("switch {n}: the console has {} switches", self.switches),
+                ),
+            ),
             Ok(Command::Quit | Command::Help | Command::Compose { .. }) => self.at(
                 l.referenced,
                 Text::new("课程里不能用 quit、help 或 compose", "a lesson cannot run quit, help or compose"),
@@ -374,7 +383,8 @@ pub fn parse_lesson(path: &str, src: &str) -> Result<Lesson, Vec<LessonError>> {
             }]);
         }
     };
-    let mut c = Checker { path, src, errors: Vec::new() };
+    let switches = lesson.console.iter().filter(|w| matches!(w.value, super::model::Widget::Switch(_))).count();
+    let mut c = Checker { path, src, errors: Vec::new(), switches };
     if lesson.format_version.value != FORMAT_VERSION {
         c.at(
             lesson.format_version.referenced,

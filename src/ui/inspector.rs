@@ -542,8 +542,17 @@ fn render_tree(f: &mut Frame, area: Rect, app: &App, theme: &Theme, d: &Detail) 
         }
         let value = truncate(&shown, room);
         let cut = value.width() < shown.width();
-        let label_style = d.colour[k].map_or(Style::new(), |i| theme.field(i));
-        let mut spans = vec![Span::styled(label, label_style), Span::raw("  "), Span::raw(pad(&value, room))];
+        let mut label_style = d.colour[k].map_or(Style::new(), |i| theme.field(i));
+        // The fields the lesson's step is about stand out, and so does their value.
+        let lit = app.course.highlight.iter().any(|h| h == s.field.key);
+        let mut value_style = Style::new();
+        if lit {
+            label_style =
+                label_style.add_modifier(ratatui::style::Modifier::BOLD | ratatui::style::Modifier::UNDERLINED);
+            value_style = theme.held();
+        }
+        let mut spans =
+            vec![Span::styled(label, label_style), Span::raw("  "), Span::styled(pad(&value, room), value_style)];
         if show_range {
             spans.push(Span::styled(format!("  {range}"), theme.dim()));
         }

@@ -95,6 +95,9 @@ pub fn global_keys() -> Vec<Binding> {
     ]
 }
 
+/// The digit keys 1–9 (a pane's numbered choices).
+const DIGITS: [Key; 9] = [ch('1'), ch('2'), ch('3'), ch('4'), ch('5'), ch('6'), ch('7'), ch('8'), ch('9')];
+
 /// Keys of the panes other than the command line. Letters and digits are not among them: typed in
 /// a pane they go to the command line, so a stray word can never switch modes or quit.
 pub fn pane_keys(pane: Pane) -> Vec<Binding> {
@@ -114,6 +117,12 @@ pub fn pane_keys(pane: Pane) -> Vec<Binding> {
     if pane == Pane::Inspector {
         v.push(b!(&[k(KeyCode::Left)], FieldPrev, "上一个字段", "previous field", true));
         v.push(b!(&[k(KeyCode::Right)], FieldNext, "下一个字段", "next field", true));
+    }
+    if pane == Pane::Console {
+        v.push(b!(&DIGITS, ConsoleToggle(0), "拨动第 N 个开关", "flip switch N", true));
+    }
+    if pane == Pane::Lesson {
+        v.push(b!(&DIGITS, LessonAnswer(0), "选第 N 个答案", "answer choice N", true));
     }
     if pane == Pane::Chart {
         v.push(b!(&[k(KeyCode::Up), k(KeyCode::Down)], Down, "换主题", "other topic", true));
@@ -208,6 +217,15 @@ pub fn handle_key(app: &App, e: &KeyEvent) -> Option<Action> {
     }
     for b in keymap(app.focus) {
         if b.keys.iter().any(|k| k.matches(e)) {
+            // A numbered choice carries the digit pressed.
+            if let (Action::ConsoleToggle(_) | Action::LessonAnswer(_), Some(d)) =
+                (&b.action, typed.and_then(|c| c.to_digit(10)))
+            {
+                return Some(match b.action {
+                    Action::ConsoleToggle(_) => Action::ConsoleToggle(d as usize),
+                    _ => Action::LessonAnswer(d as usize),
+                });
+            }
             if app.focus == Pane::Command && app.cmd.text.is_empty() {
                 match b.action {
                     // Esc on an empty command line leaves it for the inspector; Tab moves on.
