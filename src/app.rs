@@ -437,6 +437,20 @@ impl App {
     /// Applies one message and returns what the runtime must do.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let mut fx = match msg {
+            Msg::World(WorldEvent::ResetDone) => {
+                if matches!(self.course.waiting, Some(course::Wait::Reset)) {
+                    self.course.waiting = None;
+                }
+                Vec::new()
+            }
+            // Until the world confirms a reset, what its old clients and broker still say is of
+            // another story: a late event must not bring a vanished client back on stage.
+            Msg::World(e)
+                if matches!(self.course.waiting, Some(course::Wait::Reset))
+                    && !matches!(e, WorldEvent::Held { .. } | WorldEvent::BrokerState(_)) =>
+            {
+                Vec::new()
+            }
             Msg::World(e) => {
                 let outs = match self.course.run.as_mut() {
                     Some(run) => run.observe(&e),
@@ -543,17 +557,48 @@ impl App {
     /// Runs the lesson's queued lines, one at a time: after a connect, the next line waits for its
     /// CONNACK (or its refusal), as a learner would.
     fn pump(&mut self) -> Vec<Effect> {
+        let mut fx = self.pump_queue();
+        if !self.queue_blocked() {
+            self.course.waiting = None;
+        }
+        // The stage is set: the run begins (its first step's own lines go in line after).
+        if let Some(st) = self.course.start
+            && self.course.queue.is_empty()
+            && self.course.waiting.is_none()
+        {
+            match st.empty_at {
+                None => self.course.start = Some(course::Start { empty_at: Some(self.now), ..st }),
+                Some(t) if self.now >= t + course::SETTLE => {
+                    self.course.start = None;
+                    if let Some(run) = self.course.run.as_mut() {
+                        let outs = run.start_at(st.step, self.now);
+                        fx.extend(self.lesson_outs(outs));
+                        fx.extend(self.pump_queue());
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        fx
+    }
+
+    /// Whether the queue's next line must wait (for a CONNACK, a client, the reset).
+    fn queue_blocked(&self) -> bool {
+        match &self.course.waiting {
+            Some(course::Wait::Mark(id)) => self.marks.list.iter().any(|m| m.id == *id && m.state.is_pending()),
+            Some(course::Wait::Client(name)) => !self.clients.iter().any(|c| &c.name == name),
+            Some(course::Wait::Reset) => true,
+            None => false,
+        }
+    }
+
+    fn pump_queue(&mut self) -> Vec<Effect> {
         let mut fx = Vec::new();
         if self.course.queue.is_empty() {
             return fx;
         }
         loop {
-            let blocked = match &self.course.waiting {
-                Some(course::Wait::Mark(id)) => self.marks.list.iter().any(|m| m.id == *id && m.state.is_pending()),
-                Some(course::Wait::Client(name)) => !self.clients.iter().any(|c| &c.name == name),
-                None => false,
-            };
-            if blocked {
+            if self.queue_blocked() {
                 break;
             }
             self.course.waiting = None;
@@ -588,8 +633,10 @@ impl App {
     pub fn open_lesson(&mut self, i: usize) -> Vec<Effect> {
         let Some(entry) = self.course.entries.get(i).cloned() else { return Vec::new() };
         let lesson = entry.lesson.clone();
-        let mut fx = vec![Effect::Reset(course::Course::setup(&lesson))];
+        let fx = vec![Effect::Reset(course::Course::setup(&lesson))];
         self.clients.clear();
+        // The frames of the broker before belong to another story.
+        self.inspector.clear();
         self.held.clear();
         self.holding = false;
         self.deliveries.clear();
@@ -598,7 +645,7 @@ impl App {
         self.conn_names.clear();
         self.marks.list.clear();
         self.course.queue.clear();
-        self.course.waiting = None;
+        self.course.waiting = Some(course::Wait::Reset);
         self.course.hint = None;
         self.course.last_done = None;
         for c in &lesson.cast {
@@ -634,13 +681,12 @@ impl App {
                 Text::new(format!("打开课程 {id}《{}》", title.zh), format!("lesson {id} \"{}\" opened", title.en))
             },
         });
-        let mut run = lesson::Run::new(lesson);
-        let outs = run.start_at(resume, self.now);
+        let run = lesson::Run::new(lesson);
+        self.course.start = Some(course::Start { step: resume, empty_at: None });
         self.course.run = Some(run);
         self.course.current = Some(i);
         self.screen = Screen::Lab;
         self.focus = Pane::Command;
-        fx.extend(self.lesson_outs(outs));
         fx
     }
 
@@ -657,6 +703,7 @@ impl App {
                 self.inspector.push(FrameRow::from_tap(&f));
             }
             W::Lost(n) => self.inspector.lost += n,
+            W::ResetDone => {}
             W::Fate { seq, fate } => self.fate(seq, fate),
             W::Broker { at, event } => {
                 self.now = self.now.max(at);
@@ -690,6 +737,9 @@ impl App {
             },
             W::ClientRemoved(name) => {
                 self.marks.client_removed(&name);
+                // What a removed client received goes with it (a console that starts again knows
+                // only what the broker tells it anew).
+                self.deliveries.retain(|d| d.client != name);
                 self.clients.retain(|c| c.name != name);
             }
             W::Delivered(d) => {
@@ -976,7 +1026,18 @@ impl App {
                 if self.cmd.history.last() != Some(&line) {
                     self.cmd.history.push(line.clone());
                 }
-                match command::parse(&line, &self.client_names()) {
+                // On a quiz, a bare choice number answers it (as `answer N` and the digit keys do).
+                let quiz = self
+                    .course
+                    .run
+                    .as_ref()
+                    .and_then(|r| r.lesson.steps.get(r.step))
+                    .is_some_and(|s| s.value.quiz.is_some());
+                let parsed = match line.trim().parse::<usize>() {
+                    Ok(n) if quiz && n >= 1 => Ok(Command::Answer(n)),
+                    _ => command::parse(&line, &self.client_names()),
+                };
+                match parsed {
                     Ok(c) => {
                         self.cmd.error = None;
                         self.cmd.info = Some(line.clone());
@@ -1168,20 +1229,18 @@ impl App {
         }
         if sw.retain {
             self.cmd.info = Some(line.to_string());
-            self.marks.refuse_lab(
-                line,
-                Text::new(
-                    format!(
-                        "控制台不发送保留的控制命令：{} 若是保留消息，以后每个连上来的开发板都会收到它，灯会被“自己”打开",
-                        sw.topic.value
-                    ),
-                    format!(
-                        "the console does not send retained commands: retained on {}, the command would be replayed to every board that connects later, switching the lamp on by itself",
-                        sw.topic.value
-                    ),
+            let why = Text::new(
+                format!(
+                    "控制台不发送保留的控制命令：{} 若是保留消息，以后每个连上来的开发板都会收到它，灯会被“自己”打开",
+                    sw.topic.value
                 ),
-                self.now,
+                format!(
+                    "the console does not send retained commands: retained on {}, the command would be replayed to every board that connects later, switching the lamp on by itself",
+                    sw.topic.value
+                ),
             );
+            self.narrate(Narration::Note { client: "lab".into(), text: why.clone() });
+            self.marks.refuse_lab(line, why, self.now);
             return Vec::new();
         }
         self.console_on.insert(n, on);
@@ -1266,17 +1325,6 @@ impl App {
                 // The new client connects at once: its mark waits for the CONNACK.
                 let id = self.marks.start(&name, line, &ClientCmd::Connect(opts.clone()), self.now);
                 self.marks.done(id, &crate::world::actor::Done::Local);
-                // The console subscribes to what its widgets show, once it is connected (a console
-                // that starts again sees the true state through retained messages).
-                if name == "console" && !opts.offline {
-                    let subs = self.console_topics();
-                    if !subs.is_empty() {
-                        for t in subs.into_iter().rev() {
-                            self.course.queue.push_front(course::Queued::Line(format!("console sub {t} -q 1")));
-                        }
-                        self.course.waiting = Some(course::Wait::Mark(id));
-                    }
-                }
                 vec![Effect::AddClient { name, opts }]
             }
             Command::Switch { n, on } => self.switch(n, on, line),
@@ -1319,6 +1367,13 @@ impl App {
             Command::Quit => {
                 self.quit = true;
                 vec![Effect::Quit]
+            }
+            Command::Answer(_) | Command::Go | Command::Hint if self.course.start.is_some() => {
+                self.cmd.error = Some(Text::new(
+                    "课程还在布置场景（客户端上台、准备），稍等一下",
+                    "the lesson is still setting the stage (the cast, the setup): a moment",
+                ));
+                Vec::new()
             }
             Command::Answer(n) => match self.course.run.as_mut() {
                 Some(r) if r.lesson.steps.get(r.step).is_some_and(|s| s.value.quiz.is_some()) => {

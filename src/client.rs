@@ -602,6 +602,11 @@ impl Client {
         self.state = State::Connected;
         self.connect_sent = None;
         self.ping_sent = None;
+        // PubSubClient sets its counter to 1 on every successful connect() and counts up before
+        // use: the first SUBSCRIBE after each connect carries id 2.
+        if self.opts.profile == Profile::PubSubClient {
+            self.session.last_pid = 1;
+        }
         self.emit(ClientEvent::Connected { session_present: a.session_present });
         if !a.session_present {
             self.discard_session(DiscardCause::NoSessionOnServer);

@@ -478,11 +478,12 @@ fn lessons_check(paths: &[PathBuf], lang: Lang) -> Result<(), Fail> {
         let n = r.steps.len();
         if r.passed() {
             say(&match lang {
-                Lang::Zh => format!("✓ {id:<5} {n} 步，虚拟时间 {:.1} 秒，实际 {ms:.0} 毫秒（{path}）", r.secs),
-                Lang::En => format!("✓ {id:<5} {n} steps, {:.1} s of virtual time in {ms:.0} ms ({path})", r.secs),
+                Lang::Zh => format!("✓ {id:<5} {n} 步，虚拟时间 {:.1} 秒，实际 {ms:.1} 毫秒（{path}）", r.secs),
+                Lang::En => format!("✓ {id:<5} {n} steps, {:.1} s of virtual time in {ms:.1} ms ({path})", r.secs),
             });
         } else {
-            let s = r.steps.last().map_or(0, |s| s.index + 1);
+            // The step that did not complete, or the first one the lesson never reached.
+            let s = r.steps.iter().find(|s| !s.done).map_or(r.steps.len() + 1, |s| s.index + 1);
             let miss = r.steps.last().and_then(|s| s.miss.as_ref()).map(|m| m.get(lang).to_string());
             let why = miss.map(|m| format!(" — {m}")).unwrap_or_default();
             say(&match lang {

@@ -465,3 +465,147 @@ fn help_at_80_by_24_in_chinese_scrolls_to_its_end() {
     t.keys(&["Home"]);
     t.wait_for("the top", |s| s.contains("先试这两条"), 5);
 }
+
+/// One built-in lesson, as the lab embeds it.
+fn builtin_lesson(id: &str) -> mqtt_lab::lesson::Lesson {
+    let path = format!("{}/lessons/{id}.yaml", env!("CARGO_MANIFEST_DIR"));
+    let src = std::fs::read_to_string(&path).expect("the lesson file");
+    mqtt_lab::lesson::parse_lesson(&path, &src).unwrap_or_else(|e| panic!("{}", e[0]))
+}
+
+/// A new learner in the real TUI: starts `mqtt-lab` with no arguments past the language, picks the
+/// lesson on the first screen with ↓ and Enter, and does every step by typing what the step asks for
+/// (the lesson's own solution lines, a quiz by its number), watching the pane advance to the end.
+fn walk_lesson(id: &str, lang: &str, width: u16, height: u16, first_try: &[(&str, &str)]) -> String {
+    let lesson = builtin_lesson(id);
+    let n = lesson.steps.len();
+    let t = Tmux::start_with_wait(width, height, &format!("--listen 127.0.0.1:0 --lang {lang}"), "sleep 60", |s| {
+        s.contains("mqtt-lab · Lessons") || s.contains("mqtt-lab · 课程")
+    });
+    // The first screen says how to start.
+    let s = t.screen();
+    assert!(s.contains("Enter"), "the list says how to open a lesson:\n{s}");
+    let picked = |s: &str| s.lines().any(|l| l.contains('›') && l.contains(&format!(" {id} ")));
+    for _ in 0..40 {
+        if picked(&t.screen()) {
+            break;
+        }
+        t.keys(&["Down"]);
+        std::thread::sleep(Duration::from_millis(60));
+    }
+    t.wait_for(&format!("lesson {id} selected"), picked, 5);
+    t.keys(&["Enter"]);
+    t.wait_for("the lesson pane", |s| s.contains(&format!("{id} · 1/{n}")), 10);
+    // The cast and the setup are on stage before the learner types.
+    std::thread::sleep(Duration::from_millis(800));
+    for (i, step) in lesson.steps.iter().enumerate() {
+        let s = &step.value;
+        t.wait_for(&format!("step {}", i + 1), |sc| sc.contains(&format!("{id} · {}/{n}", i + 1)), 10);
+        // A wrong first try where the test has one: the step stays, and the pane says what differs.
+        for (at, wrong) in first_try {
+            if *at == format!("{}", i + 1) {
+                t.command(wrong);
+                let sc = t.wait_for("the near miss", |sc| sc.contains('≈'), 5);
+                assert!(sc.contains(&format!("{id} · {}/{n}", i + 1)), "a wrong try must not complete the step:\n{sc}");
+                t.command("hint");
+                t.wait_for("the hint", |sc| sc.contains('💡'), 5);
+            }
+        }
+        if s.expect.is_none() && s.quiz.is_none() {
+            t.command("go");
+        }
+        for line in &s.solution {
+            let l = line.value.trim();
+            if let Some(secs) = l.strip_prefix("wait ").and_then(|v| v.trim().parse::<f64>().ok()) {
+                std::thread::sleep(Duration::from_secs_f64(secs));
+            } else if let Some(k) = l.strip_prefix("answer ") {
+                // A quiz is answered by its number.
+                t.command(k.trim());
+            } else {
+                t.command(l);
+                std::thread::sleep(Duration::from_millis(250));
+            }
+        }
+        if i + 1 < n {
+            t.wait_for(&format!("step {} done", i + 1), |sc| sc.contains(&format!("{id} · {}/{n}", i + 2)), 15);
+        }
+    }
+    let done = if lang == "zh" { "课程完成" } else { "Lesson complete" };
+    let s = t.wait_for("the lesson complete", |sc| sc.contains(done), 15);
+    assert!(s.contains(&format!("{id} ")) && s.contains('✓'), "{s}");
+    // Back on the list, the chapter shows as done.
+    t.keys(&["F9"]);
+    t.wait_for("the list", |sc| sc.contains(&format!("{n}/{n}")), 5)
+}
+
+#[test]
+fn a_new_learner_completes_lesson_1_2_in_chinese_at_80_by_24() {
+    walk_lesson("1-2", "zh", 80, 24, &[("2", "phone sub 汽车")]);
+}
+
+#[test]
+fn a_new_learner_completes_lesson_1_2_in_english_at_120_by_40() {
+    walk_lesson("1-2", "en", 120, 40, &[]);
+}
+
+#[test]
+fn a_new_learner_completes_lesson_1_3_in_english_at_80_by_24() {
+    walk_lesson("1-3", "en", 80, 24, &[]);
+}
+
+#[test]
+fn a_new_learner_completes_lesson_1_3_in_chinese_at_120_by_40() {
+    walk_lesson("1-3", "zh", 120, 40, &[]);
+}
+
+#[test]
+fn a_new_learner_completes_lesson_2_1_in_chinese_at_80_by_24() {
+    walk_lesson("2-1", "zh", 80, 24, &[]);
+}
+
+#[test]
+fn a_new_learner_completes_lesson_2_1_in_english_at_120_by_40() {
+    walk_lesson("2-1", "en", 120, 40, &[]);
+}
+
+/// The IoT console: a switch publishes (never retained), the lamp follows what the board reports,
+/// the gauge its readings, a retained switch is refused with the reason, a restarted console knows
+/// nothing until it subscribes and then shows the true state from retained messages, and the
+/// presence badge turns offline with the board's will.
+#[test]
+fn the_iot_console_shows_what_the_board_reported_and_survives_a_restart() {
+    let fixture = format!("{}/tests/fixtures/console.yaml", env!("CARGO_MANIFEST_DIR"));
+    let t = Tmux::start_with_wait(
+        120,
+        35,
+        &format!("--listen 127.0.0.1:0 --lang en --lesson {fixture}"),
+        "sleep 60",
+        |s| s.contains("IoT console") && s.contains("Board online"),
+    );
+    let s = t.screen();
+    assert!(s.contains("? Lamp state unknown") && s.contains("Temperature —"), "{s}");
+    t.command("switch 1 on");
+    t.wait_for("the command at the board", |s| s.contains("⇐ lab/led_kz 1 q0"), 5);
+    let s = t.screen();
+    assert!(s.contains("[ ON ] Lamp"), "{s}");
+    assert!(s.contains("? Lamp state unknown"), "the lamp follows the board, not the switch:\n{s}");
+    t.command("esp pub lab/led_zt 1 -r");
+    t.wait_for("the lamp on", |s| s.contains("● Lamp state on"), 5);
+    t.command("esp pub lab/temp 23.5");
+    t.wait_for("the gauge", |s| s.contains("Temperature 23.5°C"), 5);
+    t.command("switch 2 on");
+    let s = t.wait_for("the refusal", |s| s.contains("✗ switch 2 on"), 5);
+    assert!(s.contains("does not send retained commands"), "{s}");
+    // The console starts again: it knows nothing until it subscribes; then the retained state.
+    t.command("rm console");
+    t.wait_for("the console gone", |s| s.contains("the console (client console) is offline"), 5);
+    t.command("new console");
+    let s = t.wait_for("the new console", |s| s.contains("✓ new console"), 5);
+    assert!(s.contains("? Lamp state unknown") && s.contains("Temperature —"), "a new console knows nothing yet:\n{s}");
+    t.command("console sub lab/#");
+    let s = t.wait_for("the retained state", |s| s.contains("● Lamp state on") && s.contains("Board online"), 5);
+    assert!(s.contains("Temperature —"), "a reading that was not retained does not come back:\n{s}");
+    // The board loses power: keep alive 2 s, so the broker publishes its will within 3 s.
+    t.command("esp cut");
+    t.wait_for("the badge offline", |s| s.contains("Board offline"), 8);
+}

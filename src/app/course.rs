@@ -70,6 +70,8 @@ pub enum Wait {
     Mark(u64),
     /// A client to appear on stage.
     Client(String),
+    /// The world to confirm a reset (events of the clients before it are stale).
+    Reset,
 }
 
 /// The course's state in the app.
@@ -91,7 +93,22 @@ pub struct Course {
     pub last_done: Option<crate::i18n::Text>,
     /// Field keys to light up in the inspector.
     pub highlight: Vec<String>,
+    /// The run is setting its stage (cast, setup, the steps replayed on resume): it begins at
+    /// this step once the queue is empty and the stage has been quiet for a moment since. What
+    /// happens before does not count for any step.
+    pub start: Option<Start>,
 }
+
+/// A run waiting for its stage.
+#[derive(Debug, Clone, Copy)]
+pub struct Start {
+    pub step: usize,
+    /// When the queue ran empty (the run begins [`SETTLE`] later).
+    pub empty_at: Option<std::time::Duration>,
+}
+
+/// How long the stage settles after its last setup line (answers in flight arrive).
+pub const SETTLE: std::time::Duration = std::time::Duration::from_millis(300);
 
 impl Course {
     /// The entries of a part, with their index in `entries`.

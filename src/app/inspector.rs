@@ -216,6 +216,14 @@ impl Inspector {
         }
     }
 
+    /// Forgets every frame (a lesson opens on a fresh broker); the filter stays.
+    pub fn clear(&mut self) {
+        self.frames.clear();
+        self.early_fates.clear();
+        self.selected = None;
+        self.field = 0;
+    }
+
     pub fn push(&mut self, row: FrameRow) {
         if self.frames.len() >= self.capacity {
             let gone = self.frames.pop_front();

@@ -810,6 +810,30 @@ fn set_options_with_a_new_client_id_drops_the_old_session() {
 
 // ---- PubSubClient limits --------------------------------------------------------------------------
 
+/// PubSubClient resets its packet counter to 1 on connect and counts before use: its first
+/// SUBSCRIBE is `82 0c 00 02 …` (the tutorial's `inTopic` capture), its second id 3.
+#[test]
+fn pubsubclient_first_subscribe_after_connect_has_id_2() {
+    let mut lab = Lab::connected(Options::pubsubclient("esp"));
+    assert!(lab.c.subscribe(vec![("inTopic".into(), QoS::AtMostOnce)], lab.at(1)).is_ok());
+    assert!(lab.c.subscribe(vec![("more".into(), QoS::AtMostOnce)], lab.at(1)).is_ok());
+    let ids: Vec<u16> = packets(&lab.drain())
+        .iter()
+        .filter_map(|p| match p {
+            Packet::Subscribe(s) => Some(s.pid.get()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ids, vec![2, 3]);
+    let mut full = Lab::connected(Options::new("car"));
+    assert!(full.c.subscribe(vec![("a".into(), QoS::AtMostOnce)], full.at(1)).is_ok());
+    let first = packets(&full.drain()).iter().find_map(|p| match p {
+        Packet::Subscribe(s) => Some(s.pid.get()),
+        _ => None,
+    });
+    assert_eq!(first, Some(1), "a full client starts at 1");
+}
+
 #[test]
 fn pubsubclient_publishes_qos0_only_and_subscribes_at_most_qos1() {
     let mut lab = Lab::connected(Options::pubsubclient("esp"));

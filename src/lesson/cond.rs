@@ -243,7 +243,9 @@ impl Cond {
         let got: Vec<String> = values(p, &self.name).iter().map(|v| v.to_string()).collect();
         let got = if got.is_empty() { "—".to_string() } else { got.join(", ") };
         let label = |lang: Lang| field_of(kind, &self.name).map_or(self.name.clone(), |f| f.label(lang).to_string());
-        let want = format!("{} {}", self.op.symbol(), self.value);
+        // Text is quoted, as the field's own value is ("" stays visible).
+        let value = if self.value.parse::<i64>().is_ok() { self.value.clone() } else { format!("{:?}", self.value) };
+        let want = format!("{} {value}", self.op.symbol());
         Text::new(
             format!("{} 的{}是 {got}，这一步要的是 {want}", kind.name(), label(Lang::Zh)),
             format!("{} {} was {got}; the step wants {want}", kind.name(), label(Lang::En)),

@@ -18,8 +18,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long a frame that nobody held waits before it counts as arrived (a gate decision comes on
-/// another channel and may trail the frame by a moment).
+/// How long a frame that nobody held, or an event, waits before it is judged: a gate decision comes
+/// on another channel and may trail the frame by a moment, and the broker's decisions and the
+/// clients' receipts travel apart too. Within the line, what happened first is judged first.
 const GRACE: Duration = Duration::from_millis(250);
 
 /// What the engine asks of the lab.
@@ -606,7 +607,17 @@ struct Pending {
 #[derive(Debug)]
 enum Item {
     Frame(Pending),
-    Event(WorldEvent),
+    /// An event and when it happened.
+    Event(Duration, WorldEvent),
+}
+
+impl Item {
+    fn at(&self) -> Duration {
+        match self {
+            Item::Frame(p) => p.at,
+            Item::Event(at, _) => *at,
+        }
+    }
 }
 
 /// A lesson in progress.
@@ -634,6 +645,8 @@ pub struct Run {
     held: Vec<Pending>,
     started: Duration,
     now: Duration,
+    /// When the item being judged happened (a step it completes ends then, the next one begins).
+    cursor: Option<Duration>,
 }
 
 impl Run {
@@ -654,6 +667,7 @@ impl Run {
             held: Vec::new(),
             started: Duration::ZERO,
             now: Duration::ZERO,
+            cursor: None,
         }
     }
 
@@ -686,7 +700,7 @@ impl Run {
         self.hints_shown = 0;
         self.wrong.clear();
         self.last_answer = None;
-        self.started = self.now;
+        self.started = self.cursor.unwrap_or(self.now);
         let Some(s) = self.lesson.steps.get(index) else {
             self.matcher = None;
             return vec![Out::Finished];
@@ -799,18 +813,24 @@ impl Run {
         loop {
             let ready = match self.line.front() {
                 Some(Item::Frame(p)) => p.released || p.at + GRACE <= self.now,
-                Some(Item::Event(_)) => true,
+                Some(Item::Event(at, _)) => *at + GRACE <= self.now,
                 None => false,
             };
             if !ready {
                 break;
             }
-            match self.line.pop_front() {
+            let item = self.line.pop_front();
+            self.cursor = item.as_ref().map(Item::at);
+            match item {
                 Some(Item::Frame(p)) => out.extend(self.arrived(p)),
-                Some(Item::Event(e)) => out.extend(self.judge(&e)),
-                None => {}
+                // An event from before the step began is not the step's.
+                Some(Item::Event(at, e)) if at >= self.started || matches!(e, WorldEvent::BrokerState(_)) => {
+                    out.extend(self.judge(&e));
+                }
+                Some(Item::Event(..)) | None => {}
             }
         }
+        self.cursor = None;
         out
     }
 
@@ -842,13 +862,16 @@ impl Run {
     }
 
     /// Puts an event in line (or judges it at once when nothing waits before it).
-    fn enqueue(&mut self, e: &WorldEvent) -> Vec<Out> {
-        if self.line.is_empty() {
-            self.judge(e)
-        } else {
-            self.line.push_back(Item::Event(e.clone()));
-            Vec::new()
-        }
+    fn enqueue(&mut self, at: Duration, e: &WorldEvent) -> Vec<Out> {
+        self.insert(Item::Event(at, e.clone()));
+        Vec::new()
+    }
+
+    /// Puts an item in line by the time it happened (after everything no later).
+    fn insert(&mut self, item: Item) {
+        let at = item.at();
+        let pos = self.line.iter().rposition(|i| i.at() <= at).map_or(0, |p| p + 1);
+        self.line.insert(pos, item);
     }
 
     /// One report of the world.
@@ -869,7 +892,7 @@ impl Run {
                     Dir::In => (who, "broker".to_string()),
                     Dir::Out => ("broker".to_string(), who),
                 };
-                self.line.push_back(Item::Frame(Pending { seq: f.seq, at: f.at, released: false, from, to, packet }));
+                self.insert(Item::Frame(Pending { seq: f.seq, at: f.at, released: false, from, to, packet }));
             }
             W::Fate { seq, fate } => {
                 let in_line = self.line.iter().position(|i| matches!(i, Item::Frame(p) if p.seq == *seq));
@@ -903,7 +926,7 @@ impl Run {
                     }
                     _ => {}
                 }
-                out.extend(self.enqueue(e));
+                out.extend(self.enqueue(*at, e));
             }
             W::Client(v) => {
                 self.seen.ids.insert(v.name.clone(), v.client_id.clone());
@@ -911,23 +934,96 @@ impl Run {
             W::Delivered(d) => {
                 self.now = self.now.max(d.at);
                 out.extend(self.drain());
-                out.extend(self.enqueue(e));
+                out.extend(self.enqueue(d.at, e));
             }
             W::ClientEvent { at, .. } => {
                 self.now = self.now.max(*at);
                 out.extend(self.drain());
-                out.extend(self.enqueue(e));
+                out.extend(self.enqueue(*at, e));
             }
             W::BrokerState(b) => {
                 let subs: Vec<(String, String, QoS)> = b.subscriptions.clone();
                 if subs != self.seen.subs {
                     self.seen.subs = subs;
-                    out.extend(self.enqueue(e));
+                    let now = self.now;
+                    out.extend(self.enqueue(now, e));
                 }
             }
             W::CommandDone { at, .. } | W::ClientNote { at, .. } => self.now = self.now.max(*at),
-            W::Lost(_) | W::ClientRemoved(_) | W::Held { .. } => {}
+            W::Lost(_) | W::ClientRemoved(_) | W::Held { .. } | W::ResetDone => {}
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::broker::event::WillCause;
+    use crate::proto::QoS;
+
+    fn will(at: f64) -> WorldEvent {
+        WorldEvent::Broker {
+            at: Duration::from_secs_f64(at),
+            event: Event::WillPublished {
+                client_id: "car".into(),
+                topic: "car/status".into(),
+                qos: QoS::AtLeastOnce,
+                retain: false,
+                cause: WillCause::KeepAliveExpired,
+            },
+        }
+    }
+
+    fn got(at: f64) -> WorldEvent {
+        WorldEvent::Delivered(Delivered {
+            at: Duration::from_secs_f64(at),
+            client: "phone".into(),
+            topic: "car/status".into(),
+            payload: "gone".into(),
+            qos: QoS::AtLeastOnce,
+            retain: false,
+            dup: false,
+        })
+    }
+
+    fn run() -> Run {
+        let yaml = "format_version: 1\nid: \"T-1\"\npart: extra\ntitle: { zh: 测试, en: A test }\ncast: [car, phone]\nsteps:\n  - say: { zh: 等遗嘱。, en: Wait for the will. }\n    expect:\n      sequence:\n        - broker: { event: will_published, client: car }\n        - receives: { client: phone, topic: car/status }\n    solution: [\"car cut\"]\n";
+        let l = crate::lesson::parse_lesson("t.yaml", yaml).unwrap_or_else(|e| panic!("{}", e[0]));
+        let mut r = Run::new(Arc::new(l));
+        let _ = r.start(Duration::from_secs(1));
+        r
+    }
+
+    /// The broker's decision and the subscriber's receipt travel apart: the receipt may be reported
+    /// first. The line puts them back in the order they happened, so a sequence still holds.
+    #[test]
+    fn events_reported_out_of_order_are_judged_in_the_order_they_happened() {
+        let mut r = run();
+        let mut out = r.observe(&got(2.002));
+        out.extend(r.observe(&will(2.001)));
+        assert!(!out.iter().any(|o| matches!(o, Out::Done { .. })), "judged before the grace: {out:?}");
+        let out = r.tick(Duration::from_secs_f64(2.5));
+        assert!(out.iter().any(|o| matches!(o, Out::Done { index: 0 })), "{out:?}");
+    }
+
+    /// Really in the wrong order (the message before the will), the sequence does not hold.
+    #[test]
+    fn a_sequence_in_the_wrong_order_does_not_hold() {
+        let mut r = run();
+        let _ = r.observe(&got(2.0));
+        let _ = r.observe(&will(2.1));
+        let out = r.tick(Duration::from_secs_f64(3.0));
+        assert!(!out.iter().any(|o| matches!(o, Out::Done { .. })), "{out:?}");
+    }
+
+    /// What happened before the step began does not count for it, even when reported after.
+    #[test]
+    fn an_event_from_before_the_step_does_not_count() {
+        let mut r = run();
+        let _ = r.observe(&will(0.5));
+        let _ = r.observe(&got(0.6));
+        let out = r.tick(Duration::from_secs_f64(2.0));
+        assert!(!out.iter().any(|o| matches!(o, Out::Done { .. })), "{out:?}");
     }
 }

@@ -52,6 +52,7 @@ enum ToClient {
 struct ClientHandle {
     tx: mpsc::UnboundedSender<ToClient>,
     client_id: String,
+    alive: Arc<std::sync::Mutex<bool>>,
 }
 
 /// An [`Actor`] hosted over a loopback socket.
@@ -66,6 +67,9 @@ struct VirtualClient {
     tap: Option<Arc<Tap>>,
     conn: u64,
     conns: Arc<AtomicU64>,
+    /// False once the client vanished with a reset: from then on it says nothing more. Held while
+    /// sending, so that every word of the old world comes before the reset's [`WorldEvent::ResetDone`].
+    alive: Arc<std::sync::Mutex<bool>>,
 }
 
 impl VirtualClient {
@@ -82,6 +86,10 @@ impl VirtualClient {
     }
 
     fn send(&self, ev: Vec<WorldEvent>) {
+        let alive = self.alive.lock().unwrap_or_else(|p| p.into_inner());
+        if !*alive {
+            return;
+        }
         for e in ev {
             let _ = self.app.send(e);
         }
@@ -372,6 +380,7 @@ impl Lab {
     pub fn add_client(&mut self, name: &str, label_zh: Option<&str>, opts: ConnectOpts) {
         let options = options_from(name, &opts);
         let (ctx, crx) = mpsc::unbounded_channel();
+        let alive = Arc::new(std::sync::Mutex::new(true));
         let vc = VirtualClient {
             actor: Actor::new(name, label_zh, options.clone(), self.server.is_some()),
             addr: self.addr,
@@ -382,12 +391,13 @@ impl Lab {
             tap: self.own_tap.clone(),
             conn: 0,
             conns: self.conns.clone(),
+            alive: alive.clone(),
         };
         tokio::spawn(client_task(vc, crx));
         if !opts.offline {
             let _ = ctx.send(ToClient::Cmd(0, ClientCmd::Connect(opts)));
         }
-        self.clients.insert(name.to_string(), ClientHandle { tx: ctx, client_id: options.client_id });
+        self.clients.insert(name.to_string(), ClientHandle { tx: ctx, client_id: options.client_id, alive });
     }
 
     /// Carries out one command.
@@ -416,12 +426,14 @@ impl Lab {
             }
             LabCmd::Reset(setup) => {
                 for (_, h) in self.clients.drain() {
+                    *h.alive.lock().unwrap_or_else(|p| p.into_inner()) = false;
                     let _ = h.tx.send(ToClient::Vanish);
                 }
                 if let Some(s) = &self.server {
                     let base = self.base.get_or_insert_with(|| s.broker_config()).clone();
                     s.reset_broker(setup.config(&base));
                 }
+                let _ = self.tx.send(WorldEvent::ResetDone);
             }
             LabCmd::RemoveClient { name } => {
                 if let Some(h) = self.clients.remove(&name) {

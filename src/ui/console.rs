@@ -21,10 +21,18 @@ fn newest<'a>(app: &'a App, topic: &str) -> Option<(&'a str, bool)> {
         .map(|d| (d.payload.as_str(), d.retain))
 }
 
-/// A line of ▁▂▃▄▅▆▇█ for the newest values of a topic.
+/// A line of ▁▂▃▄▅▆▇█ for the newest numeric values the console client got on a topic (a console
+/// that starts again starts its curve again).
 fn spark(app: &App, topic: &str, n: usize) -> String {
-    let Some(s) = app.series.get(topic) else { return String::new() };
-    let v: Vec<f64> = s.iter().rev().take(n).map(|p| p.1).collect::<Vec<_>>().into_iter().rev().collect();
+    let mut v: Vec<f64> = app
+        .deliveries
+        .iter()
+        .rev()
+        .filter(|d| d.client == "console" && d.topic == topic)
+        .filter_map(|d| d.payload.trim().parse::<f64>().ok().filter(|x| x.is_finite()))
+        .take(n)
+        .collect();
+    v.reverse();
     let (lo, hi) = v.iter().fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(*x), b.max(*x)));
     let bars = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     v.iter().map(|x| if hi > lo { bars[(((x - lo) / (hi - lo)) * 7.0).round() as usize] } else { bars[3] }).collect()
@@ -59,12 +67,16 @@ pub fn render_console(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 ])
             }
             Widget::Lamp(t) => {
-                let (mark, style) = match newest(app, &t.topic.value) {
-                    Some((p, _)) if p == t.on => ("●", theme.warn()),
-                    Some(_) => ("○", theme.dim()),
-                    None => ("?", theme.dim()),
+                let (mark, word, style) = match newest(app, &t.topic.value) {
+                    Some((p, _)) if p == t.on => ("●", lang.pick("亮", "on"), theme.warn()),
+                    Some(_) => ("○", lang.pick("灭", "off"), theme.dim()),
+                    None => ("?", lang.pick("未知", "unknown"), theme.dim()),
                 };
-                Line::from(vec![Span::styled(format!("  {mark} "), style), Span::raw(t.label.get(lang).to_string())])
+                Line::from(vec![
+                    Span::styled(format!("  {mark} "), style),
+                    Span::raw(format!("{} ", t.label.get(lang))),
+                    Span::styled(word.to_string(), style),
+                ])
             }
             Widget::Gauge(t) => {
                 let v = newest(app, &t.topic.value).map_or("—".to_string(), |(p, _)| p.to_string());
@@ -94,7 +106,7 @@ pub fn render_console(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
     if switch > 0 {
         lines.push(Line::from(Span::styled(
-            lang.pick("按数字键拨开关（或 switch N on|off）", "digits flip the switches (or switch N on|off)"),
+            lang.pick("switch N on|off 拨开关（本窗格里按数字键也行）", "switch N on|off (or digit keys here)"),
             theme.dim(),
         )));
     }

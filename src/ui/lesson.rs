@@ -42,6 +42,15 @@ pub fn render_lesson(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     } else {
         format!(" {} · {}/{n}", l.id.value, run.step + 1)
     };
+    if app.course.start.is_some() {
+        add(
+            &mut lines,
+            vec![Span::styled(
+                lang.pick("布置场景：客户端上台，准备就绪……", "setting the stage: the cast comes on…").to_string(),
+                theme.dim(),
+            )],
+        );
+    }
     if let Some(step) = l.steps.get(run.step) {
         let s = &step.value;
         add(&mut lines, vec![Span::raw(s.say.get(lang).to_string())]);
@@ -61,7 +70,7 @@ pub fn render_lesson(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             add(
                 &mut lines,
                 vec![Span::styled(
-                    lang.pick("输入 answer 序号 作答", "type answer N to answer").to_string(),
+                    lang.pick("输入答案的序号作答，例如 2", "type the number of your answer, e.g. 2").to_string(),
                     theme.dim(),
                 )],
             );

@@ -57,7 +57,9 @@ pub fn render_lessons(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 selected_line = lines.len();
             }
             let cur = if c.current == Some(i) { "▶" } else { " " };
-            let head = format!("{cur}{mark} {:<4} ", e.id());
+            // The selection shows without colour too (NO_COLOR, screen readers).
+            let pick = if sel { "›" } else { " " };
+            let head = format!("{pick}{cur}{mark} {:<4} ", e.id());
             let prog = format!(" {prog}");
             let room = w.saturating_sub(width(&head) + width(&prog) + 1);
             let title = pad(&truncate(e.lesson.title.get(lang), room), room);

@@ -54,6 +54,8 @@ pub enum WorldEvent {
     },
     /// The broker's state for its pane.
     BrokerState(BrokerView),
+    /// A [`crate::world::cmd::LabCmd::Reset`] is complete: no event of the world before it follows.
+    ResetDone,
     /// Step mode and the frames held at the gate.
     Held {
         holding: bool,

@@ -166,6 +166,7 @@ impl World {
                 self.holding = false;
                 self.held_view();
                 self.broker = Broker::new(setup.config(&self.base));
+                self.events.push(WorldEvent::ResetDone);
             }
         }
         self.settle();
