@@ -609,3 +609,30 @@ fn the_iot_console_shows_what_the_board_reported_and_survives_a_restart() {
     t.command("esp cut");
     t.wait_for("the badge offline", |s| s.contains("Board offline"), 8);
 }
+
+/// A real board joins a lesson: a client whose id is the tutorial's `esp8266-<MAC>` connects from
+/// outside (here Debian's mosquitto_pub standing in for a NodeMCU); it takes the part of the virtual
+/// esp, which leaves the stage, and the step is judged by the real board's frames.
+#[test]
+fn a_real_board_takes_the_part_of_the_virtual_esp() {
+    let fixture = format!("{}/tests/fixtures/board.yaml", env!("CARGO_MANIFEST_DIR"));
+    let port = free_port();
+    let t = Tmux::start_with_wait(
+        120,
+        35,
+        &format!("--listen 127.0.0.1:{port} --lang en --lesson {fixture}"),
+        "sleep 60",
+        // The step has begun once the stage is set (what happens before does not count).
+        |s| s.contains("T-2 · 1/1") && s.contains("● esp") && s.contains('◉') && !s.contains("setting the stage"),
+    );
+    let out = Command::new("mosquitto_pub")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-i", "esp8266-A4:CF:12:9B:7E:01"])
+        .args(["-t", "lab/hello", "-m", "from the desk"])
+        .output()
+        .expect("mosquitto_pub runs (scripts/test installs mosquitto-clients)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = t.wait_for("the step done by the real board", |s| s.contains("Lesson complete"), 8);
+    assert!(s.contains("A real board joined") || s.contains("real board"), "{s}");
+    assert!(!s.lines().any(|l| l.contains("● esp ")), "the virtual esp left the stage:\n{s}");
+    assert!(s.contains("⇐ lab/hello from the desk"), "the computer got the board's message:\n{s}");
+}

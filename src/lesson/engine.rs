@@ -598,6 +598,7 @@ struct Pending {
     at: Duration,
     /// Released from the gate: it has arrived, no grace needed.
     released: bool,
+    /// Sender and receiver: "broker" or a client id (named when judged).
     from: String,
     to: String,
     packet: Packet,
@@ -838,7 +839,9 @@ impl Run {
         if p.at < self.started {
             return Vec::new();
         }
-        let o = Obs::Frame { from: &p.from, to: &p.to, packet: &p.packet };
+        let name = |w: &str| if w == "broker" { w.to_string() } else { self.seen.name_of(w) };
+        let (from, to) = (name(&p.from), name(&p.to));
+        let o = Obs::Frame { from: &from, to: &to, packet: &p.packet };
         let mut out = Vec::new();
         if let Some(m) = self.matcher.as_mut()
             && let Some(miss) = m.feed(&o, &self.seen, self.now)
@@ -887,7 +890,8 @@ impl Run {
                     self.seen.conns.insert(f.conn, c.client_id.clone());
                 }
                 let id = f.client.as_deref().map(str::to_string).or_else(|| self.seen.conns.get(&f.conn).cloned());
-                let who = id.map_or_else(|| format!("#{}", f.conn), |i| self.seen.name_of(&i));
+                // The client id, named when judged: a real board may take a part in between.
+                let who = id.unwrap_or_else(|| format!("#{}", f.conn));
                 let (from, to) = match f.dir {
                     Dir::In => (who, "broker".to_string()),
                     Dir::Out => ("broker".to_string(), who),
