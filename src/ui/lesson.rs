@@ -26,7 +26,6 @@ pub fn render_lesson(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     };
     let l = &run.lesson;
     let n = l.steps.len();
-    let mut lines: Vec<Line<'static>> = Vec::new();
     // Prose wraps without indenting its continuation lines (every column counts in this pane).
     let add = |lines: &mut Vec<Line<'static>>, spans: Vec<Span<'static>>| {
         let parts: Vec<(&str, ratatui::style::Style)> = spans.iter().map(|s| (s.content.as_ref(), s.style)).collect();
@@ -34,8 +33,14 @@ pub fn render_lesson(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             lines.push(Line::from(l.into_iter().map(|(t, s)| Span::styled(t, s)).collect::<Vec<_>>()));
         }
     };
+    // The pane's parts, from the most needed: the task (the step's words, a quiz's choices, what to
+    // type to go on, the near miss, the hint asked for), the progress dots, the "stuck?" line, and
+    // the ✓ of the step before. What does not fit is left out from the least needed.
+    let mut task: Vec<Line<'static>> = Vec::new();
+    let mut stuck: Vec<Line<'static>> = Vec::new();
+    let mut done: Vec<Line<'static>> = Vec::new();
     if let Some(d) = &app.course.last_done {
-        add(&mut lines, vec![Span::styled(format!("✓ {}", d.get(lang)), theme.ok())]);
+        add(&mut done, vec![Span::styled(format!("✓ {}", d.get(lang)), theme.ok())]);
     }
     let title = if run.finished() {
         format!(" {} {} ✓", l.id.value, l.title.get(lang))
@@ -44,7 +49,7 @@ pub fn render_lesson(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     };
     if app.course.start.is_some() {
         add(
-            &mut lines,
+            &mut task,
             vec![Span::styled(
                 lang.pick("布置场景：客户端上台，准备就绪……", "setting the stage: the cast comes on…").to_string(),
                 theme.dim(),
@@ -53,7 +58,7 @@ pub fn render_lesson(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
     if let Some(step) = l.steps.get(run.step) {
         let s = &step.value;
-        add(&mut lines, vec![Span::raw(s.say.get(lang).to_string())]);
+        add(&mut task, vec![Span::raw(s.say.get(lang).to_string())]);
         if let Some(q) = &s.quiz {
             for (i, c) in q.choices.iter().enumerate() {
                 let mark = match run.last_answer {
@@ -63,12 +68,12 @@ pub fn render_lesson(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 };
                 let style = if run.wrong.contains(&(i + 1)) { theme.dim() } else { theme.key() };
                 add(
-                    &mut lines,
+                    &mut task,
                     vec![Span::styled(format!("{mark}{}. ", i + 1), style), Span::raw(c.get(lang).to_string())],
                 );
             }
             add(
-                &mut lines,
+                &mut task,
                 vec![Span::styled(
                     lang.pick("输入答案的序号作答，例如 2", "type the number of your answer, e.g. 2").to_string(),
                     theme.dim(),
@@ -76,7 +81,7 @@ pub fn render_lesson(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             );
         } else if s.expect.is_none() {
             add(
-                &mut lines,
+                &mut task,
                 vec![Span::styled(
                     lang.pick("读完输入 go 继续（或 F8）", "type go (or F8) to go on").to_string(),
                     theme.dim(),
@@ -84,19 +89,19 @@ pub fn render_lesson(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             );
         }
         if let Some(m) = &run.miss {
-            add(&mut lines, vec![Span::styled(format!("≈ {}", m.get(lang)), theme.warn())]);
+            add(&mut task, vec![Span::styled(format!("≈ {}", m.get(lang)), theme.warn())]);
         }
         if let Some(hint) = &app.course.hint {
-            add(&mut lines, vec![Span::styled(format!("💡 {}", hint.get(lang)), theme.held())]);
+            add(&mut task, vec![Span::styled(format!("💡 {}", hint.get(lang)), theme.held())]);
         } else if !s.hints.is_empty() || !s.solution.is_empty() {
             add(
-                &mut lines,
+                &mut stuck,
                 vec![Span::styled(lang.pick("需要提示？输入 hint", "stuck? type hint").to_string(), theme.dim())],
             );
         }
     } else {
         add(
-            &mut lines,
+            &mut task,
             vec![Span::styled(
                 lang.pick("课程完成！F9 回到课程列表。", "Lesson complete! F9 for the lesson list.").to_string(),
                 theme.ok().add_modifier(Modifier::BOLD),
@@ -104,7 +109,7 @@ pub fn render_lesson(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         );
         if run.score.1 > 0 {
             add(
-                &mut lines,
+                &mut task,
                 vec![Span::raw(match lang {
                     crate::i18n::Lang::Zh => format!("得分：{}/{}（第一次就答对的题）", run.score.0, run.score.1),
                     crate::i18n::Lang::En => format!("score: {}/{} (right at the first try)", run.score.0, run.score.1),
@@ -122,13 +127,30 @@ pub fn render_lesson(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             StepState::Waiting => '·',
         })
         .collect();
-    if lines.len() < h {
-        lines.push(Line::from(Span::styled(dots, theme.dim())));
+    let dots = vec![Line::from(Span::styled(dots, theme.dim()))];
+    let mut room = h.saturating_sub(task.len());
+    let mut take = |part: &Vec<Line<'static>>| {
+        let fits = part.len() <= room;
+        if fits {
+            room -= part.len();
+        }
+        fits
+    };
+    let (with_dots, with_stuck, with_done) = (take(&dots), take(&stuck), take(&done));
+    let cut = task.len() > h;
+    let mut lines = Vec::new();
+    if with_done {
+        lines.extend(done);
     }
-    // Keep the step's words in view: drop the "done" line first when short of room.
-    if lines.len() > h && app.course.last_done.is_some() {
-        lines.remove(0);
+    lines.extend(task);
+    if with_stuck {
+        lines.extend(stuck);
     }
+    if with_dots {
+        lines.extend(dots);
+    }
+    // A step longer than the pane: the rest is one key away.
+    let title = if cut { format!("{title} · F6 ⤢") } else { title };
     let p = Paragraph::new(lines).block(pane_block(app, theme, Pane::Lesson, title));
     f.render_widget(p, area);
 }
