@@ -499,6 +499,8 @@ impl App {
                     self.narrate(Narration::Note { client: "lesson".into(), text });
                 }
                 Out::Done { index } => {
+                    // A new step is read from its top.
+                    self.scroll.remove(&Pane::Lesson);
                     let Some(run) = &self.course.run else { continue };
                     let step = &run.lesson.steps[index].value;
                     let n = run.lesson.steps.len();
@@ -1131,7 +1133,7 @@ impl App {
                 self.chart_topic = Some(topics[j].clone());
             }
             // Read from the top: Down goes further down the list.
-            Pane::Clients | Pane::Broker => {
+            Pane::Clients | Pane::Broker | Pane::Lesson => {
                 let s = self.scroll.entry(self.focus).or_insert(0);
                 *s = match a {
                     Up => s.saturating_sub(1),

@@ -149,8 +149,10 @@ pub fn render_lesson(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if with_dots {
         lines.extend(dots);
     }
-    // A step longer than the pane: the rest is one key away.
-    let title = if cut { format!("{title} · F6 ⤢") } else { title };
+    // A step longer than the pane: ↑↓ in the pane scroll it, F6 shows it whole.
+    let skip = app.scroll.get(&Pane::Lesson).copied().unwrap_or(0).min(lines.len().saturating_sub(h));
+    let lines: Vec<Line<'static>> = lines.into_iter().skip(skip).collect();
+    let title = if cut { format!("{title} · ↑↓ F6") } else { title };
     let p = Paragraph::new(lines).block(pane_block(app, theme, Pane::Lesson, title));
     f.render_widget(p, area);
 }
