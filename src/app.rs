@@ -742,6 +742,10 @@ impl App {
                 // What a removed client received goes with it (a console that starts again knows
                 // only what the broker tells it anew).
                 self.deliveries.retain(|d| d.client != name);
+                if name == "console" {
+                    // Nor does it remember how its switches were last flipped.
+                    self.console_on.clear();
+                }
                 self.clients.retain(|c| c.name != name);
             }
             W::Delivered(d) => {

@@ -602,6 +602,7 @@ fn the_iot_console_shows_what_the_board_reported_and_survives_a_restart() {
     t.command("new console");
     let s = t.wait_for("the new console", |s| s.contains("✓ new console"), 5);
     assert!(s.contains("? Lamp state unknown") && s.contains("Temperature —"), "a new console knows nothing yet:\n{s}");
+    assert!(s.contains("[ -- ] Lamp"), "nor how its switches were flipped:\n{s}");
     t.command("console sub lab/#");
     let s = t.wait_for("the retained state", |s| s.contains("● Lamp state on") && s.contains("Board online"), 5);
     assert!(s.contains("Temperature —"), "a reading that was not retained does not come back:\n{s}");
