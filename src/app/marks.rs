@@ -280,6 +280,11 @@ impl Marks {
         let external = self.external;
         let Some(m) = self.list.iter_mut().find(|m| m.id == id) else { return };
         let Some(cmd) = m.cmd.clone() else { return };
+        // The broker's account can come first (the client's report travels on another channel):
+        // a mark the broker already settled stays settled.
+        if !m.state.is_pending() {
+            return;
+        }
         match done {
             Done::Refused(why) => {
                 m.state =
@@ -503,5 +508,43 @@ impl Mark {
     /// The status line: symbol, command, what happened.
     pub fn status(&self, lang: Lang) -> String {
         format!("{} {} — {}", self.state.symbol(), self.line, self.state.text().get(lang))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The broker closes the connection for a wildcard topic before the client's own report of
+    /// sending arrives: the mark keeps the broker's reason, whatever order the reports come in.
+    #[test]
+    fn the_brokers_reason_stays_when_the_clients_report_comes_after_it() {
+        let cmd =
+            ClientCmd::Publish { topic: "car/+/x".into(), payload: "1".into(), qos: QoS::AtMostOnce, retain: false };
+        let closed = Event::ProtocolError {
+            conn: 1,
+            client_id: Some("car".into()),
+            message: Text::new("主题名不能含 + 或 #", "a topic name must not contain + or #"),
+            rule: Some("MQTT-3.3.2-2".into()),
+        };
+        let sent = Done::Sent { packet: PacketType::Publish, pid: None };
+        for broker_first in [true, false] {
+            let mut m = Marks::default();
+            let id = m.start("car", "car pub car/+/x 1", &cmd, Duration::ZERO);
+            if broker_first {
+                m.broker_event("car", &closed);
+                m.done(id, &sent);
+            } else {
+                m.done(id, &sent);
+            }
+            m.client_event("car", &ClientEvent::ConnectionLost);
+            if !broker_first {
+                m.broker_event("car", &closed);
+            }
+            match &m.list[0].state {
+                MarkState::Failed(why) => assert!(why.en.starts_with("the broker closed the connection"), "{why:?}"),
+                s => panic!("{s:?}"),
+            }
+        }
     }
 }
