@@ -841,16 +841,7 @@ impl Run {
         }
         let name = |w: &str| if w == "broker" { w.to_string() } else { self.seen.name_of(w) };
         let (from, to) = (name(&p.from), name(&p.to));
-        let o = Obs::Frame { from: &from, to: &to, packet: &p.packet };
-        let mut out = Vec::new();
-        if let Some(m) = self.matcher.as_mut()
-            && let Some(miss) = m.feed(&o, &self.seen, self.now)
-        {
-            self.miss = Some(miss.clone());
-            out.push(Out::Miss(miss));
-        }
-        out.extend(self.check());
-        out
+        self.feed(Obs::Frame { from: &from, to: &to, packet: &p.packet })
     }
 
     /// Judges an event that is not a frame.

@@ -394,13 +394,7 @@ impl Server {
         if mode == CutMode::Reset {
             let core = self.shared.lock();
             if let Some(io) = core.conns.get(&conn) {
-                let mut out = io.out.lock().expect("out lock");
-                out.reset = true;
-                let n = out.buf.len();
-                out.buf.clear();
-                drop(out);
-                self.shared.unbuffer(io, n);
-                io.notify.notify_one();
+                self.shared.reset_conn(io);
             }
         }
     }
@@ -426,13 +420,7 @@ impl Server {
         self.set_hold(false);
         let mut core = self.shared.lock();
         for io in core.conns.values() {
-            let mut out = io.out.lock().expect("out lock");
-            out.reset = true;
-            let n = out.buf.len();
-            out.buf.clear();
-            drop(out);
-            self.shared.unbuffer(io, n);
-            io.notify.notify_one();
+            self.shared.reset_conn(io);
         }
         core.broker = Broker::new(config);
     }
@@ -455,6 +443,17 @@ impl Shared {
 
     fn at(&self) -> Duration {
         self.started.elapsed()
+    }
+
+    /// Drops what waits to be written to a connection and closes it with a TCP reset.
+    fn reset_conn(&self, io: &ConnIo) {
+        let mut out = io.out.lock().expect("out lock");
+        out.reset = true;
+        let n = out.buf.len();
+        out.buf.clear();
+        drop(out);
+        self.unbuffer(io, n);
+        io.notify.notify_one();
     }
 
     /// Says what became of a recorded frame (frames the tap did not record have no number).
