@@ -6,6 +6,7 @@ pub use crate::command;
 pub mod course;
 pub mod inspector;
 pub mod marks;
+pub mod serial;
 
 use crate::broker::{ConnId, Event};
 use crate::client::ClientEvent;
@@ -33,14 +34,16 @@ pub enum Pane {
     Command,
     Lesson,
     Console,
+    Serial,
 }
 
 impl Pane {
     /// The panes Tab cycles through, in order.
-    pub const CYCLE: [Pane; 9] = [
+    pub const CYCLE: [Pane; 10] = [
         Pane::Command,
         Pane::Lesson,
         Pane::Console,
+        Pane::Serial,
         Pane::Clients,
         Pane::Broker,
         Pane::Inspector,
@@ -60,6 +63,7 @@ impl Pane {
             Pane::Command => lang.pick("命令", "Command"),
             Pane::Lesson => lang.pick("课程", "Lesson"),
             Pane::Console => lang.pick("物联网控制台", "IoT console"),
+            Pane::Serial => lang.pick("串口", "Serial"),
         }
     }
 }
@@ -158,6 +162,11 @@ pub enum Msg {
     Error(Text),
     /// Time has got this far (since the world started): lessons that wait for time move on.
     Tick(Duration),
+    /// The serial port reported this, at this time.
+    Serial {
+        at: Duration,
+        msg: serial::SerialMsg,
+    },
 }
 
 impl From<WorldEvent> for Msg {
@@ -231,6 +240,12 @@ pub enum Action {
     LessonAnswer(usize),
     /// Flip the console's switch N (from 1).
     ConsoleToggle(usize),
+    /// The serial pane: filter the inspector and ladder to its board (or stop).
+    SerialLink,
+    /// The serial pane: reset the board.
+    SerialReset,
+    /// The serial pane: the next baud rate up (1) or down (-1).
+    SerialBaud(i32),
 }
 
 /// What the runtime must do.
@@ -257,6 +272,18 @@ pub enum Effect {
     Reset(crate::world::cmd::LabSetup),
     /// Save the learner's progress (JSON) in their data directory.
     SaveProgress(String),
+    /// Attach the serial pane to this port (closing the one it had).
+    SerialOpen {
+        path: String,
+        baud: u32,
+    },
+    SerialClose,
+    SerialBaud(u32),
+    SerialSend(Vec<u8>),
+    /// Pulse RTS for about 100 ms with DTR off (esptool's hard reset).
+    SerialReset,
+    /// List the serial ports (answered with [`serial::SerialMsg::Ports`]).
+    SerialList,
     Quit,
 }
 
@@ -281,7 +308,14 @@ impl Effect {
             Effect::DropNext => LabCmd::DropNext,
             Effect::CutHeld => LabCmd::CutHeld,
             Effect::Reset(s) => LabCmd::Reset(s),
-            Effect::Quit | Effect::SaveProgress(_) => return None,
+            Effect::Quit
+            | Effect::SaveProgress(_)
+            | Effect::SerialOpen { .. }
+            | Effect::SerialClose
+            | Effect::SerialBaud(_)
+            | Effect::SerialSend(_)
+            | Effect::SerialReset
+            | Effect::SerialList => return None,
         })
     }
 }
@@ -363,6 +397,9 @@ pub struct App {
     pub lan: Vec<(String, String)>,
     /// The newest time the app has seen (from frames and deliveries).
     pub now: Duration,
+    pub serial: serial::Serial,
+    /// The ports the last `serial list` found (`serial open N`).
+    pub ports: Vec<String>,
 }
 
 const NARRATION_CAP: usize = 2000;
@@ -397,6 +434,8 @@ impl App {
             quit: false,
             lan: Vec::new(),
             now: Duration::ZERO,
+            serial: serial::Serial::new(),
+            ports: Vec::new(),
         }
     }
 
@@ -451,6 +490,17 @@ impl App {
             {
                 Vec::new()
             }
+            Msg::World(WorldEvent::SerialPort { board, path }) => {
+                if self.serial.pinned {
+                    Vec::new()
+                } else {
+                    self.serial.board = Some(board);
+                    self.serial.clear();
+                    self.serial.state = serial::PortState::Opening;
+                    let baud = self.serial.baud;
+                    vec![Effect::SerialOpen { path, baud }]
+                }
+            }
             Msg::World(e) => {
                 let outs = match self.course.run.as_mut() {
                     Some(run) => run.observe(&e),
@@ -459,6 +509,7 @@ impl App {
                 self.world(e);
                 self.lesson_outs(outs)
             }
+            Msg::Serial { at, msg } => self.serial_msg(at, msg),
             Msg::Error(e) => {
                 self.cmd.error = Some(e);
                 Vec::new()
@@ -705,7 +756,14 @@ impl App {
                 self.inspector.push(FrameRow::from_tap(&f));
             }
             W::Lost(n) => self.inspector.lost += n,
-            W::ResetDone => {}
+            W::ResetDone | W::SerialPort { .. } => {}
+            W::Serial { at, line, .. } => {
+                self.now = self.now.max(at);
+                let on_lan = !self.lan.is_empty();
+                if let Some(id) = self.serial.line(at, line, on_lan, 1883) {
+                    self.serial_identity(at, id);
+                }
+            }
             W::Fate { seq, fate } => self.fate(seq, fate),
             W::Broker { at, event } => {
                 self.now = self.now.max(at);
@@ -901,6 +959,14 @@ impl App {
                 let outs = self.course.run.as_mut().map(|r| r.go()).unwrap_or_default();
                 return self.lesson_outs(outs);
             }
+            SerialLink => self.serial_link(),
+            SerialReset => return self.serial_reset(),
+            SerialBaud(d) => {
+                let rates = crate::serial::BAUDS;
+                let i = rates.iter().position(|b| *b == self.serial.baud).unwrap_or(5) as i32;
+                let j = (i + d).clamp(0, rates.len() as i32 - 1) as usize;
+                return self.serial_cmd(command::SerialCmd::Baud(rates[j]));
+            }
             Up | Down | PageUp | PageDown | Home | End if self.screen == Screen::Lessons => {
                 let n = self.course.order().len();
                 if n > 0 {
@@ -938,6 +1004,7 @@ impl App {
                 let hidden = |p: Pane| match p {
                     Pane::Lesson => self.course.run.is_none(),
                     Pane::Console => !self.has_console(),
+                    Pane::Serial => !self.serial.active(),
                     _ => false,
                 };
                 while hidden(Pane::CYCLE[j]) {
@@ -1185,6 +1252,216 @@ impl App {
         });
     }
 
+    /// What the serial port reported.
+    fn serial_msg(&mut self, at: Duration, msg: serial::SerialMsg) -> Vec<Effect> {
+        use serial::{PortState, SerialMsg as S};
+        self.now = self.now.max(at);
+        match msg {
+            S::Opened { path, baud } => {
+                let again = matches!(self.serial.state, PortState::Closed { .. });
+                let text = if again {
+                    Text::new(format!("{path} 又接上了（{baud}）"), format!("{path} is back ({baud} baud)"))
+                } else {
+                    Text::new(format!("已打开 {path}，{baud} 波特"), format!("{path} open at {baud} baud"))
+                };
+                self.serial.opened(path, baud);
+                self.serial.note(at, text);
+                Vec::new()
+            }
+            S::Line(line) => {
+                // A line is judged by the lesson like any other report of the world.
+                let board = self.serial.board.clone().unwrap_or_else(|| "board".into());
+                self.update(Msg::World(WorldEvent::Serial { board, at, line }))
+            }
+            S::Pending(p) => {
+                self.serial.pending = Some(p);
+                Vec::new()
+            }
+            S::Closed { why, will_retry } => {
+                self.serial.pending = None;
+                self.serial.note(at, why.clone());
+                self.serial.state = PortState::Closed { why, will_retry };
+                Vec::new()
+            }
+            S::Failed { why } => {
+                self.serial.note(at, why.clone());
+                self.serial.state = PortState::Failed { why };
+                Vec::new()
+            }
+            S::Note(t) => {
+                self.serial.note(at, t);
+                Vec::new()
+            }
+            S::Ports(list) => {
+                self.ports = list.iter().map(|l| l.split_whitespace().next().unwrap_or("").to_string()).collect();
+                if list.is_empty() {
+                    self.serial.note(
+                        at,
+                        Text::new(
+                            "没有找到串口：请用数据线（不是只能充电的线）插上开发板；没有开发板就用虚拟的：new esp --sketch connect",
+                            "no serial ports found: plug the board in with a data cable (not a charge-only one); without a board use the virtual one: new esp --sketch connect",
+                        ),
+                    );
+                } else {
+                    for (i, l) in list.iter().enumerate() {
+                        self.serial.note(at, Text::new(format!("{}. {l}", i + 1), format!("{}. {l}", i + 1)));
+                    }
+                    self.serial
+                        .note(at, Text::new("用 serial open 序号 [波特率] 打开一个", "serial open N [BAUD] opens one"));
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    /// The board told who it is: link it to the client on stage (or the connection) with that id.
+    fn serial_identity(&mut self, at: Duration, id: crate::serial::Identity) {
+        use crate::serial::Identity;
+        let found = match &id {
+            Identity::ClientId(c) => self.linked_name(|x| x == c),
+            Identity::Mac(m) => self.linked_name(|x| x.contains(m.as_str())),
+        };
+        let what = match &id {
+            Identity::ClientId(c) => format!("ClientId {c}"),
+            Identity::Mac(m) => format!("MAC {m}"),
+        };
+        let text = match found {
+            Some(name) => Text::new(
+                format!("这块开发板就是 {name}（串口打印了 {what}）：在串口窗格按 Enter 只看它的报文"),
+                format!(
+                    "this board is {name} (its serial output says {what}): Enter in the serial pane shows only its frames"
+                ),
+            ),
+            None => Text::new(
+                format!("开发板打印了 {what}；等它的 CONNECT 到了就把两者连起来"),
+                format!("the board printed {what}; it is linked once its CONNECT arrives"),
+            ),
+        };
+        self.serial.note(at, text);
+    }
+
+    /// The inspector's name for a client whose client id passes `id`: a client on stage, or a
+    /// connection the broker knows by that id.
+    fn linked_name(&self, id: impl Fn(&str) -> bool) -> Option<String> {
+        if let Some(c) = self.clients.iter().find(|c| id(&c.client_id)) {
+            return Some(c.client_id.clone());
+        }
+        self.conn_names.values().find(|c| id(c)).cloned()
+    }
+
+    /// The client id the serial pane's board is, if the lab can tell.
+    pub fn serial_client(&self) -> Option<String> {
+        use crate::serial::Identity;
+        match self.serial.identity.as_ref()? {
+            Identity::ClientId(c) => self.linked_name(|x| x == c).or_else(|| Some(c.clone())),
+            Identity::Mac(m) => self.linked_name(|x| x.contains(m.as_str())),
+        }
+    }
+
+    /// Enter in the serial pane: the inspector and ladder show only the board's frames, or all again.
+    fn serial_link(&mut self) {
+        if self.serial.filtering {
+            self.serial.filtering = false;
+            self.inspector.filter.client = None;
+            self.inspector.selected = None;
+            return;
+        }
+        match self.serial_client() {
+            Some(id) => {
+                self.serial.filtering = true;
+                self.inspector.filter.client = Some(id);
+                self.inspector.selected = None;
+            }
+            None => {
+                self.cmd.error = Some(Text::new(
+                    "还不知道这块开发板是哪个客户端：它的串口输出里还没有客户端ID或 MAC 地址",
+                    "the lab cannot tell yet which client this board is: its serial output has shown no client id or MAC address",
+                ))
+            }
+        }
+    }
+
+    fn serial_cmd(&mut self, c: command::SerialCmd) -> Vec<Effect> {
+        use command::SerialCmd as C;
+        let none = || {
+            Text::new(
+                "串口窗格没有接任何串口：serial list 看有哪些，serial open 端口 打开",
+                "the serial pane has no port: serial list shows the ports, serial open PORT opens one",
+            )
+        };
+        match c {
+            C::List => vec![Effect::SerialList],
+            C::Open { port, baud } => {
+                let path = match port.parse::<usize>() {
+                    Ok(n) if n >= 1 && n <= self.ports.len() => self.ports[n - 1].clone(),
+                    Ok(n) => {
+                        self.cmd.error = Some(Text::new(
+                            format!("没有第 {n} 个串口：先用 serial list 列出来"),
+                            format!("there is no port {n}: list them first with serial list"),
+                        ));
+                        return Vec::new();
+                    }
+                    Err(_) => port,
+                };
+                let baud = baud.unwrap_or(self.serial.baud);
+                self.serial.board = self.board_of(&path);
+                self.serial.pinned = self.serial.board.is_none();
+                self.serial.clear();
+                self.serial.state = serial::PortState::Opening;
+                vec![Effect::SerialOpen { path, baud }]
+            }
+            _ if self.serial.path.is_none() => {
+                self.cmd.error = Some(none());
+                Vec::new()
+            }
+            C::Close => {
+                self.serial.path = None;
+                self.serial.state = serial::PortState::Detached;
+                self.serial.pinned = false;
+                vec![Effect::SerialClose]
+            }
+            C::Baud(b) => {
+                self.serial.baud = b;
+                vec![Effect::SerialBaud(b)]
+            }
+            C::Send(text) => {
+                let mut bytes = text.into_bytes();
+                bytes.extend_from_slice(self.serial.ending.bytes());
+                vec![Effect::SerialSend(bytes)]
+            }
+            C::Ending(e) => {
+                self.serial.ending = serial::Ending::parse(&e).unwrap_or_default();
+                Vec::new()
+            }
+            C::Reset => self.serial_reset(),
+            C::Find(t) => {
+                self.serial.search = t;
+                Vec::new()
+            }
+            C::Link => {
+                self.serial_link();
+                Vec::new()
+            }
+        }
+    }
+
+    /// The virtual board on stage this port belongs to (none: a real port).
+    fn board_of(&self, path: &str) -> Option<String> {
+        self.serial.board.clone().filter(|_| self.serial.path.as_deref() == Some(path))
+    }
+
+    /// The reset key: a virtual board is reset directly (a pseudo-terminal has no RTS line); a
+    /// real one by esptool's RTS pulse.
+    fn serial_reset(&mut self) -> Vec<Effect> {
+        match self.serial.board.clone() {
+            Some(name) if self.clients.iter().any(|c| c.name == name) => {
+                let id = self.marks.start(&name, &format!("{name} reset"), &ClientCmd::Reset, self.now);
+                vec![Effect::Client { id, name, cmd: ClientCmd::Reset }]
+            }
+            _ => vec![Effect::SerialReset],
+        }
+    }
+
     /// Whether the open lesson has an IoT console.
     pub fn has_console(&self) -> bool {
         self.course.run.as_ref().is_some_and(|r| !r.lesson.console.is_empty())
@@ -1370,6 +1647,7 @@ impl App {
                 self.help_scroll = 0;
                 Vec::new()
             }
+            Command::Serial(c) => self.serial_cmd(c),
             Command::Quit => {
                 self.quit = true;
                 vec![Effect::Quit]

@@ -47,6 +47,32 @@ pub enum Command {
         n: usize,
         on: bool,
     },
+    /// The serial pane.
+    Serial(SerialCmd),
+}
+
+/// What `serial …` asks of the serial pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SerialCmd {
+    /// The ports found (the in-app picker: `serial open N` takes the Nth).
+    List,
+    /// Attach a port (a path, or a number from `serial list`), at this baud rate.
+    Open {
+        port: String,
+        baud: Option<u32>,
+    },
+    Close,
+    Baud(u32),
+    /// Send a line with the chosen ending.
+    Send(String),
+    /// The line ending `send` adds: none, lf, cr or crlf.
+    Ending(String),
+    /// esptool's reset: RTS pulsed for 100 ms (a virtual board is reset directly).
+    Reset,
+    /// Show only the lines containing this (`None`: all again).
+    Find(Option<String>),
+    /// Show only the linked board's frames in the inspector and ladder (again: all).
+    Link,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +95,8 @@ pub enum VerbKind {
     Cut,
     Freeze,
     Thaw,
+    Reset,
+    Power,
 }
 
 /// What a lab command does (the parser's branch).
@@ -89,6 +117,7 @@ pub enum LabKind {
     Hint,
     Lessons,
     Switch,
+    Serial,
 }
 
 /// One entry of the command table: the words that call it, how to write it, an example that parses,
@@ -178,6 +207,22 @@ pub const CLIENT_VERBS: &[Spec<VerbKind>] = &[
         zh: "解冻，处理积压的报文",
         en: "thaw: handle what waited",
     },
+    Spec {
+        names: &["reset"],
+        kind: VerbKind::Reset,
+        usage: "NAME reset",
+        example: "esp reset",
+        zh: "按开发板的复位键：芯片重启、重跑程序；旧的 TCP 连接被丢下，不发 DISCONNECT",
+        en: "press the board's reset button: the chip restarts and runs its sketch again; the old TCP connection is left behind without DISCONNECT",
+    },
+    Spec {
+        names: &["power"],
+        kind: VerbKind::Power,
+        usage: "NAME power on|off",
+        example: "esp power off",
+        zh: "拔掉（off）或插上（on）开发板的 USB 线：断电时连接被丢下，服务端 1.5 倍心跳间隔后才发现并发布遗嘱",
+        en: "pull (off) or plug in (on) the board's USB cable: power off leaves the connection behind; the broker notices after 1.5 × keep alive and publishes the will",
+    },
 ];
 
 /// The lab's own commands.
@@ -245,6 +290,14 @@ pub const LAB_COMMANDS: &[Spec<LabKind>] = &[
         example: "lang zh",
         zh: "切换语言",
         en: "switch the language",
+    },
+    Spec {
+        names: &["serial"],
+        kind: LabKind::Serial,
+        usage: "serial list | open PORT|N [BAUD] | baud N | send TEXT | ending none|lf|cr|crlf | reset | find TEXT | link | close",
+        example: "serial open /dev/ttyUSB0 115200",
+        zh: "串口窗格：列出串口（USB VID:PID 和芯片）、打开、改波特率、发一行、复位开发板（RTS 脉冲）、搜索、只看这块板的报文",
+        en: "the serial pane: list ports (USB VID:PID and chip), open one, change the baud rate, send a line, reset the board (an RTS pulse), search, show only this board's frames",
     },
     Spec {
         names: &["switch"],
@@ -361,6 +414,12 @@ pub const CONNECT_OPTS: &[Opt] = &[
         en: "speak MQTT 3.1 (protocol name MQIsdp, level 3; client ids of at most 23 characters)",
     },
     Opt {
+        name: "--sketch",
+        arg: "NAME",
+        zh: "只用于 new：一块运行这个程序的虚拟 NodeMCU（connect、publish、subscribe、qos、retained、will、auth、led、example），串口输出在串口窗格",
+        en: "new only: a virtual NodeMCU running this sketch (connect, publish, subscribe, qos, retained, will, auth, led, example); its serial output is in the serial pane",
+    },
+    Opt {
         name: "--offline",
         arg: "",
         zh: "只用于 new：上台但先不连接",
@@ -450,6 +509,46 @@ fn bool_arg(v: Option<&String>, flag: &str) -> Result<bool, CmdError> {
     }
 }
 
+fn serial_cmd(rest: &[String]) -> Result<SerialCmd, CmdError> {
+    let baud = |v: Option<&String>| -> Result<u32, CmdError> {
+        let rates = crate::serial::BAUDS.iter().map(u32::to_string).collect::<Vec<_>>().join(" ");
+        let v = v.ok_or_else(|| {
+            err(format!("serial baud needs a rate: {rates}"), format!("serial baud 后面要写波特率：{rates}"))
+        })?;
+        v.parse::<u32>().ok().filter(|b| (50..=4_000_000).contains(b)).ok_or_else(|| {
+            err(
+                format!("{v:?} is not a baud rate; common ones: {rates}"),
+                format!("{v:?} 不是波特率；常用的有：{rates}"),
+            )
+        })
+    };
+    let words: Vec<&str> = rest.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        [] | ["list"] => Ok(SerialCmd::List),
+        ["open", port] => Ok(SerialCmd::Open { port: port.to_string(), baud: None }),
+        ["open", port, b] => Ok(SerialCmd::Open { port: port.to_string(), baud: Some(baud(Some(&b.to_string()))?) }),
+        ["close"] => Ok(SerialCmd::Close),
+        ["baud", ..] => Ok(SerialCmd::Baud(baud(rest.get(1))?)),
+        ["send", ..] => Ok(SerialCmd::Send(rest[1..].join(" "))),
+        ["ending", e] => match e.to_ascii_lowercase().as_str() {
+            "none" | "lf" | "cr" | "crlf" => Ok(SerialCmd::Ending(e.to_ascii_lowercase())),
+            _ => Err(err(
+                format!("serial ending {e}: use none, lf, cr or crlf"),
+                format!("serial ending {e}：请用 none、lf、cr 或 crlf"),
+            )),
+        },
+        ["reset"] => Ok(SerialCmd::Reset),
+        ["find"] => Ok(SerialCmd::Find(None)),
+        ["find", ..] => Ok(SerialCmd::Find(Some(rest[1..].join(" ")))),
+        ["link"] => Ok(SerialCmd::Link),
+        [port] if port.starts_with('/') => Ok(SerialCmd::Open { port: port.to_string(), baud: None }),
+        [other, ..] => Err(err(
+            format!("serial {other}: use serial list, open, baud, send, ending, reset, find, link or close"),
+            format!("serial {other}：可用 serial list、open、baud、send、ending、reset、find、link 或 close"),
+        )),
+    }
+}
+
 fn connect_opts(args: &[String]) -> Result<ConnectOpts, CmdError> {
     let mut o = ConnectOpts::default();
     let mut i = 0;
@@ -493,6 +592,16 @@ fn connect_opts(args: &[String]) -> Result<ConnectOpts, CmdError> {
             "--offline" => {
                 o.offline = true;
                 take = 1;
+            }
+            "--sketch" => {
+                let names = crate::world::board::sketch::names().join(" ");
+                let v = val.ok_or_else(|| {
+                    err(format!("--sketch needs a sketch: {names}"), format!("--sketch 后面要写程序名：{names}"))
+                })?;
+                let s = crate::world::board::sketch::find(v).ok_or_else(|| {
+                    err(format!("no sketch {v:?}; there are: {names}"), format!("没有程序 {v:?}；有：{names}"))
+                })?;
+                o.sketch = Some(s.name.to_string());
             }
             "--user" | "-u" => {
                 o.user = Some(val.ok_or_else(|| err("--user needs a name", "--user 后面要写用户名"))?.clone())
@@ -566,6 +675,7 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
         (Some(LabKind::Next), _) => Ok(Command::Next),
         (Some(LabKind::Drop), _) => Ok(Command::Drop),
         (Some(LabKind::CutHeld), _) => Ok(Command::CutHeld),
+        (Some(LabKind::Serial), _) => serial_cmd(rest).map(Command::Serial),
         (Some(LabKind::Lang), _) => match rest.first() {
             None => Ok(Command::Lang(None)),
             Some(l) => match l.parse() {
@@ -624,6 +734,17 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
                 VerbKind::Cut => ClientCmd::Cut,
                 VerbKind::Freeze => ClientCmd::Freeze,
                 VerbKind::Thaw => ClientCmd::Thaw,
+                VerbKind::Reset => ClientCmd::Reset,
+                VerbKind::Power => match args.first().map(String::as_str) {
+                    Some("on") => ClientCmd::Power(true),
+                    Some("off") => ClientCmd::Power(false),
+                    _ => {
+                        return Err(err(
+                            format!("{name} power needs on or off: {name} power off"),
+                            format!("{name} power 后面要写 on 或 off：{name} power off"),
+                        ));
+                    }
+                },
                 VerbKind::Sub => {
                     let filter = args.first().ok_or_else(|| {
                         err(

@@ -5,6 +5,7 @@
 pub mod gate;
 pub mod lab;
 pub mod lan;
+pub mod pty;
 pub mod server;
 pub mod tap;
 pub mod tapfile;

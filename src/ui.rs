@@ -15,6 +15,7 @@ pub mod ladder;
 pub mod lesson;
 pub mod lessons;
 pub mod narration;
+pub mod serial;
 pub mod text;
 pub mod theme;
 
@@ -117,6 +118,8 @@ pub fn render(f: &mut Frame, app: &App, theme: &Theme) -> Areas {
                 Layout::horizontal([Constraint::Percentage(36), Constraint::Percentage(34), Constraint::Min(16)])
                     .areas(bottom);
             parts.extend([(Pane::Console, a), (Pane::Ladder, b), (Pane::Narration, c)]);
+        } else if app.serial.active() {
+            parts.extend(serial_row(bottom));
         } else if wide_bottom {
             let [a, b, c] =
                 Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(35), Constraint::Min(16)])
@@ -138,7 +141,9 @@ pub fn render(f: &mut Frame, app: &App, theme: &Theme) -> Areas {
         let [left, right] = Layout::horizontal([Constraint::Percentage(34), Constraint::Min(20)]).areas(top);
         let [clients, broker] = Layout::vertical([Constraint::Percentage(45), Constraint::Min(3)]).areas(left);
         let wide = bottom.width >= 110;
-        let bottom_parts: Vec<(Pane, Rect)> = if wide {
+        let bottom_parts: Vec<(Pane, Rect)> = if app.serial.active() {
+            serial_row(bottom)
+        } else if wide {
             let [a, b, c] =
                 Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(35), Constraint::Min(16)])
                     .areas(bottom);
@@ -165,6 +170,20 @@ pub fn render(f: &mut Frame, app: &App, theme: &Theme) -> Areas {
     areas
 }
 
+/// The bottom row with a serial port: the board's output beside the ladder of its frames (and the
+/// narration when there is room).
+fn serial_row(bottom: Rect) -> Vec<(Pane, Rect)> {
+    if bottom.width >= 110 {
+        let [a, b, c] =
+            Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(33), Constraint::Min(16)])
+                .areas(bottom);
+        vec![(Pane::Serial, a), (Pane::Ladder, b), (Pane::Narration, c)]
+    } else {
+        let [a, b] = Layout::horizontal([Constraint::Percentage(55), Constraint::Min(16)]).areas(bottom);
+        vec![(Pane::Serial, a), (Pane::Ladder, b)]
+    }
+}
+
 /// Draws one pane; a pane read from the top returns how far it can scroll.
 fn render_pane(f: &mut Frame, app: &App, theme: &Theme, pane: Pane, area: Rect) -> Option<usize> {
     let focused = app.focus == pane;
@@ -177,6 +196,7 @@ fn render_pane(f: &mut Frame, app: &App, theme: &Theme, pane: Pane, area: Rect) 
         Pane::Chart => chart::render_chart(f, app, theme, area),
         Pane::Lesson => lesson::render_lesson(f, app, theme, area),
         Pane::Console => console::render_console(f, app, theme, area),
+        Pane::Serial => serial::render_serial(f, app, theme, area),
         Pane::Command => {}
     }
     None

@@ -6,6 +6,7 @@
 //! the runtime, and it reads no clock: time is passed in.
 
 pub mod actor;
+pub mod board;
 pub mod cmd;
 pub mod event;
 pub mod record;

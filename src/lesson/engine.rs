@@ -5,7 +5,8 @@
 //! one dropped or cut never does. Pure: events in, effects out, no clock.
 
 use super::model::{
-    BrokerExpect, BrokerKind, ClientExpect, ClientKind, Expect, FrameExpect, Lesson, ReceiveExpect, SubscribedExpect,
+    BrokerExpect, BrokerKind, ClientExpect, ClientKind, Expect, FrameExpect, Lesson, ReceiveExpect, SerialExpect,
+    SubscribedExpect,
 };
 use crate::broker::{ConnId, Event, RetainAction, WillCause};
 use crate::client::{ClientEvent, DropReason};
@@ -64,6 +65,10 @@ enum Obs<'a> {
     },
     /// The broker's subscriptions changed.
     Subs,
+    Serial {
+        board: &'a str,
+        line: &'a str,
+    },
 }
 
 /// An expectation with what has been seen of it.
@@ -89,6 +94,10 @@ enum M {
     Client {
         spec: ClientExpect,
         ok: bool,
+    },
+    Serial {
+        spec: SerialExpect,
+        seen: u32,
     },
     All(Vec<M>),
     Seq(Vec<M>, usize),
@@ -118,6 +127,7 @@ impl M {
             Expect::Subscribed(s) => M::Subscribed { spec: s.clone(), ok: false },
             Expect::Broker(b) => M::Broker { spec: b.clone(), ok: false },
             Expect::Client(c) => M::Client { spec: c.clone(), ok: false },
+            Expect::Serial(c) => M::Serial { spec: c.clone(), seen: 0 },
             Expect::All(v) => M::All(v.iter().map(|e| M::new(e, now)).collect()),
             Expect::Sequence(v) => {
                 let mut items: Vec<M> = v.iter().map(|e| M::new(e, now)).collect();
@@ -162,6 +172,7 @@ impl M {
         match self {
             M::Frame { spec, seen, .. } => *seen >= spec.count.unwrap_or(1),
             M::Receives { spec, seen } => *seen >= spec.count.unwrap_or(1),
+            M::Serial { spec, seen } => *seen >= spec.count.unwrap_or(1),
             M::Subscribed { ok, .. } | M::Broker { ok, .. } | M::Client { ok, .. } => *ok,
             M::All(v) => v.iter().all(|m| m.done(now)),
             M::Seq(v, i) => *i >= v.len(),
@@ -248,6 +259,16 @@ impl M {
                     Some(Err(t)) => Some(t),
                     None => None,
                 }
+            }
+            M::Serial { spec, seen } => {
+                let Obs::Serial { board, line } = o else { return None };
+                if spec.board.as_ref().is_some_and(|b| b.value != *board) {
+                    return None;
+                }
+                if line.contains(spec.contains.as_str()) {
+                    *seen += 1;
+                }
+                None
             }
             M::All(v) | M::Any(v) => {
                 let mut miss = None;
@@ -851,6 +872,7 @@ impl Run {
             WorldEvent::Delivered(d) => self.feed(Obs::Delivered(d)),
             WorldEvent::ClientEvent { client, event, .. } => self.feed(Obs::Client { name: client, event }),
             WorldEvent::BrokerState(_) => self.feed(Obs::Subs),
+            WorldEvent::Serial { board, line, .. } => self.feed(Obs::Serial { board, line }),
             _ => Vec::new(),
         }
     }
@@ -931,7 +953,7 @@ impl Run {
                 out.extend(self.drain());
                 out.extend(self.enqueue(d.at, e));
             }
-            W::ClientEvent { at, .. } => {
+            W::ClientEvent { at, .. } | W::Serial { at, .. } => {
                 self.now = self.now.max(*at);
                 out.extend(self.drain());
                 out.extend(self.enqueue(*at, e));
@@ -945,7 +967,7 @@ impl Run {
                 }
             }
             W::CommandDone { at, .. } | W::ClientNote { at, .. } => self.now = self.now.max(*at),
-            W::Lost(_) | W::ClientRemoved(_) | W::Held { .. } | W::ResetDone => {}
+            W::Lost(_) | W::ClientRemoved(_) | W::Held { .. } | W::ResetDone | W::SerialPort { .. } => {}
         }
         out
     }

@@ -257,6 +257,11 @@ impl Checker<'_> {
                 }
             }
             Expect::Client(c) => self.client(&c.name, names),
+            Expect::Serial(c) => {
+                if let Some(b) = &c.board {
+                    self.client(b, names);
+                }
+            }
             Expect::All(v) | Expect::Sequence(v) | Expect::Any(v) => {
                 if v.is_empty() {
                     self.at(loc, Text::new("这里至少要有一项", "this needs at least one item"));

@@ -159,6 +159,8 @@ pub enum Expect {
     Broker(BrokerExpect),
     /// A client's own account.
     Client(ClientExpect),
+    /// A line on a board's serial port.
+    Serial(SerialExpect),
     /// Every one, in any order.
     All(Vec<Expect>),
     /// Each one after the one before.
@@ -314,6 +316,19 @@ pub struct ClientExpect {
     pub session_present: Option<bool>,
     #[serde(default)]
     pub topic: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SerialExpect {
+    /// The board on stage whose port it is (default: any).
+    #[serde(default)]
+    pub board: Option<Spanned<String>>,
+    /// Text the line contains.
+    pub contains: String,
+    /// At least this many such lines (default 1).
+    #[serde(default)]
+    pub count: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -9,6 +9,7 @@ use super::tap::{Dir, Tap};
 use crate::i18n::{Lang, Text};
 use crate::proto::{self, Framing};
 use crate::world::actor::{Actor, Io, options_from};
+use crate::world::board::Board;
 use crate::world::cmd::{ClientCmd, ConnectOpts, LabCmd};
 use crate::world::event::WorldEvent;
 use crate::world::view::{BrokerView, HeldView, RetainedRow, SessionRow};
@@ -70,9 +71,27 @@ struct VirtualClient {
     /// False once the client vanished with a reset: from then on it says nothing more. Held while
     /// sending, so that every word of the old world comes before the reset's [`WorldEvent::ResetDone`].
     alive: Arc<std::sync::Mutex<bool>>,
+    /// A virtual board's serial port.
+    pty: Option<super::pty::Pty>,
 }
 
 impl VirtualClient {
+    /// A board's serial output into its pseudo-terminal, as a terminal at its baud rate sees it.
+    fn serial(&mut self) {
+        let chunks = self.actor.take_serial();
+        self.actor.take_lines();
+        let Some(pty) = &self.pty else { return };
+        // The board has no use for what the terminal sends it, but it must not pile up.
+        pty.read_input();
+        if chunks.is_empty() {
+            return;
+        }
+        let baud = pty.baud();
+        for c in chunks {
+            pty.write(&crate::world::board::as_received(&c, baud));
+        }
+    }
+
     fn at(&self) -> Duration {
         self.epoch.elapsed()
     }
@@ -118,6 +137,25 @@ impl VirtualClient {
                             let _ = w.shutdown().await;
                         }
                         self.reader = None;
+                    }
+                    Io::Abandon => {
+                        // A chip that lost power sends nothing more, not even FIN: the socket stays
+                        // open and silent until the broker gives up on it (what it sends is read and
+                        // thrown away, so that it never sees a reset either).
+                        if let (Some(mut r), Some(w)) = (self.reader.take(), self.writer.take()) {
+                            tokio::spawn(async move {
+                                let mut sink = vec![0u8; 4096];
+                                let hold = async {
+                                    while let Ok(n) = r.read(&mut sink).await {
+                                        if n == 0 {
+                                            break;
+                                        }
+                                    }
+                                };
+                                let _ = tokio::time::timeout(Duration::from_secs(600), hold).await;
+                                drop(w);
+                            });
+                        }
                     }
                     Io::Open => match TcpStream::connect(self.addr).await {
                         Ok(s) => {
@@ -246,6 +284,7 @@ async fn client_task(mut vc: VirtualClient, mut rx: mpsc::UnboundedReceiver<ToCl
             Wake::Timer => vc.actor.timeout(now, at, &mut io, &mut ev),
         }
         vc.run_io(io, &mut ev).await;
+        vc.serial();
         vc.send(ev);
     }
 }
@@ -381,8 +420,36 @@ impl Lab {
         let options = options_from(name, &opts);
         let (ctx, crx) = mpsc::unbounded_channel();
         let alive = Arc::new(std::sync::Mutex::new(true));
+        let sketch = opts.sketch.as_deref().and_then(crate::world::board::sketch::find);
+        let mut pty = None;
+        let actor = match sketch {
+            Some(sk) => {
+                let board = Board::new(sk, crate::world::board::DEFAULT_MAC, &self.addr.ip().to_string());
+                match super::pty::Pty::open() {
+                    Ok(p) => {
+                        let path = p.path().display().to_string();
+                        let _ = self.tx.send(WorldEvent::SerialPort { board: name.to_string(), path });
+                        pty = Some(p);
+                    }
+                    Err(e) => {
+                        let _ = self.tx.send(WorldEvent::ClientNote {
+                            client: "lab".into(),
+                            at: self.elapsed(),
+                            text: Text::new(
+                                format!("无法为 {name} 打开伪终端（串口）：{e}；开发板照常运行，只是看不到它的串口输出"),
+                                format!("cannot open a pseudo-terminal (serial port) for {name}: {e}; the board runs, but its serial output cannot be seen"),
+                            ),
+                        });
+                    }
+                }
+                Actor::board(name, board, self.server.is_some())
+            }
+            None => Actor::new(name, label_zh, options.clone(), self.server.is_some()),
+        };
+        let client_id = actor.client_id().to_string();
         let vc = VirtualClient {
-            actor: Actor::new(name, label_zh, options.clone(), self.server.is_some()),
+            actor,
+            pty,
             addr: self.addr,
             reader: None,
             writer: None,
@@ -395,9 +462,11 @@ impl Lab {
         };
         tokio::spawn(client_task(vc, crx));
         if !opts.offline {
-            let _ = ctx.send(ToClient::Cmd(0, ClientCmd::Connect(opts)));
+            let first = if sketch.is_some() { ClientCmd::Power(true) } else { ClientCmd::Connect(opts) };
+            let _ = ctx.send(ToClient::Cmd(0, first));
         }
-        self.clients.insert(name.to_string(), ClientHandle { tx: ctx, client_id: options.client_id, alive });
+        let client_id = if sketch.is_some() { client_id } else { options.client_id };
+        self.clients.insert(name.to_string(), ClientHandle { tx: ctx, client_id, alive });
     }
 
     /// Carries out one command.

@@ -114,6 +114,18 @@ pub fn pane_keys(pane: Pane) -> Vec<Binding> {
         b!(&[k(KeyCode::Home)], Home, "最早", "oldest", false),
         b!(&[k(KeyCode::End)], End, "最新（跟随）", "newest (follow)", false),
     ];
+    if pane == Pane::Serial {
+        v.push(b!(
+            &[k(KeyCode::Enter)],
+            SerialLink,
+            "只看这块板的报文（再按：全部）",
+            "only this board's frames (again: all)",
+            true
+        ));
+        v.push(b!(&[ctrl('r')], SerialReset, "复位开发板", "reset the board", true));
+        v.push(b!(&[k(KeyCode::Left)], SerialBaud(-1), "波特率降一档", "lower baud rate", false));
+        v.push(b!(&[k(KeyCode::Right)], SerialBaud(1), "波特率升一档", "higher baud rate", false));
+    }
     if pane == Pane::Inspector {
         v.push(b!(&[k(KeyCode::Left)], FieldPrev, "上一个字段", "previous field", true));
         v.push(b!(&[k(KeyCode::Right)], FieldNext, "下一个字段", "next field", true));

@@ -4,6 +4,7 @@
 //! loopback sockets and the in-memory world over a simulated wire; both use this same code, so what
 //! a lesson checks headless is what the learner sees. Pure: no I/O, time passed in.
 
+use super::board::{Board, BoardReq, SerialChunk};
 use super::cmd::{ClientCmd, ConnectOpts};
 use super::event::WorldEvent;
 use super::view::{ClientView, Delivered};
@@ -23,6 +24,10 @@ pub enum Io {
     Write(Bytes),
     /// Close the connection (after what was written).
     Close,
+    /// Leave the connection as it is, silent both ways, without DISCONNECT or FIN (a board that was
+    /// reset or lost power): the broker finds out by its keep alive. The actor's next [`Io::Open`]
+    /// is a new connection.
+    Abandon,
 }
 
 /// What a command did at once: refused by the client (nothing was sent), or the packet it sent.
@@ -80,6 +85,16 @@ pub fn state_words(s: State, code: i8) -> Text {
     Text::new(format!("{zh}（state() = {code}）"), format!("{en} (state {code})"))
 }
 
+/// What a board-only command says to a plain client.
+fn not_a_board(name: &str) -> Text {
+    Text::new(
+        format!("{name} 不是开发板：只有虚拟 NodeMCU 能复位或断电（board 命令让一块上台）"),
+        format!(
+            "{name} is not a board: only a virtual NodeMCU can be reset or powered off (the board command puts one on stage)"
+        ),
+    )
+}
+
 /// One virtual client.
 #[derive(Debug)]
 pub struct Actor {
@@ -94,6 +109,8 @@ pub struct Actor {
     /// Whether the host has a gate that cuts links (the built-in broker, the in-memory world).
     host_gate: bool,
     last_view: Option<ClientView>,
+    /// A virtual NodeMCU's sketch around the client.
+    board: Option<Board>,
 }
 
 impl Actor {
@@ -106,7 +123,41 @@ impl Actor {
             tunnel_since: None,
             host_gate,
             last_view: None,
+            board: None,
         }
+    }
+
+    /// A virtual NodeMCU running `board`'s sketch, powered off until [`power`](Self::power).
+    pub fn board(name: &str, board: Board, host_gate: bool) -> Actor {
+        let mut a = Actor::new(name, None, Options::pubsubclient(format!("esp8266-{}", board.mac)), host_gate);
+        a.board = Some(board);
+        a
+    }
+
+    pub fn as_board(&self) -> Option<&Board> {
+        self.board.as_ref()
+    }
+
+    /// Serial bytes the board sent since the last call (none for a plain client).
+    pub fn take_serial(&mut self) -> Vec<SerialChunk> {
+        self.board.as_mut().map(Board::take_serial).unwrap_or_default()
+    }
+
+    /// Lines the board's sketch printed since the last call.
+    pub fn take_lines(&mut self) -> Vec<String> {
+        self.board.as_mut().map(Board::take_lines).unwrap_or_default()
+    }
+
+    /// Power on (or off) a board.
+    pub fn power(&mut self, on: bool, now: Instant, at: Duration, io: &mut Vec<Io>, ev: &mut Vec<WorldEvent>) {
+        if let Some(b) = &mut self.board {
+            if on {
+                b.power_on(now);
+            } else {
+                b.power_off();
+            }
+        }
+        self.drain(now, at, io, ev);
     }
 
     pub fn client(&self) -> &Client {
@@ -119,7 +170,11 @@ impl Actor {
 
     /// When the actor next needs [`timeout`](Self::timeout).
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.client.poll_timeout()
+        let board = self.board.as_ref().and_then(Board::poll_timeout);
+        match (self.client.poll_timeout(), board) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Carries out a command; returns what happened at once.
@@ -172,6 +227,24 @@ impl Actor {
                     Done::Local
                 }
             }
+            ClientCmd::Reset => match &mut self.board {
+                Some(b) => {
+                    b.reset(now);
+                    Done::Local
+                }
+                None => Done::Refused(not_a_board(&self.name)),
+            },
+            ClientCmd::Power(on) => match &mut self.board {
+                Some(b) => {
+                    if on {
+                        b.power_on(now)
+                    } else {
+                        b.power_off()
+                    }
+                    Done::Local
+                }
+                None => Done::Refused(not_a_board(&self.name)),
+            },
             ClientCmd::Freeze => {
                 self.client.freeze();
                 Done::Local
@@ -280,37 +353,79 @@ impl Actor {
         self.drain(now, at, io, ev);
     }
 
-    /// Turns what the client did into writes, a close and reports.
-    fn drain(&mut self, _now: Instant, at: Duration, io: &mut Vec<Io>, ev: &mut Vec<WorldEvent>) {
-        while let Some(o) = self.client.poll_output() {
-            match o {
-                client::Output::Send(p) => {
-                    if !self.transport || (self.tunnel_since.is_some() && !self.host_gate) {
-                        continue;
+    /// Turns what the client did into writes, a close and reports; a board's sketch reacts to what
+    /// its client reported, which may make the client do more.
+    fn drain(&mut self, now: Instant, at: Duration, io: &mut Vec<Io>, ev: &mut Vec<WorldEvent>) {
+        // Bounded: each round is the sketch answering what the last one reported.
+        for _ in 0..16 {
+            let mut seen = Vec::new();
+            while let Some(o) = self.client.poll_output() {
+                match o {
+                    client::Output::Send(p) => {
+                        if !self.transport || (self.tunnel_since.is_some() && !self.host_gate) {
+                            continue;
+                        }
+                        io.push(Io::Write(p.to_bytes()));
                     }
-                    io.push(Io::Write(p.to_bytes()));
+                    client::Output::Close => {
+                        if self.transport {
+                            io.push(Io::Close);
+                            self.transport = false;
+                            self.tunnel_since = None;
+                        }
+                    }
+                    client::Output::Event(e) => {
+                        if let ClientEvent::Message { topic, payload, qos, retain, dup, .. } = &e {
+                            ev.push(WorldEvent::Delivered(Delivered {
+                                at,
+                                client: self.name.clone(),
+                                topic: topic.clone(),
+                                payload: String::from_utf8_lossy(payload).into_owned(),
+                                qos: *qos,
+                                retain: *retain,
+                                dup: *dup,
+                            }));
+                        }
+                        if self.board.is_some() {
+                            seen.push(e.clone());
+                        }
+                        ev.push(WorldEvent::ClientEvent { client: self.name.clone(), at, event: e });
+                    }
                 }
-                client::Output::Close => {
-                    if self.transport {
-                        io.push(Io::Close);
-                        self.transport = false;
+            }
+            let Some(board) = &mut self.board else { break };
+            let reqs = board.step(&mut self.client, &seen, now);
+            let acted = !reqs.is_empty();
+            for r in reqs {
+                match r {
+                    BoardReq::Connect(opts) => {
+                        if self.transport {
+                            io.push(Io::Close);
+                            self.transport = false;
+                        }
                         self.tunnel_since = None;
+                        match self.client.set_options(opts) {
+                            Ok(()) => io.push(Io::Open),
+                            Err(e) => ev.push(WorldEvent::ClientNote {
+                                client: self.name.clone(),
+                                at,
+                                text: Text::new(e.text(Lang::Zh), e.text(Lang::En)),
+                            }),
+                        }
+                    }
+                    BoardReq::Abandon => {
+                        if self.transport {
+                            io.push(Io::Abandon);
+                            self.transport = false;
+                        }
+                        self.tunnel_since = None;
+                        // The chip's memory is gone: a new client, as after power-on.
+                        self.client = Client::new(self.client.options().clone());
                     }
                 }
-                client::Output::Event(e) => {
-                    if let ClientEvent::Message { topic, payload, qos, retain, dup, .. } = &e {
-                        ev.push(WorldEvent::Delivered(Delivered {
-                            at,
-                            client: self.name.clone(),
-                            topic: topic.clone(),
-                            payload: String::from_utf8_lossy(payload).into_owned(),
-                            qos: *qos,
-                            retain: *retain,
-                            dup: *dup,
-                        }));
-                    }
-                    ev.push(WorldEvent::ClientEvent { client: self.name.clone(), at, event: e });
-                }
+            }
+            if !acted && seen.is_empty() {
+                break;
             }
         }
         let v = self.view();
@@ -333,6 +448,7 @@ impl Actor {
             frozen: self.client.is_frozen(),
             link_cut: self.tunnel_since.is_some(),
             tunnel_since: self.tunnel_since,
+            board: self.board.as_ref().map(Board::view),
             clean: o.clean_session,
             keep_alive: o.keep_alive,
             will: o.will.as_ref().map(|w| w.topic.clone()),

@@ -21,6 +21,8 @@ pub struct ConnectOpts {
     pub pubsubclient: bool,
     /// Put the client on stage without connecting it (`new` only).
     pub offline: bool,
+    /// A virtual NodeMCU running this sketch (`new` only): it connects by itself.
+    pub sketch: Option<String>,
 }
 
 /// What a client is told to do.
@@ -31,9 +33,23 @@ pub enum ClientCmd {
     Cut,
     Freeze,
     Thaw,
-    Subscribe { filter: String, qos: QoS },
-    Unsubscribe { filter: String },
-    Publish { topic: String, payload: String, qos: QoS, retain: bool },
+    Subscribe {
+        filter: String,
+        qos: QoS,
+    },
+    Unsubscribe {
+        filter: String,
+    },
+    Publish {
+        topic: String,
+        payload: String,
+        qos: QoS,
+        retain: bool,
+    },
+    /// A board's reset button: the chip restarts and runs its sketch again.
+    Reset,
+    /// A board's power: off abandons its connection, on boots it.
+    Power(bool),
 }
 
 /// What the lab is told to do: the app's effects, as the runtime and the in-memory world take them.

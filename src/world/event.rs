@@ -17,6 +17,17 @@ pub enum WorldEvent {
     Frame(TapFrame),
     /// This many frames were not recorded (the record could not keep up).
     Lost(u64),
+    /// A virtual board's serial port is this pseudo-terminal.
+    SerialPort {
+        board: String,
+        path: String,
+    },
+    /// A line a board's sketch printed on its serial port.
+    Serial {
+        board: String,
+        at: Duration,
+        line: String,
+    },
     /// What became of frame `seq` at the gate.
     Fate {
         seq: u64,

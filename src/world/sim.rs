@@ -114,6 +114,15 @@ impl World {
         match cmd {
             LabCmd::Client { id, name, cmd } => self.client_cmd(id, &name, cmd),
             LabCmd::AddClient { name, opts } => {
+                if let Some(sketch) = opts.sketch.as_deref().and_then(super::board::sketch::find) {
+                    let board = super::board::Board::new(sketch, super::board::DEFAULT_MAC, "127.0.0.1");
+                    let slot = Slot { actor: Actor::board(&name, board, true), conn: None };
+                    self.slots.insert(name.clone(), slot);
+                    if !opts.offline {
+                        self.client_cmd(0, &name, ClientCmd::Power(true));
+                    }
+                    return;
+                }
                 self.add(&name, super::cast_label(&name), options_from(&name, &opts));
                 if !opts.offline {
                     self.client_cmd(0, &name, ClientCmd::Connect(opts));
@@ -195,6 +204,7 @@ impl World {
         self.events.push(WorldEvent::CommandDone { id, client: name.to_string(), at, done });
         self.events.extend(ev);
         self.io(name, io);
+        self.serial_lines();
     }
 
     /// Carries out what an actor asked of its host.
@@ -225,6 +235,24 @@ impl World {
                         self.wire.push_back(Wire::ClientClosed(conn));
                     }
                 }
+                Io::Abandon => {
+                    // Silent both ways and never closed by the client: the broker's keep alive ends it.
+                    if let Some(conn) = slot.conn.take() {
+                        self.owners.remove(&conn);
+                        self.silent.insert(conn);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The lines the boards printed, as a serial monitor at each sketch's rate shows them.
+    fn serial_lines(&mut self) {
+        let at = self.at();
+        for (name, slot) in &mut self.slots {
+            slot.actor.take_serial();
+            for line in slot.actor.take_lines() {
+                self.events.push(WorldEvent::Serial { board: name.clone(), at, line });
             }
         }
     }
@@ -336,6 +364,7 @@ impl World {
                 }
             }
         }
+        self.serial_lines();
     }
 
     fn broker_outputs(&mut self) {

@@ -31,6 +31,8 @@ pub struct ClientView {
     pub subscriptions: Vec<(String, Option<Option<QoS>>)>,
     /// Outgoing QoS 1/2 packet ids with their stage ("PUBACK?", "PUBREC?", "PUBCOMP?").
     pub inflight: Vec<(u16, &'static str)>,
+    /// A virtual NodeMCU's sketch, power and LED.
+    pub board: Option<super::board::BoardView>,
 }
 
 /// One row of the broker's session table.

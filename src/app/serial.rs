@@ -1,0 +1,206 @@
+//! The serial pane's model: which port is attached (a real board's USB-serial adapter, or a
+//! virtual NodeMCU's pseudo-terminal), its baud rate and state, the lines it printed with their
+//! time, a search, the send line's ending, PubSubClient state codes explained, and the link from
+//! the board to the MQTT client it is (by the client id or MAC address the sketch printed). No
+//! tokio: the port itself is the runtime's.
+
+use crate::i18n::Text;
+use crate::serial::{Identity, IdentityTracker, StateContext, StateNote, explain_state};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// Lines the pane keeps.
+pub const SERIAL_CAP: usize = 5000;
+
+/// What the runtime's port reports, in the app's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SerialMsg {
+    Opened {
+        path: String,
+        baud: u32,
+    },
+    Line(String),
+    /// The unfinished line so far (the dots of a Wi-Fi join).
+    Pending(String),
+    Closed {
+        why: Text,
+        will_retry: bool,
+    },
+    Failed {
+        why: Text,
+    },
+    Note(Text),
+    /// `serial list`: the ports found, one line each (path, VID:PID, chip).
+    Ports(Vec<String>),
+}
+
+/// The line ending the send line adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Ending {
+    None,
+    Lf,
+    Cr,
+    #[default]
+    CrLf,
+}
+
+impl Ending {
+    pub fn bytes(self) -> &'static [u8] {
+        match self {
+            Ending::None => b"",
+            Ending::Lf => b"\n",
+            Ending::Cr => b"\r",
+            Ending::CrLf => b"\r\n",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Ending::None => "none",
+            Ending::Lf => "LF",
+            Ending::Cr => "CR",
+            Ending::CrLf => "CRLF",
+        }
+    }
+    pub fn next(self) -> Ending {
+        match self {
+            Ending::None => Ending::Lf,
+            Ending::Lf => Ending::Cr,
+            Ending::Cr => Ending::CrLf,
+            Ending::CrLf => Ending::None,
+        }
+    }
+    pub fn parse(s: &str) -> Option<Ending> {
+        match s.to_ascii_lowercase().as_str() {
+            "none" | "no" => Some(Ending::None),
+            "lf" | "nl" | "\\n" => Some(Ending::Lf),
+            "cr" | "\\r" => Some(Ending::Cr),
+            "crlf" | "both" | "\\r\\n" => Some(Ending::CrLf),
+            _ => None,
+        }
+    }
+}
+
+/// Where the port stands.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum PortState {
+    #[default]
+    Detached,
+    Opening,
+    Open,
+    /// Unplugged (or the pseudo-terminal's other end closed); reattaching when `will_retry`.
+    Closed {
+        why: Text,
+        will_retry: bool,
+    },
+    Failed {
+        why: Text,
+    },
+}
+
+/// One line of the pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SerialLine {
+    pub at: Duration,
+    pub text: String,
+    /// What the lab has to say about it (a state code explained, a board linked, the port's news).
+    pub note: Option<Text>,
+    /// The line is the lab's, not the board's.
+    pub lab: bool,
+}
+
+/// The serial pane.
+#[derive(Debug, Clone, Default)]
+pub struct Serial {
+    pub path: Option<String>,
+    pub baud: u32,
+    pub state: PortState,
+    /// The virtual board on stage whose pseudo-terminal this is.
+    pub board: Option<String>,
+    /// Given on the command line (`--serial`): a virtual board does not take its place.
+    pub pinned: bool,
+    pub lines: VecDeque<SerialLine>,
+    pub pending: Option<String>,
+    pub search: Option<String>,
+    pub ending: Ending,
+    /// The client id the board printed (or a MAC address it printed).
+    pub identity: Option<Identity>,
+    /// The inspector and ladder show only the linked client.
+    pub filtering: bool,
+    tracker: IdentityTracker,
+    ctx: StateContext,
+}
+
+impl Serial {
+    pub fn new() -> Serial {
+        Serial { baud: 115_200, ctx: StateContext::new(), ..Serial::default() }
+    }
+
+    /// Whether the pane has a port to show.
+    pub fn active(&self) -> bool {
+        self.path.is_some() || !self.lines.is_empty()
+    }
+
+    /// The pane's news, as a line of the lab's own.
+    pub fn note(&mut self, at: Duration, text: Text) {
+        self.push(SerialLine { at, text: String::new(), note: Some(text), lab: true });
+    }
+
+    fn push(&mut self, l: SerialLine) {
+        self.lines.push_back(l);
+        while self.lines.len() > SERIAL_CAP {
+            self.lines.pop_front();
+        }
+    }
+
+    /// A line the board printed: what it says about the board is noted with it. Returns the
+    /// identity when the line told a new one.
+    pub fn line(&mut self, at: Duration, text: String, lab_on_lan: bool, lab_port: u16) -> Option<Identity> {
+        self.pending = None;
+        self.ctx.lab_on_lan = lab_on_lan;
+        self.ctx.lab_port = lab_port;
+        self.ctx.observe(&text);
+        let note = explain_state(&text, &self.ctx).map(|StateNote { text, .. }| text);
+        let found = self.tracker.line(&text).filter(|i| self.identity.as_ref() != Some(i));
+        if let Some(i) = &found {
+            self.identity = Some(i.clone());
+        }
+        self.push(SerialLine { at, text, note, lab: false });
+        found
+    }
+
+    /// The lines that match the search (all without one), oldest first.
+    pub fn shown(&self) -> Vec<&SerialLine> {
+        match &self.search {
+            Some(s) if !s.is_empty() => {
+                let s = s.to_lowercase();
+                self.lines
+                    .iter()
+                    .filter(|l| {
+                        l.text.to_lowercase().contains(&s)
+                            || l.note
+                                .as_ref()
+                                .is_some_and(|n| n.zh.to_lowercase().contains(&s) || n.en.to_lowercase().contains(&s))
+                    })
+                    .collect()
+            }
+            _ => self.lines.iter().collect(),
+        }
+    }
+
+    /// The port was attached (again).
+    pub fn opened(&mut self, path: String, baud: u32) {
+        self.path = Some(path);
+        self.baud = baud;
+        self.state = PortState::Open;
+    }
+
+    /// Forgets the board's lines and what they told (a lesson opens on a fresh stage).
+    pub fn clear(&mut self) {
+        self.lines.clear();
+        self.pending = None;
+        self.identity = None;
+        self.filtering = false;
+        self.tracker = IdentityTracker::new();
+        self.ctx = StateContext::new();
+    }
+}
