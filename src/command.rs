@@ -933,7 +933,8 @@ mod tests {
     fn completion_offers_clients_verbs_and_topics() {
         let topics = vec!["car/speed".to_string(), "car/ac/temp".to_string()];
         assert_eq!(complete("ph", &cast(), &topics), vec!["phone"]);
-        assert_eq!(complete("car p", &cast(), &topics), vec!["pub"]);
+        assert_eq!(complete("car pu", &cast(), &topics), vec!["pub"]);
+        assert_eq!(complete("car p", &cast(), &topics), vec!["power", "pub"]);
         assert_eq!(complete("phone sub car/s", &cast(), &topics), vec!["car/speed"]);
         assert!(complete("", &cast(), &topics).contains(&"new".to_string()));
     }
@@ -955,6 +956,8 @@ mod tests {
                     | (VerbKind::Cut, Command::Client { cmd: ClientCmd::Cut, .. })
                     | (VerbKind::Freeze, Command::Client { cmd: ClientCmd::Freeze, .. })
                     | (VerbKind::Thaw, Command::Client { cmd: ClientCmd::Thaw, .. })
+                    | (VerbKind::Reset, Command::Client { cmd: ClientCmd::Reset, .. })
+                    | (VerbKind::Power, Command::Client { cmd: ClientCmd::Power(_), .. })
             );
             assert!(ok, "{} parsed to {c:?}", v.example);
             assert!(v.usage.starts_with("NAME ") && !v.zh.is_empty() && !v.en.is_empty());
@@ -980,6 +983,7 @@ mod tests {
                     | (LabKind::Hint, Command::Hint)
                     | (LabKind::Lessons, Command::Lessons)
                     | (LabKind::Switch, Command::Switch { .. })
+                    | (LabKind::Serial, Command::Serial(_))
             );
             assert!(ok, "{} parsed to {c:?}", l.example);
         }

@@ -36,6 +36,12 @@ struct Cli {
     /// Open this lesson at once: a chapter such as 2-1, or a lesson file of your own (FILE.yaml).
     #[arg(long, value_name = "ID|FILE")]
     lesson: Option<String>,
+    /// Attach the serial pane to this port at start (a NodeMCU's /dev/ttyUSB0, or a virtual board's pty).
+    #[arg(long, value_name = "PATH")]
+    serial: Option<String>,
+    /// The serial pane's baud rate (the sketch's Serial.begin; the ESP8266 boot ROM talks at 74880).
+    #[arg(long, value_name = "N", default_value_t = 115_200, value_parser = in_range(50u32, 4_000_000))]
+    baud: u32,
 }
 
 #[derive(Subcommand, Debug)]
@@ -48,6 +54,27 @@ enum Command {
     Fuzz(mqtt_lab::fuzz::FuzzArgs),
     /// The lessons: list them, or check lesson files and run their solutions headless.
     Lessons(LessonsArgs),
+    /// A virtual NodeMCU running one of the tutorial's sketches, its serial port a pseudo-terminal.
+    Nodemcu(NodemcuArgs),
+}
+
+#[derive(Args, Debug)]
+struct NodemcuArgs {
+    /// Put the board's serial port on a pseudo-terminal and print its path (the only kind there is).
+    #[arg(long)]
+    pty: bool,
+    /// The sketch: connect (1-4, the default), publish, subscribe, qos, retained, will, auth, led, example.
+    #[arg(long, value_name = "NAME", default_value = "connect")]
+    sketch: String,
+    /// The broker the sketch's mqttServer points at: HOST:PORT or mqtt://HOST:PORT.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:1883")]
+    broker: String,
+    /// Also make this symlink to the pseudo-terminal, a name that stays the same across restarts.
+    #[arg(long, value_name = "PATH")]
+    link: Option<PathBuf>,
+    /// Language of messages: zh or en (default: from the locale).
+    #[arg(long, value_name = "zh|en", value_parser = cli_text::parse_lang)]
+    lang: Option<Lang>,
 }
 
 #[derive(Args, Debug)]
@@ -218,6 +245,13 @@ fn main() -> ExitCode {
                 mqtt_lab::fuzz::run(args, lang).await.map_err(|m| Fail { code: 1, message: m })
             }
             Some(Command::Broker(b)) => run_broker(b, lang).await,
+            Some(Command::Nodemcu(n)) => {
+                let lang = n.lang.unwrap_or(lang);
+                let sketch = mqtt_lab::runtime::nodemcu::sketch_named(&n.sketch, lang).map_err(usage)?;
+                let broker = resolve_broker(&n.broker, lang).await?;
+                let o = mqtt_lab::runtime::nodemcu::NodeMcuOptions { broker, sketch, link: n.link, lang };
+                mqtt_lab::runtime::nodemcu::run(o, shutdown_signal()).await.map_err(|m| Fail { code: 1, message: m })
+            }
             Some(Command::Lessons(args)) => {
                 let lang = args.lang.unwrap_or(lang);
                 match args.action {
@@ -230,7 +264,8 @@ fn main() -> ExitCode {
                     Some(url) => Some(resolve_broker(url, lang).await?),
                     None => None,
                 };
-                run_lab(&cli.net, cli.inspector_cap, cli.log, external, cli.lesson, lang).await
+                let serial = cli.serial.clone().map(|p| (p, cli.baud));
+                run_lab(&cli.net, cli.inspector_cap, cli.log, external, cli.lesson, serial, lang).await
             }
         }
     });
@@ -341,6 +376,7 @@ async fn run_lab(
     log: Option<PathBuf>,
     external: Option<SocketAddr>,
     open: Option<String>,
+    serial: Option<(String, u32)>,
     lang: Lang,
 ) -> Result<(), Fail> {
     let config = broker_config(net, true, lang)?;
@@ -395,6 +431,7 @@ async fn run_lab(
         lessons,
         open,
         progress: progress_file(),
+        serial,
     };
     mqtt_lab::tui::run(opts).await.map_err(usage)
 }

@@ -3,9 +3,11 @@
 //! [`Lab`], and redraws at most about 30 times a second. This is the only module that knows both the
 //! runtime and the app; neither of them knows the other.
 
+use crate::app::serial::SerialMsg;
 use crate::app::{Action, App, BrokerView, Effect, Msg, Screen};
 use crate::i18n::{Lang, Text};
 use crate::runtime::lab::{CAST, Lab, LabOptions, broker_view, held_view};
+use crate::runtime::serial::{self, SerialEvent, SerialHandle};
 use crate::runtime::tap::{TapItem, TapReceiver};
 use crate::ui::{self, theme::Theme};
 use crate::world::cmd::ConnectOpts;
@@ -42,6 +44,62 @@ pub struct TuiOptions {
     pub open: Option<String>,
     /// Where the learner's progress is kept.
     pub progress: Option<std::path::PathBuf>,
+    /// Attach the serial pane to this port at this baud rate at start (`--serial`, `--baud`).
+    pub serial: Option<(String, u32)>,
+}
+
+/// The serial pane's port: the handle and the channel its reports come on (a new pair for every
+/// port, so that a closed one's last words do not reach the pane).
+struct Port {
+    handle: Option<SerialHandle>,
+    rx: Option<tokio::sync::mpsc::UnboundedReceiver<SerialEvent>>,
+}
+
+impl Port {
+    fn open(&mut self, path: String, baud: u32) {
+        self.close();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        self.handle = Some(SerialHandle::spawn(path, baud, tx));
+        self.rx = Some(rx);
+    }
+
+    fn close(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.close();
+        }
+        self.rx = None;
+    }
+
+    async fn recv(&mut self) -> SerialEvent {
+        match self.rx.as_mut() {
+            Some(rx) => match rx.recv().await {
+                Some(e) => e,
+                None => std::future::pending().await,
+            },
+            None => std::future::pending().await,
+        }
+    }
+}
+
+/// A report of the port in the app's words.
+fn serial_msg(e: SerialEvent) -> SerialMsg {
+    match e {
+        SerialEvent::Opened { path, baud } => SerialMsg::Opened { path, baud },
+        SerialEvent::Line(l) => SerialMsg::Line(l),
+        SerialEvent::Pending(p) => SerialMsg::Pending(p),
+        SerialEvent::Closed { why, will_retry } => SerialMsg::Closed { why, will_retry },
+        SerialEvent::Failed { why } => SerialMsg::Failed { why },
+        SerialEvent::Note(t) => SerialMsg::Note(t),
+    }
+}
+
+/// `serial list` for the pane: one line per port.
+fn port_lines(lang: Lang) -> Vec<String> {
+    let ports = serial::list_ports();
+    if ports.is_empty() {
+        return Vec::new();
+    }
+    serial::list_text(&ports, lang).lines().filter(|l| l.starts_with('/')).map(str::to_string).collect()
 }
 
 /// Writes the progress file (its folder made if need be); a failure is said, not fatal.
@@ -115,6 +173,13 @@ pub async fn run(topts: TuiOptions) -> Result<(), String> {
         for (name, zh_name) in CAST {
             lab.add_client(name, Some(zh_name), ConnectOpts::default());
         }
+    }
+    let mut port = Port { handle: None, rx: None };
+    if let Some((path, baud)) = topts.serial.clone() {
+        app.serial.pinned = true;
+        app.serial.baud = baud;
+        app.serial.state = crate::app::serial::PortState::Opening;
+        port.open(path, baud);
     }
     let theme = Theme::from_env();
     let mut terminal = ratatui::try_init().map_err(|e| match zh {
@@ -253,6 +318,10 @@ pub async fn run(topts: TuiOptions) -> Result<(), String> {
                 broker_dirty = true;
                 dirty = true;
             },
+            e = port.recv() => {
+                effects.extend(app.update(Msg::Serial { at: lab.elapsed(), msg: serial_msg(e) }));
+                dirty = true;
+            },
             f = fates.recv() => {
                 if let Ok((seq, fate)) = f {
                     // The frame itself may still be on its way through the tap.
@@ -287,6 +356,7 @@ pub async fn run(topts: TuiOptions) -> Result<(), String> {
             _ = tokio::signal::ctrl_c() => break Ok(()),
             _ = sigterm => break Ok(()),
         }
+        let mut effects_later = Vec::new();
         for e in std::mem::take(&mut effects) {
             match e {
                 Effect::Quit => app.quit = true,
@@ -300,6 +370,15 @@ pub async fn run(topts: TuiOptions) -> Result<(), String> {
                         )));
                     }
                 }
+                Effect::SerialOpen { path, baud } => port.open(path, baud),
+                Effect::SerialClose => port.close(),
+                Effect::SerialBaud(b) => port.handle.iter().for_each(|h| h.set_baud(b)),
+                Effect::SerialSend(bytes) => port.handle.iter().for_each(|h| h.send(bytes.clone())),
+                Effect::SerialReset => port.handle.iter().for_each(SerialHandle::reset),
+                Effect::SerialList => {
+                    let msg = SerialMsg::Ports(port_lines(app.lang));
+                    effects_later.extend(app.update(Msg::Serial { at: lab.elapsed(), msg }));
+                }
                 other => {
                     if let Some(c) = other.lab_cmd() {
                         lab.apply(c);
@@ -308,10 +387,12 @@ pub async fn run(topts: TuiOptions) -> Result<(), String> {
                 }
             }
         }
+        effects.extend(effects_later);
         if app.quit {
             break Ok(());
         }
     };
+    port.close();
     restore_terminal();
     if let Some(w) = log.as_mut() {
         use std::io::Write;

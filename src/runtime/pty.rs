@@ -66,27 +66,10 @@ impl Pty {
         out
     }
 
-    /// The baud rate the terminal set. Linux keeps a rate outside the standard list (74880, the
-    /// ESP8266 ROM's) as "other"; the lab's list has no other such rate, so that reads as 74880.
+    /// The baud rate the terminal set (read with the kernel's arbitrary-rate interface, so 74880,
+    /// the ESP8266 ROM's rate, reads as itself).
     pub fn baud(&self) -> u32 {
-        use nix::libc;
-        let Ok(t) = termios::tcgetattr(&self.slave) else { return 115_200 };
-        let bits = t.control_flags.bits() & libc::CBAUD;
-        let table = [
-            (libc::B1200, 1200),
-            (libc::B2400, 2400),
-            (libc::B4800, 4800),
-            (libc::B9600, 9600),
-            (libc::B19200, 19_200),
-            (libc::B38400, 38_400),
-            (libc::B57600, 57_600),
-            (libc::B115200, 115_200),
-            (libc::B230400, 230_400),
-            (libc::B460800, 460_800),
-            (libc::B921600, 921_600),
-            (libc::BOTHER, 74_880),
-        ];
-        table.iter().find(|(b, _)| *b == bits).map_or(115_200, |(_, r)| *r)
+        rustix::termios::tcgetattr(&self.slave).map_or(115_200, |t| t.output_speed())
     }
 }
 
