@@ -95,6 +95,11 @@ command line (press ? inside for keys and commands).",
         "Require user names and passwords from this file (one user:password a line)",
     ),
     e(
+        "auth",
+        "要求用户名和密码：加上这个用户，写法和 --passwd 文件里的一行一样（可以写多个）",
+        "Require a user name and password: this user, as a line of --passwd would give it (repeatable)",
+    ),
+    e(
         "acl",
         "从这个文件读取每个用户能用哪些主题（ACL，mosquitto 的 acl_file 格式）",
         "Per-user topic ACLs from this file (mosquitto's acl_file format)",
@@ -653,7 +658,7 @@ pub fn error_zh(err: &clap::Error, cmd: &Command, args: &[OsString]) -> String {
                 if arg == "--broker" || prior.contains(&"--broker") {
                     m.push_str(
                         "：--broker 连接外部服务端，不启动内置服务端，\
-所以内置服务端的 --listen、--lan、--passwd、--acl 都用不上",
+所以内置服务端的 --listen、--lan、--passwd、--auth、--acl 都用不上",
                     );
                 }
                 m

@@ -31,7 +31,7 @@ struct Cli {
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
     /// Use an external broker (mosquitto, EMQX …) instead of the built-in one: mqtt://HOST[:PORT].
-    #[arg(long, value_name = "URL", conflicts_with_all = ["listen", "lan", "passwd", "acl"])]
+    #[arg(long, value_name = "URL", conflicts_with_all = ["listen", "lan", "passwd", "auth", "acl"])]
     broker: Option<String>,
     /// Open this lesson at once: a chapter such as 2-1, or a lesson file of your own (FILE.yaml).
     #[arg(long, value_name = "ID|FILE")]
@@ -81,6 +81,9 @@ struct NetArgs {
     /// Require user names and passwords from this file (one user:password a line).
     #[arg(long, value_name = "FILE")]
     passwd: Option<PathBuf>,
+    /// Require a user name and password: this user, as a line of --passwd would give it (repeatable).
+    #[arg(long, value_name = "USER:PASSWORD")]
+    auth: Vec<String>,
     /// Per-user topic ACLs from this file (mosquitto's acl_file format).
     #[arg(long, value_name = "FILE")]
     acl: Option<PathBuf>,
@@ -273,6 +276,27 @@ fn broker_config(net: &NetArgs, verbose: bool, lang: Lang) -> Result<broker::Con
         let users = auth::parse_passwords(&text)
             .map_err(|e| usage(format!("{}:{}:{}: {}", p.display(), e.line, e.column, e.text(lang))))?;
         config.passwords = Some(users);
+    }
+    for (i, entry) in net.auth.iter().enumerate() {
+        // The value is not echoed either: it holds a password.
+        let nth = match (net.auth.len(), lang) {
+            (1, _) => String::new(),
+            (_, Lang::Zh) => format!("（第 {} 个）", i + 1),
+            (n, Lang::En) => format!(" ({} of {n})", i + 1),
+        };
+        let users = config.passwords.get_or_insert_with(auth::Passwords::default);
+        users.add_entry(entry).map_err(|e| {
+            usage(match lang {
+                Lang::Zh => format!(
+                    "--auth{nth}：{} —— 每个用户写一次：--auth 用户名:密码（例如 --auth esp8266:secret），或者写成 --passwd 文件里的一行",
+                    e.text(lang)
+                ),
+                Lang::En => format!(
+                    "--auth{nth}: {} — give each user once, as --auth USER:PASSWORD (e.g. --auth esp8266:secret) or as a line of the --passwd file",
+                    e.text(lang)
+                ),
+            })
+        })?;
     }
     if let Some(p) = &net.acl {
         let text = read_file(p, "ACL file", "ACL 文件", "--acl", lang)?;
