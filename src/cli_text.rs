@@ -86,8 +86,10 @@ command line (press ? inside for keys and commands).",
     ),
     e(
         "lan",
-        "也接受局域网里的客户端（比如连着 Wi-Fi 的 ESP8266）；并打印要写进 Arduino 程序的那一行",
-        "Also accept clients from the local network (an ESP8266 on Wi-Fi); prints the sketch line",
+        "监听这台电脑的每个网络接口，而不只是 127.0.0.1，让网络里的设备（比如连着 Wi-Fi 的 ESP8266）能连上；\
+并说明这一点，列出局域网地址和要写进 Arduino 程序的那一行",
+        "Listen on every network interface instead of 127.0.0.1, so that devices on the network (an ESP8266 \
+on Wi-Fi) can connect; says so, with the LAN addresses and the sketch line",
     ),
     e(
         "passwd",

@@ -75,7 +75,8 @@ struct NetArgs {
     /// Address to listen on, HOST:PORT or a bare PORT (repeatable). Default 127.0.0.1:1883.
     #[arg(long = "listen", value_name = "ADDR", value_parser = parse_listen)]
     listen: Vec<SocketAddr>,
-    /// Also accept clients from the local network (an ESP8266 on Wi-Fi); prints the sketch line.
+    /// Listen on every network interface instead of 127.0.0.1, so that devices on the network (an
+    /// ESP8266 on Wi-Fi) can connect; says so, with the LAN addresses and the sketch line.
     #[arg(long)]
     lan: bool,
     /// Require user names and passwords from this file (one user:password a line).
@@ -324,11 +325,6 @@ fn listen_addrs(net: &NetArgs) -> Vec<SocketAddr> {
         addrs.dedup();
     }
     addrs
-}
-
-/// The lines that tell a maker where to point the sketch.
-fn lan_lines(addrs: &[SocketAddr], lang: Lang) -> Vec<String> {
-    mqtt_lab::runtime::lan::sketch_lines(addrs, lang)
 }
 
 /// `mqtt://HOST[:PORT]` (or `HOST[:PORT]`) to an address; the port defaults to 1883.
@@ -591,8 +587,10 @@ async fn run_broker(args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
     for a in server.local_addrs() {
         say(&broker::Event::Listening { addr: a.to_string() }.text(lang));
     }
-    for line in lan_lines(server.local_addrs(), lang) {
-        say(&line);
+    // On every interface: that it is, whether a password is needed, and the line for the sketch.
+    let protected = server.broker_config().passwords.is_some();
+    for note in mqtt_lab::runtime::lan::notes(server.local_addrs(), protected) {
+        say(note.text.get(lang));
     }
     use std::io::Write;
     let stop = shutdown_signal();
