@@ -249,6 +249,21 @@ fn a_bad_auth_exits_2_naming_the_flag_without_echoing_it() {
 }
 
 #[test]
+fn a_loopback_client_is_not_announced_as_a_device() {
+    let mut b = Broker::start(&["--lang", "en"], "broker listening on 127.0.0.1:");
+    assert_eq!(connack(b.port, &Conn::new("esp8266-5C:CF:7F:12:34:56")), [0x20, 0x02, 0x00, 0x00]);
+    b.wait_line(|l| l.contains("esp8266-5C:CF:7F:12:34:56 connected"));
+    // A later line: whatever came right after the CONNECT has been printed by then.
+    b.publish(&["-t", "t", "-m", "1", "-i", "after"]);
+    b.wait_line(|l| l.contains("after sent DISCONNECT"));
+    assert!(
+        !b.seen.iter().any(|l| l.contains("joined") || l.contains("every network interface") || l.contains("warning")),
+        "a broker on 127.0.0.1 announces no device and says nothing of the LAN:\n{}",
+        b.seen.join("\n")
+    );
+}
+
+#[test]
 fn listen_nonsense_exits_2() {
     let (code, _, err) = run(&["broker", "--listen", "nonsense", "--lang", "en"]);
     assert_eq!(code, Some(2), "stderr: {err}");

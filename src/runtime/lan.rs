@@ -1,8 +1,9 @@
 //! The local network: what listening on every interface means (any device on the network can
 //! connect, with or without a password), which addresses an ESP8266 on the same Wi-Fi can reach the
-//! broker at, and the line to paste into its sketch. Only [`interfaces`] asks the system; the rest
-//! is pure.
+//! broker at, the line to paste into its sketch, and whether a connecting peer is this machine, a
+//! device on the LAN or one further away. Only [`interfaces`] asks the system; the rest is pure.
 
+use crate::broker::Event;
 use crate::i18n::Text;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -101,10 +102,103 @@ pub fn lines(addrs: &[SocketAddr], ifaces: &[(String, Ipv4Addr)], protected: boo
     out
 }
 
+/// Where a connecting peer is, seen from this machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Peer {
+    /// This machine itself (loopback): the lab's own clients, mosquitto_pub on the same computer.
+    Local,
+    /// A device on the local network: a private IPv4 address (10/8, 172.16/12, 192.168/16), a
+    /// link-local one (169.254/16, fe80::/10) or an IPv6 unique local one (fc00::/7).
+    Lan,
+    /// Any other address: a device reached through a router.
+    Beyond,
+}
+
+/// Whether a peer at `ip` is this machine, on the LAN or further away. An IPv4 address mapped
+/// into IPv6 (`::ffff:127.0.0.1`, as a dual-stack listener sees it) counts as the IPv4 address.
+pub fn peer(ip: IpAddr) -> Peer {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) if v4.is_loopback() || v4.is_unspecified() => Peer::Local,
+        IpAddr::V4(v4) if v4.is_private() || v4.is_link_local() => Peer::Lan,
+        IpAddr::V6(v6) if v6.is_loopback() || v6.is_unspecified() => Peer::Local,
+        IpAddr::V6(v6) if v6.is_unicast_link_local() || v6.is_unique_local() => Peer::Lan,
+        _ => Peer::Beyond,
+    }
+}
+
+/// The announcement that goes with broker event `e` when it accepts the CONNECT of a client from
+/// `from` that is not this machine; `None` for any other event or a loopback peer.
+pub fn joined(e: &Event, from: IpAddr) -> Option<Event> {
+    let Event::Connected { conn, client_id, .. } = e else { return None };
+    let lan = match peer(from) {
+        Peer::Local => return None,
+        Peer::Lan => true,
+        Peer::Beyond => false,
+    };
+    Some(Event::DeviceJoined { conn: *conn, client_id: client_id.clone(), from: from.to_canonical().to_string(), lan })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::check_bilingual;
+    use crate::i18n::{Lang, check_bilingual};
+    use crate::proto::Protocol;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn loopback_is_this_machine_in_every_spelling() {
+        for s in ["127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1", "0.0.0.0", "::"] {
+            assert_eq!(peer(ip(s)), Peer::Local, "{s}");
+        }
+    }
+
+    #[test]
+    fn private_and_link_local_addresses_are_the_lan() {
+        for s in [
+            "192.168.1.40",
+            "10.0.0.7",
+            "172.16.0.1",
+            "172.31.255.254",
+            "169.254.10.20",
+            "::ffff:192.168.1.40",
+            "fe80::1",
+            "fd12:3456::1",
+        ] {
+            assert_eq!(peer(ip(s)), Peer::Lan, "{s}");
+        }
+        for s in ["172.32.0.1", "8.8.8.8", "203.0.113.5", "2001:db8::1", "::ffff:8.8.8.8"] {
+            assert_eq!(peer(ip(s)), Peer::Beyond, "{s}");
+        }
+    }
+
+    fn connected(id: &str) -> Event {
+        Event::Connected {
+            conn: 7,
+            client_id: id.into(),
+            protocol: Protocol::V311,
+            clean_session: true,
+            keep_alive: 15,
+            session_present: false,
+            assigned_id: false,
+        }
+    }
+
+    #[test]
+    fn a_connect_from_the_lan_is_announced_and_one_from_loopback_is_not() {
+        let id = "esp8266-5C:CF:7F:12:34:56";
+        let e = joined(&connected(id), ip("::ffff:192.168.1.40")).expect("announced");
+        assert_eq!(e, Event::DeviceJoined { conn: 7, client_id: id.into(), from: "192.168.1.40".into(), lan: true });
+        assert_eq!(e.text(Lang::En), "a device on the LAN joined: esp8266-5C:CF:7F:12:34:56 from 192.168.1.40");
+        assert!(check_bilingual(&e.text(Lang::Zh), &e.text(Lang::En)).is_ok(), "{}", e.text(Lang::Zh));
+        let far = joined(&connected(id), ip("203.0.113.5")).expect("announced");
+        assert!(matches!(far, Event::DeviceJoined { lan: false, .. }), "{far:?}");
+        assert_eq!(joined(&connected(id), ip("127.0.0.1")), None);
+        assert_eq!(joined(&connected(id), ip("::1")), None);
+        assert_eq!(joined(&Event::Disconnected { conn: 7, client_id: id.into() }, ip("192.168.1.40")), None);
+    }
 
     fn all(addrs: &[&str], ifaces: &[(&str, [u8; 4])], protected: bool) -> Vec<String> {
         let addrs: Vec<SocketAddr> = addrs.iter().map(|a| a.parse().unwrap()).collect();
