@@ -439,11 +439,13 @@ impl App {
     }
 
     /// What listening on every interface means, said by the lab in the narration and kept for the
-    /// `lan` command; the sketch's lines stay in the broker pane.
+    /// `lan` command; the sketch's lines stay in the broker pane. Without notes nothing is said.
     pub fn set_lan(&mut self, notes: Vec<Text>, sketch: Vec<Text>) {
         self.lan = notes;
         self.lan_sketch = sketch;
-        self.say_lan();
+        if !self.lan.is_empty() {
+            self.say_lan();
+        }
     }
 
     /// Says the LAN notes again (the `lan` command), or why there are none.

@@ -217,8 +217,10 @@ fn lan_notes_are_narrated_at_start_and_again_by_the_lan_command() {
     assert_eq!(a.lan_sketch, notes[1..], "the sketch line is kept for the broker pane");
     assert!(typed(&mut a, "lan").is_empty());
     assert_eq!(lab_notes(&a).len(), 4, "said again: {:?}", lab_notes(&a));
-    // Without --lan the command says how to get it.
+    // Without --lan nothing is said at start, and the command says how to get it.
     let mut b = app();
+    b.set_lan(Vec::new(), Vec::new());
+    assert!(lab_notes(&b).is_empty(), "{:?}", lab_notes(&b));
     typed(&mut b, "lan");
     let said = lab_notes(&b);
     assert!(said.len() == 1 && said[0].contains("start mqtt-lab --lan"), "{said:?}");
