@@ -393,8 +393,11 @@ pub struct App {
     /// ladder (the newest is at the bottom), from the top for the clients and the broker.
     pub scroll: HashMap<Pane, usize>,
     pub quit: bool,
-    /// Where LAN devices reach the broker and the sketch line, (en, zh), when listening on all interfaces.
-    pub lan: Vec<(String, String)>,
+    /// When the broker listens on every interface: that it does, who may connect, where LAN devices
+    /// reach it and the sketch line (see [`App::set_lan`]).
+    pub lan: Vec<Text>,
+    /// The sketch's lines among them, for the broker pane.
+    pub lan_sketch: Vec<Text>,
     /// The newest time the app has seen (from frames and deliveries).
     pub now: Duration,
     pub serial: serial::Serial,
@@ -433,6 +436,7 @@ impl App {
             scroll: HashMap::new(),
             quit: false,
             lan: Vec::new(),
+            lan_sketch: Vec::new(),
             now: Duration::ZERO,
             serial: serial::Serial::new(),
             ports: Vec::new(),
@@ -471,6 +475,36 @@ impl App {
 
     fn narrate(&mut self, n: Narration) {
         self.narrate_at(self.now, n);
+    }
+
+    /// What listening on every interface means, said by the lab in the narration and kept for the
+    /// `lan` command; the sketch's lines stay in the broker pane. Without notes nothing is said.
+    pub fn set_lan(&mut self, notes: Vec<Text>, sketch: Vec<Text>) {
+        self.lan = notes;
+        self.lan_sketch = sketch;
+        if !self.lan.is_empty() {
+            self.say_lan();
+        }
+    }
+
+    /// Says the LAN notes again (the `lan` command), or why there are none.
+    fn say_lan(&mut self) {
+        let notes = if !self.lan.is_empty() {
+            self.lan.clone()
+        } else if self.marks.external {
+            vec![Text::new(
+                "实验室用的是外部服务端：谁能从网络连上它，由那个服务端的设置决定",
+                "the lab uses an external broker: its own settings decide who can reach it from the network",
+            )]
+        } else {
+            vec![Text::new(
+                "服务端只监听这台电脑（127.0.0.1）：要让网络里的设备（比如 ESP8266）连上，请用 mqtt-lab --lan 启动",
+                "the broker listens on this computer only (127.0.0.1): start mqtt-lab --lan to let devices on the network (an ESP8266) in",
+            )]
+        };
+        for text in notes {
+            self.narrate(Narration::Note { client: "lab".into(), text });
+        }
     }
 
     /// Applies one message and returns what the runtime must do.
@@ -1693,6 +1727,10 @@ impl App {
             }
             Command::Lessons => {
                 self.screen = Screen::Lessons;
+                Vec::new()
+            }
+            Command::Lan => {
+                self.say_lan();
                 Vec::new()
             }
             Command::Compose { name, topic, qos, retain } => {

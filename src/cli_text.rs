@@ -86,13 +86,20 @@ command line (press ? inside for keys and commands).",
     ),
     e(
         "lan",
-        "也接受局域网里的客户端（比如连着 Wi-Fi 的 ESP8266）；并打印要写进 Arduino 程序的那一行",
-        "Also accept clients from the local network (an ESP8266 on Wi-Fi); prints the sketch line",
+        "监听这台电脑的每个网络接口，而不只是 127.0.0.1，让网络里的设备（比如连着 Wi-Fi 的 ESP8266）能连上；\
+并说明这一点，列出局域网地址和要写进 Arduino 程序的那一行",
+        "Listen on every network interface instead of 127.0.0.1, so that devices on the network (an ESP8266 \
+on Wi-Fi) can connect; says so, with the LAN addresses and the sketch line",
     ),
     e(
         "passwd",
         "要求客户端提供用户名和密码，账号从这个文件读取（每行一个 user:password）",
         "Require user names and passwords from this file (one user:password a line)",
+    ),
+    e(
+        "auth",
+        "要求用户名和密码：加上这个用户，写法和 --passwd 文件里的一行一样（可以写多个）",
+        "Require a user name and password: this user, as a line of --passwd would give it (repeatable)",
     ),
     e(
         "acl",
@@ -653,7 +660,7 @@ pub fn error_zh(err: &clap::Error, cmd: &Command, args: &[OsString]) -> String {
                 if arg == "--broker" || prior.contains(&"--broker") {
                     m.push_str(
                         "：--broker 连接外部服务端，不启动内置服务端，\
-所以内置服务端的 --listen、--lan、--passwd、--acl 都用不上",
+所以内置服务端的 --listen、--lan、--passwd、--auth、--acl 都用不上",
                     );
                 }
                 m

@@ -42,6 +42,8 @@ pub enum Command {
     Hint,
     /// The lesson list.
     Lessons,
+    /// Say again what listening on every interface means (`--lan`) and the sketch line.
+    Lan,
     /// The IoT console's switch N (from 1): on or off.
     Switch {
         n: usize,
@@ -116,6 +118,7 @@ pub enum LabKind {
     Go,
     Hint,
     Lessons,
+    Lan,
     Switch,
     Serial,
 }
@@ -306,6 +309,14 @@ pub const LAB_COMMANDS: &[Spec<LabKind>] = &[
         example: "switch 1 on",
         zh: "物联网控制台：拨动第 N 个开关（console 客户端发布它的消息）",
         en: "IoT console: flip switch N (the console client publishes its message)",
+    },
+    Spec {
+        names: &["lan"],
+        kind: LabKind::Lan,
+        usage: "lan",
+        example: "lan",
+        zh: "局域网：再说一遍服务端监听在哪里、谁能连上，以及要写进 Arduino 程序的那一行（用 --lan 启动时）",
+        en: "LAN: say again where the broker listens, who may connect and the line for the Arduino sketch (started with --lan)",
     },
     Spec {
         names: &["lessons"],
@@ -697,6 +708,7 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
         (Some(LabKind::Go), _) => Ok(Command::Go),
         (Some(LabKind::Hint), _) => Ok(Command::Hint),
         (Some(LabKind::Lessons), _) => Ok(Command::Lessons),
+        (Some(LabKind::Lan), _) => Ok(Command::Lan),
         (Some(LabKind::Switch), _) => match (rest.first().map(|n| n.parse::<usize>()), rest.get(1).map(String::as_str))
         {
             (Some(Ok(n)), Some("on")) if n >= 1 => Ok(Command::Switch { n, on: true }),
@@ -982,6 +994,7 @@ mod tests {
                     | (LabKind::Go, Command::Go)
                     | (LabKind::Hint, Command::Hint)
                     | (LabKind::Lessons, Command::Lessons)
+                    | (LabKind::Lan, Command::Lan)
                     | (LabKind::Switch, Command::Switch { .. })
                     | (LabKind::Serial, Command::Serial(_))
             );

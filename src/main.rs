@@ -31,7 +31,7 @@ struct Cli {
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
     /// Use an external broker (mosquitto, EMQX …) instead of the built-in one: mqtt://HOST[:PORT].
-    #[arg(long, value_name = "URL", conflicts_with_all = ["listen", "lan", "passwd", "acl"])]
+    #[arg(long, value_name = "URL", conflicts_with_all = ["listen", "lan", "passwd", "auth", "acl"])]
     broker: Option<String>,
     /// Open this lesson at once: a chapter such as 2-1, or a lesson file of your own (FILE.yaml).
     #[arg(long, value_name = "ID|FILE")]
@@ -102,12 +102,16 @@ struct NetArgs {
     /// Address to listen on, HOST:PORT or a bare PORT (repeatable). Default 127.0.0.1:1883.
     #[arg(long = "listen", value_name = "ADDR", value_parser = parse_listen)]
     listen: Vec<SocketAddr>,
-    /// Also accept clients from the local network (an ESP8266 on Wi-Fi); prints the sketch line.
+    /// Listen on every network interface instead of 127.0.0.1, so that devices on the network (an
+    /// ESP8266 on Wi-Fi) can connect; says so, with the LAN addresses and the sketch line.
     #[arg(long)]
     lan: bool,
     /// Require user names and passwords from this file (one user:password a line).
     #[arg(long, value_name = "FILE")]
     passwd: Option<PathBuf>,
+    /// Require a user name and password: this user, as a line of --passwd would give it (repeatable).
+    #[arg(long, value_name = "USER:PASSWORD")]
+    auth: Vec<String>,
     /// Per-user topic ACLs from this file (mosquitto's acl_file format).
     #[arg(long, value_name = "FILE")]
     acl: Option<PathBuf>,
@@ -309,6 +313,27 @@ fn broker_config(net: &NetArgs, verbose: bool, lang: Lang) -> Result<broker::Con
             .map_err(|e| usage(format!("{}:{}:{}: {}", p.display(), e.line, e.column, e.text(lang))))?;
         config.passwords = Some(users);
     }
+    for (i, entry) in net.auth.iter().enumerate() {
+        // The value is not echoed either: it holds a password.
+        let nth = match (net.auth.len(), lang) {
+            (1, _) => String::new(),
+            (_, Lang::Zh) => format!("（第 {} 个）", i + 1),
+            (n, Lang::En) => format!(" ({} of {n})", i + 1),
+        };
+        let users = config.passwords.get_or_insert_with(auth::Passwords::default);
+        users.add_entry(entry).map_err(|e| {
+            usage(match lang {
+                Lang::Zh => format!(
+                    "--auth{nth}：{} —— 每个用户写一次：--auth 用户名:密码（例如 --auth esp8266:secret），或者写成 --passwd 文件里的一行",
+                    e.text(lang)
+                ),
+                Lang::En => format!(
+                    "--auth{nth}: {} — give each user once, as --auth USER:PASSWORD (e.g. --auth esp8266:secret) or as a line of the --passwd file",
+                    e.text(lang)
+                ),
+            })
+        })?;
+    }
     if let Some(p) = &net.acl {
         let text = read_file(p, "ACL file", "ACL 文件", "--acl", lang)?;
         let acl = auth::Acl::parse(&text).map_err(|e| {
@@ -335,11 +360,6 @@ fn listen_addrs(net: &NetArgs) -> Vec<SocketAddr> {
         addrs.dedup();
     }
     addrs
-}
-
-/// The lines that tell a maker where to point the sketch.
-fn lan_lines(addrs: &[SocketAddr], lang: Lang) -> Vec<String> {
-    mqtt_lab::runtime::lan::sketch_lines(addrs, lang)
 }
 
 /// `mqtt://HOST[:PORT]` (or `HOST[:PORT]`) to an address; the port defaults to 1883.
@@ -604,8 +624,10 @@ async fn run_broker(args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
     for a in server.local_addrs() {
         say(&broker::Event::Listening { addr: a.to_string() }.text(lang));
     }
-    for line in lan_lines(server.local_addrs(), lang) {
-        say(&line);
+    // On every interface: that it is, whether a password is needed, and the line for the sketch.
+    let protected = server.broker_config().passwords.is_some();
+    for note in mqtt_lab::runtime::lan::notes(server.local_addrs(), protected) {
+        say(note.text.get(lang));
     }
     use std::io::Write;
     let stop = shutdown_signal();

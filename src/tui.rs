@@ -162,13 +162,12 @@ pub async fn run(topts: TuiOptions) -> Result<(), String> {
         )),
         None => None,
     };
+    // On every interface: said in the narration (nothing is printed over the screen), kept for the
+    // broker pane and the `lan` command.
     let listen: Vec<SocketAddr> = lab.server.as_ref().map(|s| s.local_addrs().to_vec()).unwrap_or_default();
-    for (en, zh) in crate::runtime::lan::sketch_lines(&listen, Lang::En)
-        .into_iter()
-        .zip(crate::runtime::lan::sketch_lines(&listen, Lang::Zh))
-    {
-        app.lan.push((en, zh));
-    }
+    let notes = crate::runtime::lan::notes(&listen, opts.server.broker.passwords.is_some());
+    let sketch = notes.iter().filter(|n| n.code).map(|n| n.text.clone()).collect();
+    app.set_lan(notes.into_iter().map(|n| n.text).collect(), sketch);
     if opts.cast {
         for (name, zh_name) in CAST {
             lab.add_client(name, Some(zh_name), ConnectOpts::default());

@@ -410,6 +410,32 @@ mod tests {
     }
 
     #[test]
+    fn lan_notes_show_inside_the_screen_at_80_by_24() {
+        for lang in [Lang::En, Lang::Zh] {
+            let mut app = App::new(lang, 100);
+            // Code: the same in both languages.
+            let code = "    const char* mqttServer = \"192.168.1.23\";";
+            let sketch = crate::i18n::Text::new(code, code);
+            let warning = crate::i18n::Text::new(
+                "注意：同一网络里的任何人不用密码就能连接",
+                "warning: anyone on this network can connect without a password",
+            );
+            app.set_lan(vec![warning, sketch.clone()], vec![sketch]);
+            let s = draw(&app, 80, 24);
+            // The broker pane is the left column's second pane: its first rows.
+            let title = format!("┌ {}", Pane::Broker.title(lang));
+            let top = s.lines().position(|l| l.contains(&title)).expect("the broker pane");
+            let pane: String =
+                s.lines().skip(top + 1).take(3).map(|l| l.chars().take(26).collect::<String>()).collect();
+            assert!(pane.contains("const char* mqttServer"), "the broker pane keeps the sketch line:\n{s}");
+            assert!(s.contains(lang.pick("实验室：注意", "lab: warning")), "the narration says it all:\n{s}");
+            app.screen = crate::app::Screen::Lessons;
+            let s = draw(&app, 80, 24);
+            assert!(s.contains(lang.pick("局域网模式", "LAN mode")), "the lesson list says LAN mode is on:\n{s}");
+        }
+    }
+
+    #[test]
     fn a_click_focuses_the_pane_under_the_mouse_and_the_wheel_scrolls_it() {
         let app = App::new(Lang::En, 100);
         let mut t = Terminal::new(TestBackend::new(120, 35)).unwrap();

@@ -15,7 +15,7 @@ use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use support::{Proc, WAIT, require_mosquitto, scratch};
+use support::{Conn, Proc, WAIT, require_mosquitto, scratch};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mqtt-lab");
 
@@ -189,6 +189,80 @@ fn bad_password_file_line_exits_2_with_file_line_column() {
     assert!(err.contains(&format!("{p}:3:1")), "stderr must say {p}:3:1: {err}");
 }
 
+/// Sends one CONNECT on a fresh socket to 127.0.0.1:`port` and returns the CONNACK's 4 bytes.
+fn connack(port: u16, c: &Conn) -> [u8; 4] {
+    use std::io::{Read, Write};
+    let mut sock = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    sock.set_read_timeout(Some(WAIT)).expect("timeout");
+    sock.write_all(&c.bytes()).expect("send CONNECT");
+    let mut ack = [0u8; 4];
+    sock.read_exact(&mut ack).expect("a CONNACK");
+    ack
+}
+
+#[test]
+fn auth_refuses_anonymous_clients_and_lets_its_users_in() {
+    let path = scratch("passwd-auth");
+    std::fs::write(&path.0, "alice:secret\n").expect("write");
+    let p = path.display().to_string();
+    let mut b = Broker::start(
+        &["--auth", "u:p", "--passwd", &p, "--auth", "esp:p:w", "--lang", "en"],
+        "broker listening on 127.0.0.1:",
+    );
+    // Anonymous: CONNACK 5 (not authorized); a wrong password: CONNACK 4.
+    assert_eq!(connack(b.port, &Conn::new("anon")), [0x20, 0x02, 0x00, 0x05]);
+    b.wait_line(|l| l.contains("refused \"anon\": CONNACK 5"));
+    assert_eq!(connack(b.port, &Conn::new("guess").user("u", Some("q"))), [0x20, 0x02, 0x00, 0x04]);
+    b.wait_line(|l| l.contains("refused \"guess\": CONNACK 4"));
+    // The --auth users, one with a colon in its password as a --passwd line allows, and the file's.
+    assert_eq!(connack(b.port, &Conn::new("u1").user("u", Some("p"))), [0x20, 0x02, 0x00, 0x00]);
+    b.wait_line(|l| l.contains("u1 connected"));
+    assert_eq!(connack(b.port, &Conn::new("esp").user("esp", Some("p:w"))), [0x20, 0x02, 0x00, 0x00]);
+    assert_eq!(connack(b.port, &Conn::new("a1").user("alice", Some("secret"))), [0x20, 0x02, 0x00, 0x00]);
+    // mosquitto's own client too.
+    let mut anon = b.mosquitto("mosquitto_pub", &["-t", "t", "-m", "1", "-i", "anon-pub"]);
+    let status = anon.wait_exit(WAIT);
+    assert!(!status.success(), "an anonymous mosquitto_pub must be refused: {}", anon.stderr());
+    b.wait_line(|l| l.contains("refused \"anon-pub\": CONNACK 5"));
+    b.publish(&["-t", "t", "-m", "1", "-i", "u-pub", "-u", "u", "-P", "p"]);
+    b.wait_line(|l| l.contains("u-pub connected"));
+}
+
+#[test]
+fn a_bad_auth_exits_2_naming_the_flag_without_echoing_it() {
+    for (value, en) in [("nocolon", "expected user:password"), (":pw", "empty user name")] {
+        let (code, _, err) = run(&["broker", "--listen", "127.0.0.1:0", "--auth", value, "--lang", "en"]);
+        assert_eq!(code, Some(2), "--auth {value}: {err}");
+        assert!(err.starts_with("error: --auth: ") && err.contains(en), "--auth {value}: {err}");
+        assert!(err.contains("--auth USER:PASSWORD"), "the fix is named: {err}");
+        assert!(!err.contains(value), "the value may hold a password and is not echoed: {err}");
+    }
+    let (code, _, err) = run(&["broker", "--listen", "127.0.0.1:0", "--auth", "nocolon", "--lang", "zh"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.starts_with("错误：--auth：应写成 用户名:密码"), "{err}");
+    let (code, _, err) = run(&["broker", "--listen", "127.0.0.1:0", "--auth", "a:1", "--auth", "a:2", "--lang", "en"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--auth (2 of 2): user \"a\" appears twice"), "{err}");
+    let (code, _, err) = run(&["--broker", "mqtt://127.0.0.1:1", "--auth", "a:1", "--lang", "en"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--auth") && err.contains("cannot be used with"), "{err}");
+}
+
+#[test]
+fn a_loopback_client_is_not_announced_as_a_device() {
+    let mut b = Broker::start(&["--lang", "en"], "broker listening on 127.0.0.1:");
+    assert_eq!(connack(b.port, &Conn::new("esp8266-5C:CF:7F:12:34:56")), [0x20, 0x02, 0x00, 0x00]);
+    b.wait_line(|l| l.contains("esp8266-5C:CF:7F:12:34:56 connected"));
+    // A later line: whatever came right after the CONNECT has been printed by then.
+    b.publish(&["-t", "t", "-m", "1", "-i", "after"]);
+    b.wait_line(|l| l.contains("after sent DISCONNECT"));
+    assert!(
+        !b.seen.iter().any(|l| l.contains("joined") || l.contains("every network interface") || l.contains("warning")),
+        "a broker on 127.0.0.1 announces no device and says nothing of the LAN:\n{}",
+        b.seen.join("\n")
+    );
+}
+
 #[test]
 fn listen_nonsense_exits_2() {
     let (code, _, err) = run(&["broker", "--listen", "nonsense", "--lang", "en"]);
@@ -200,7 +274,7 @@ fn listen_nonsense_exits_2() {
 fn broker_help_lists_the_options() {
     let (code, out, err) = run(&["broker", "--help"]);
     assert_eq!(code, Some(0), "stderr: {err}");
-    for opt in ["--listen", "--lan", "--passwd", "--acl", "--tap", "-v, --verbose", "--lang"] {
+    for opt in ["--listen", "--lan", "--passwd", "--auth", "--acl", "--tap", "-v, --verbose", "--lang"] {
         assert!(out.contains(opt), "`mqtt-lab broker --help` does not list {opt}:\n{out}");
     }
 }
@@ -373,7 +447,8 @@ fn help_is_chinese_with_lang_zh_and_english_without() {
         "一个终端里的 MQTT 课堂",
         "监听地址，写 HOST:PORT 或只写端口 PORT",
         "要求客户端提供用户名和密码",
-        "也接受局域网里的客户端",
+        "监听这台电脑的每个网络接口",
+        "要求用户名和密码：加上这个用户",
         "不带界面运行 MQTT 3.1 / 3.1.1 服务端",
         "默认值：20000",
         "打印版本",

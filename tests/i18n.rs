@@ -291,9 +291,10 @@ fn event_index(e: &Event) -> usize {
         AcceptFailed { .. } => 24,
         SlowConsumer { .. } => 25,
         Throttled { .. } => 26,
+        DeviceJoined { .. } => 27,
     }
 }
-const EVENT_VARIANTS: usize = 27;
+const EVENT_VARIANTS: usize = 28;
 
 fn delivery(qos: QoS, downgraded: bool, queued: bool, dropped: bool, offline: bool) -> Delivery {
     Delivery { client_id: "phone".into(), qos, downgraded, queued, dropped, offline, budget: false }
@@ -346,6 +347,8 @@ fn every_broker_event_speaks_both_languages() {
         AcceptFailed { error: "Too many open files".into() },
         SlowConsumer { client_id: id(), buffered: 8_000_000 },
         Throttled { publisher: id(), behind: "phone".into() },
+        DeviceJoined { conn: 1, client_id: "esp8266-5C:CF:7F:12:34:56".into(), from: "192.168.1.40".into(), lan: true },
+        DeviceJoined { conn: 1, client_id: id(), from: "203.0.113.5".into(), lan: false },
     ];
     for protocol in [Protocol::V31, Protocol::V311] {
         for (clean, sp, assigned) in [(true, false, false), (false, true, false), (true, false, true)] {

@@ -192,3 +192,36 @@ fn the_composer_sends_a_multi_line_payload() {
     typed(&mut a, "car compose car/json");
     assert!(a.update(Msg::Action(Action::ComposeDone { send: false, text: "x".into() })).is_empty());
 }
+
+fn lab_notes(a: &App) -> Vec<String> {
+    a.narration
+        .iter()
+        .filter_map(|(_, n)| match n {
+            Narration::Note { client, text } if client == "lab" => Some(text.en.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn lan_notes_are_narrated_at_start_and_again_by_the_lan_command() {
+    let mut a = app();
+    // Code: the same in both languages.
+    let sketch = "    const char* mqttServer = \"192.168.1.23\";";
+    let notes = vec![
+        Text::new("正在监听 0.0.0.0:1883", "listening on 0.0.0.0:1883: every network interface"),
+        Text::new(sketch, sketch),
+    ];
+    a.set_lan(notes.clone(), notes[1..].to_vec());
+    assert_eq!(lab_notes(&a), notes.iter().map(|t| t.en.clone()).collect::<Vec<_>>());
+    assert_eq!(a.lan_sketch, notes[1..], "the sketch line is kept for the broker pane");
+    assert!(typed(&mut a, "lan").is_empty());
+    assert_eq!(lab_notes(&a).len(), 4, "said again: {:?}", lab_notes(&a));
+    // Without --lan nothing is said at start, and the command says how to get it.
+    let mut b = app();
+    b.set_lan(Vec::new(), Vec::new());
+    assert!(lab_notes(&b).is_empty(), "{:?}", lab_notes(&b));
+    typed(&mut b, "lan");
+    let said = lab_notes(&b);
+    assert!(said.len() == 1 && said[0].contains("start mqtt-lab --lan"), "{said:?}");
+}

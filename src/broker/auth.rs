@@ -237,39 +237,68 @@ fn parse_hash(text: &str, line: usize, col: usize) -> Option<Result<Secret, Pars
     Some(Ok(if kind == 6 { Secret::Sha512 { salt, hash } } else { Secret::Pbkdf2 { iterations, salt, hash } }))
 }
 
-/// Parses a password file.
-pub fn parse_passwords(text: &str) -> Result<Passwords, ParseError> {
-    let mut users = HashMap::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim_end_matches('\r');
-        if line.trim().is_empty() || line.trim_start().starts_with('#') {
-            continue;
-        }
-        let Some((user, pass)) = line.split_once(':') else {
+/// One `user:password` line of a password file (line `n`, for errors).
+fn parse_entry(line: &str, n: usize) -> Result<(String, Secret), ParseError> {
+    let Some((user, pass)) = line.split_once(':') else {
+        return Err(ParseError::new(
+            n,
+            1,
+            "expected user:password (a user without a password is not accepted)",
+            "应写成 用户名:密码（不接受没有密码的用户）",
+        ));
+    };
+    if user.is_empty() {
+        return Err(ParseError::new(n, 1, "empty user name", "用户名为空"));
+    }
+    let secret = match parse_hash(pass, n, user.chars().count() + 2) {
+        Some(r) => r?,
+        None => Secret::Plain(pass.as_bytes().to_vec()),
+    };
+    Ok((user.to_string(), secret))
+}
+
+impl Passwords {
+    /// Adds `user` with its secret; a user already there is an error (at line `n`).
+    fn insert(&mut self, (user, secret): (String, Secret), n: usize) -> Result<(), ParseError> {
+        if self.users.contains_key(&user) {
             return Err(ParseError::new(
-                i + 1,
-                1,
-                "expected user:password (a user without a password is not accepted)",
-                "应写成 用户名:密码（不接受没有密码的用户）",
-            ));
-        };
-        if user.is_empty() {
-            return Err(ParseError::new(i + 1, 1, "empty user name", "用户名为空"));
-        }
-        let secret = match parse_hash(pass, i + 1, user.chars().count() + 2) {
-            Some(r) => r?,
-            None => Secret::Plain(pass.as_bytes().to_vec()),
-        };
-        if users.insert(user.to_string(), secret).is_some() {
-            return Err(ParseError::new(
-                i + 1,
+                n,
                 1,
                 format!("user {user:?} appears twice"),
                 format!("用户 {user:?} 出现了两次"),
             ));
         }
+        self.users.insert(user, secret);
+        Ok(())
     }
-    Ok(Passwords { users })
+
+    /// Adds one `user:password` entry read exactly as a line of a password file (a
+    /// `mosquitto_passwd` hash is accepted too); the command line's `--auth`. A user already there,
+    /// or a line break in the entry, is an error.
+    pub fn add_entry(&mut self, entry: &str) -> Result<(), ParseError> {
+        if entry.contains(['\n', '\r']) {
+            return Err(ParseError::new(
+                1,
+                1,
+                "one user:password without line breaks",
+                "只能写一个 用户名:密码，不能换行",
+            ));
+        }
+        self.insert(parse_entry(entry, 1)?, 1)
+    }
+}
+
+/// Parses a password file.
+pub fn parse_passwords(text: &str) -> Result<Passwords, ParseError> {
+    let mut users = Passwords::default();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim_end_matches('\r');
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        users.insert(parse_entry(line, i + 1)?, i + 1)?;
+    }
+    Ok(users)
 }
 
 // ---- ACLs -------------------------------------------------------------------------------------
@@ -474,6 +503,20 @@ mod tests {
         let e = parse_passwords("alice:x\nnocolon\n").unwrap_err();
         assert_eq!((e.line, e.column), (2, 1));
         assert!(check_bilingual(&e.message.zh, &e.message.en).is_ok(), "{e:?}");
+    }
+
+    #[test]
+    fn an_entry_is_read_like_a_line_of_the_file() {
+        let mut p = parse_passwords("alice:secret\n").unwrap();
+        p.add_entry("esp:p:w").unwrap();
+        p.add_entry("carol:$6$bXxNFX56Kj+8ClcF$ZmdoqD6nmYoShNTfkM7+m9l57Kme5QZ2x5zkMg0cV0DJD8jdE3QAcB01b8jrTAI7E6jdLHmRglfURHM9z0I4gw==").unwrap();
+        assert!(p.check("alice", b"secret") && p.check("esp", b"p:w") && p.check("carol", b"taichi"));
+        for bad in ["nocolon", ":pw", "alice:again", "a:b\nc:d", ""] {
+            let e = p.add_entry(bad).unwrap_err();
+            assert!(check_bilingual(&e.message.zh, &e.message.en).is_ok(), "{bad:?}: {e:?}");
+        }
+        assert!(p.add_entry("alice:again").unwrap_err().message.en.contains("\"alice\" appears twice"));
+        assert_eq!(p.len(), 3, "a refused entry adds nobody");
     }
 
     /// Lines written by `mosquitto_passwd` 2.0.11 (`-H sha512-pbkdf2`, the default, and `-H sha512`).

@@ -231,6 +231,14 @@ pub enum Event {
         publisher: String,
         behind: String,
     },
+    /// The CONNECT of a client from another machine was accepted (said by the runtime, which knows
+    /// the peer's address): `from` is its IP address, `lan` whether that is on the local network.
+    DeviceJoined {
+        conn: ConnId,
+        client_id: String,
+        from: String,
+        lan: bool,
+    },
 }
 
 fn qos_list(lang: Lang, ds: &[Delivery]) -> String {
@@ -627,6 +635,12 @@ impl Event {
                     )
                 }
             }
+            DeviceJoined { client_id, from, lan, .. } => match (lan, zh) {
+                (true, true) => format!("局域网里的设备加入了：{client_id}，来自 {from}"),
+                (true, false) => format!("a device on the LAN joined: {client_id} from {from}"),
+                (false, true) => format!("另一个网络的设备加入了：{client_id}，来自 {from}"),
+                (false, false) => format!("a device from another network joined: {client_id} from {from}"),
+            },
             AcceptFailed { error } => {
                 if zh {
                     format!("无法接受新连接：{error}（文件描述符用完了？试试 ulimit -n）")

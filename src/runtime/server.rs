@@ -1,7 +1,9 @@
 //! The broker on real sockets: listeners, one task per connection, the keep-alive timer, and the
-//! path every frame takes — framer → tap → gate → broker core → tap → gate → socket.
+//! path every frame takes — framer → tap → gate → broker core → tap → gate → socket. The listener
+//! knows each client's address: one from another machine is announced when the broker accepts it.
 
 use super::gate::{CutMode, Gate, HeldFrame, Verdict};
+use super::lan;
 use super::tap::{Dir, Pending, Tap, TapReceiver};
 use crate::broker::{self, Broker, ConnId, Event, Output};
 use crate::i18n::Lang;
@@ -10,7 +12,7 @@ use crate::world::record::Fate;
 use bytes::{Buf, Bytes, BytesMut};
 use std::collections::VecDeque;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
@@ -130,10 +132,12 @@ struct ConnIo {
     closed: AtomicBool,
     /// When this connection was last said to be paused (ms since start), to narrate it once a second.
     throttled_at: AtomicU64,
+    /// The client's IP address: one from another machine is announced when its CONNECT is accepted.
+    peer: IpAddr,
 }
 
 impl ConnIo {
-    fn new(now_ms: u64) -> ConnIo {
+    fn new(now_ms: u64, peer: IpAddr) -> ConnIo {
         ConnIo {
             out: Mutex::new(OutState { buf: BytesMut::new(), close: false, reset: false }),
             notify: Notify::new(),
@@ -144,6 +148,7 @@ impl ConnIo {
             dropping: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             throttled_at: AtomicU64::new(0),
+            peer,
         }
     }
 }
@@ -674,7 +679,15 @@ impl Shared {
                     }
                 }
                 Output::Event(e) => {
+                    // A client from another machine is announced right after the broker accepts it.
+                    let joined = match &e {
+                        Event::Connected { conn, .. } => core.conns.get(conn).and_then(|io| lan::joined(&e, io.peer)),
+                        _ => None,
+                    };
                     let _ = self.events.send((self.at(), e));
+                    if let Some(j) = joined {
+                        let _ = self.events.send((self.at(), j));
+                    }
                 }
             }
         }
@@ -833,7 +846,7 @@ struct TapBatch {
 
 async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
     loop {
-        let (stream, _peer) = match listener.accept().await {
+        let (stream, peer) = match listener.accept().await {
             Ok(s) => s,
             Err(e) => {
                 // Out of file descriptors and the like: say so, and wait a little rather than spin.
@@ -844,7 +857,7 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
         };
         let _ = stream.set_nodelay(true);
         let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
-        let io = Arc::new(ConnIo::new(shared.now_ms()));
+        let io = Arc::new(ConnIo::new(shared.now_ms(), peer.ip()));
         {
             let mut core = shared.lock();
             core.conns.insert(id, io.clone());

@@ -29,8 +29,8 @@ pub fn render_broker(f: &mut Frame, app: &App, theme: &Theme, area: Rect) -> usi
     let mut lines: Vec<Line<'static>> = Vec::new();
     let head = |t: &str| Line::from(Span::styled(t.to_string(), theme.dim()));
     let add = |lines: &mut Vec<Line<'static>>, spans: Vec<Span<'static>>| lines.extend(wrap_spans(spans, w));
-    for (en, zh_text) in &app.lan {
-        add(&mut lines, vec![Span::styled(lang.pick(zh_text, en).to_string(), theme.warn())]);
+    for t in &app.lan_sketch {
+        add(&mut lines, vec![Span::styled(t.get(lang).trim_start().to_string(), theme.warn())]);
     }
     lines.push(head(lang.pick("会话", "sessions")));
     for s in &b.sessions {

@@ -1,5 +1,6 @@
-//! The lesson list, the first screen: the course's parts, each chapter with its progress, and what
-//! to press. The free lab is one key away (F9, or Esc), and F9 comes back.
+//! The lesson list, the first screen: the course's parts, each chapter with its progress, what to
+//! press, and whether the network can get in (`--lan`). The free lab is one key away (F9, or Esc),
+//! and F9 comes back.
 
 use super::text::{pad, truncate, width};
 use super::theme::Theme;
@@ -33,6 +34,14 @@ pub fn render_lessons(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         )),
         Line::default(),
     ];
+    if !app.lan.is_empty() {
+        // With --lan, the first screen already says that the network can get in.
+        let t = lang.pick(
+            "局域网模式：服务端监听每个网络接口；Arduino 程序的那一行在实验室的解说里（命令 lan）",
+            "LAN mode: the broker listens on every network interface; the sketch line is in the lab's narration (command lan)",
+        );
+        lines.insert(1, Line::from(Span::styled(truncate(t, w), theme.warn())));
+    }
     let order = c.order();
     let mut selected_line = 0;
     let mut k = 0;
