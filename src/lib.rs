@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod lesson;
 pub mod proto;
 pub mod runtime;
+pub mod serial;
 pub mod tui;
 pub mod ui;
 pub mod world;
