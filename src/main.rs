@@ -48,6 +48,23 @@ enum Command {
     Fuzz(mqtt_lab::fuzz::FuzzArgs),
     /// The lessons: list them, or check lesson files and run their solutions headless.
     Lessons(LessonsArgs),
+    /// Serial ports for a real board (a NodeMCU on USB): list them.
+    Serial(SerialArgs),
+}
+
+#[derive(Args, Debug)]
+struct SerialArgs {
+    #[command(subcommand)]
+    action: SerialAction,
+    /// Language of messages: zh or en (default: from the locale).
+    #[arg(long, value_name = "zh|en", global = true)]
+    lang: Option<Lang>,
+}
+
+#[derive(Subcommand, Debug)]
+enum SerialAction {
+    /// The serial ports, USB ones first, with their VID:PID and chip.
+    List,
 }
 
 #[derive(Args, Debug)]
@@ -223,6 +240,18 @@ fn main() -> ExitCode {
                 match args.action {
                     LessonsAction::List => lessons_list(lang),
                     LessonsAction::Check { paths } => lessons_check(&paths, lang),
+                }
+            }
+            Some(Command::Serial(args)) => {
+                let lang = args.lang.unwrap_or(lang);
+                match args.action {
+                    SerialAction::List => {
+                        let ports = mqtt_lab::runtime::serial::list_ports();
+                        for line in mqtt_lab::runtime::serial::list_text(&ports, lang).lines() {
+                            say(line);
+                        }
+                        Ok(())
+                    }
                 }
             }
             None => {
