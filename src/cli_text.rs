@@ -212,6 +212,17 @@ QoS 0 messages at once",
         "Check lesson files (default: the built-in ones) and run each lesson's solutions headless, in virtual time",
     ),
     e("paths", "课程文件，或放课程文件的文件夹", "Lesson files or folders of them"),
+    // `mqtt-lab serial`.
+    e(
+        "serial",
+        "真实开发板（USB 上的 NodeMCU）用的串口：列出它们",
+        "Serial ports for a real board (a NodeMCU on USB): list them",
+    ),
+    e(
+        "list",
+        "串口列表，USB 串口在前，带 VID:PID 和芯片型号",
+        "The serial ports, USB ones first, with their VID:PID and chip",
+    ),
     // `mqtt-lab bench` (src/bench.rs).
     e("scenario", "要运行的场景", "The scenario to run"),
     e(

@@ -56,6 +56,8 @@ enum Command {
     Lessons(LessonsArgs),
     /// A virtual NodeMCU running one of the tutorial's sketches, its serial port a pseudo-terminal.
     Nodemcu(NodemcuArgs),
+    /// Serial ports for a real board (a NodeMCU on USB): list them.
+    Serial(SerialArgs),
 }
 
 #[derive(Args, Debug)]
@@ -75,6 +77,21 @@ struct NodemcuArgs {
     /// Language of messages: zh or en (default: from the locale).
     #[arg(long, value_name = "zh|en", value_parser = cli_text::parse_lang)]
     lang: Option<Lang>,
+}
+
+#[derive(Args, Debug)]
+struct SerialArgs {
+    #[command(subcommand)]
+    action: SerialAction,
+    /// Language of messages: zh or en (default: from the locale).
+    #[arg(long, value_name = "zh|en", global = true)]
+    lang: Option<Lang>,
+}
+
+#[derive(Subcommand, Debug)]
+enum SerialAction {
+    /// The serial ports, USB ones first, with their VID:PID and chip.
+    List,
 }
 
 #[derive(Args, Debug)]
@@ -261,6 +278,18 @@ fn main() -> ExitCode {
                 match args.action {
                     LessonsAction::List => lessons_list(lang),
                     LessonsAction::Check { paths } => lessons_check(&paths, lang),
+                }
+            }
+            Some(Command::Serial(args)) => {
+                let lang = args.lang.unwrap_or(lang);
+                match args.action {
+                    SerialAction::List => {
+                        let ports = mqtt_lab::runtime::serial::list_ports();
+                        for line in mqtt_lab::runtime::serial::list_text(&ports, lang).lines() {
+                            say(line);
+                        }
+                        Ok(())
+                    }
                 }
             }
             None => {

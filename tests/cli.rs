@@ -643,3 +643,17 @@ fn fuzz_decode_prints_in_chinese_or_english() {
     assert!(out.contains("refusals by kind: ") && out.contains("failures: 0"), "{out}");
     assert!(!has_cjk(&out), "{out}");
 }
+
+#[test]
+fn serial_list_prints_ports_or_says_there_are_none() {
+    for (lang, none) in [("en", "No USB serial port found."), ("zh", "没有找到 USB 串口。")] {
+        let (code, out, err) = run(&["serial", "list", "--lang", lang]);
+        assert_eq!(code, Some(0), "stderr: {err}");
+        assert!(err.is_empty(), "nothing on stderr: {err}");
+        let port_lines = out.lines().filter(|l| l.starts_with("/dev/") || l.starts_with("COM")).count();
+        assert!(port_lines > 0 || out.contains(none), "neither ports nor the none sentence:\n{out}");
+        if out.contains(none) {
+            assert!(out.contains("mqtt-lab nodemcu --pty"), "{out}");
+        }
+    }
+}
