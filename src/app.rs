@@ -697,11 +697,13 @@ impl App {
             match command::parse(&line, &self.client_names()) {
                 Ok(c) => {
                     let wait = match &c {
-                        Command::New { name, opts } if opts.offline => Some(course::Wait::Client(name.clone())),
+                        Command::New { name, opts } if opts.offline || opts.sketch.is_some() => {
+                            Some(course::Wait::Client(name.clone()))
+                        }
                         Command::New { .. } | Command::Client { cmd: ClientCmd::Connect(_), .. } => None,
                         _ => None,
                     };
-                    let connects = matches!(&c, Command::New { opts, .. } if !opts.offline)
+                    let connects = matches!(&c, Command::New { opts, .. } if !opts.offline && opts.sketch.is_none())
                         || matches!(&c, Command::Client { cmd: ClientCmd::Connect(_), .. });
                     fx.extend(self.run(c, &line));
                     self.course.waiting = wait
@@ -1638,6 +1640,12 @@ impl App {
     fn run(&mut self, c: Command, line: &str) -> Vec<Effect> {
         match c {
             Command::Client { name, cmd } => vec![self.client_effect(name, cmd, line)],
+            Command::New { name, opts } if opts.sketch.is_some() => {
+                // A board powers up and runs its sketch: it connects when the sketch gets there.
+                let id = self.marks.start(&name, line, &ClientCmd::Power(true), self.now);
+                self.marks.done(id, &crate::world::actor::Done::Local);
+                vec![Effect::AddClient { name, opts }]
+            }
             Command::New { name, opts } => {
                 // The new client connects at once: its mark waits for the CONNACK.
                 let id = self.marks.start(&name, line, &ClientCmd::Connect(opts.clone()), self.now);

@@ -223,6 +223,42 @@ QoS 0 messages at once",
         "串口列表，USB 串口在前，带 VID:PID 和芯片型号",
         "The serial ports, USB ones first, with their VID:PID and chip",
     ),
+    // The lab's serial pane, and `mqtt-lab nodemcu`.
+    e(
+        "serial",
+        "启动时就把串口窗格接到这个串口（NodeMCU 的 /dev/ttyUSB0，或虚拟开发板的伪终端）",
+        "Attach the serial pane to this port at start (a NodeMCU's /dev/ttyUSB0, or a virtual board's pty)",
+    ),
+    e(
+        "baud",
+        "串口窗格的波特率（程序里 Serial.begin 的值；ESP8266 的启动 ROM 用 74880）",
+        "The serial pane's baud rate (the sketch's Serial.begin; the ESP8266 boot ROM talks at 74880)",
+    ),
+    e(
+        "nodemcu",
+        "一块虚拟 NodeMCU，运行教程的一个示例程序，串口是一个伪终端",
+        "A virtual NodeMCU running one of the tutorial's sketches, its serial port a pseudo-terminal",
+    ),
+    e(
+        "pty",
+        "把开发板的串口放在伪终端上并打印它的路径（目前只有这一种）",
+        "Put the board's serial port on a pseudo-terminal and print its path (the only kind there is)",
+    ),
+    e(
+        "sketch",
+        "示例程序：connect（1-4，默认）、publish、subscribe、qos、retained、will、auth、led、example",
+        "The sketch: connect (1-4, the default), publish, subscribe, qos, retained, will, auth, led, example",
+    ),
+    e(
+        "broker",
+        "程序里 mqttServer 指向的服务端：主机:端口 或 mqtt://主机:端口",
+        "The broker the sketch's mqttServer points at: HOST:PORT or mqtt://HOST:PORT",
+    ),
+    e(
+        "link",
+        "再建一个指向这个伪终端的符号链接，重启后名字不变",
+        "Also make this symlink to the pseudo-terminal, a name that stays the same across restarts",
+    ),
     // `mqtt-lab bench` (src/bench.rs).
     e("scenario", "要运行的场景", "The scenario to run"),
     e(

@@ -637,3 +637,34 @@ fn a_real_board_takes_the_part_of_the_virtual_esp() {
     assert!(!s.lines().any(|l| l.contains("● esp ")), "the virtual esp left the stage:\n{s}");
     assert!(s.contains("⇐ lab/hello from the desk"), "the computer got the board's message:\n{s}");
 }
+
+#[test]
+fn a_new_learner_without_a_board_completes_lesson_1_4_with_the_virtual_nodemcu_in_chinese_at_80_by_24() {
+    walk_lesson("1-4", "zh", 80, 24, &[]);
+}
+
+/// The serial pane attaches to the virtual NodeMCU's pseudo-terminal: the sketch's lines stand
+/// beside the frames they go with, and the reset key reboots the board (a new CONNECT, the boot
+/// again).
+#[test]
+fn the_serial_pane_shows_the_virtual_nodemcu_beside_its_frames() {
+    let t = Tmux::start_with_wait(120, 35, "--listen 127.0.0.1:0 --lang en --lesson 1-4", "sleep 60", |s| {
+        s.contains("MQTT Server Connected.")
+    });
+    let s = t.screen();
+    // The pane names the port (a pseudo-terminal), the baud rate and the board.
+    assert!(s.contains("/dev/pts/") && s.contains("115200") && s.contains("esp connect"), "{s}");
+    for want in ["ClientId:", "esp8266-5C:CF:7F:12:34:56"] {
+        assert!(s.contains(want), "no {want:?} in the serial pane:\n{s}");
+    }
+    // Beside it, the ladder has the board's CONNECT and CONNACK.
+    assert!(s.contains("CONNECT") && s.contains("CONNACK"), "{s}");
+    // The lab linked the board to its client.
+    assert!(s.contains("this board is"), "{s}");
+    let connects = |s: &str| s.lines().filter(|l| l.contains("esp→broker") && l.contains("CONNECT")).count();
+    let before = connects(&t.screen());
+    t.command("esp reset");
+    // The board boots again: the Wi-Fi dots, a new CONNECT, and the sketch's lines once more.
+    let s = t.wait_for("the CONNECT after the reset", |s| connects(s) > before && s.contains("ClientId:"), 10);
+    assert!(s.contains("WiFi Connected!"), "{s}");
+}

@@ -303,6 +303,24 @@ impl Marks {
                     m.state = MarkState::Ok(t("已冻结：不再处理任何报文", "frozen: it handles nothing"))
                 }
                 ClientCmd::Thaw => m.state = MarkState::Ok(t("恢复运行", "running again")),
+                ClientCmd::Reset => {
+                    m.state = MarkState::Ok(t(
+                        "已复位：芯片重启，旧的 TCP 连接被丢下（没有 DISCONNECT）",
+                        "reset: the chip restarts; the old TCP connection is left behind (no DISCONNECT)",
+                    ))
+                }
+                ClientCmd::Power(true) => {
+                    m.state = MarkState::Ok(t(
+                        "已通电：开发板启动，程序开始运行",
+                        "powered: the board boots and runs its sketch",
+                    ))
+                }
+                ClientCmd::Power(false) => {
+                    m.state = MarkState::Ok(t(
+                        "已断电：连接被丢下，服务端要等 1.5 倍心跳间隔才发现",
+                        "powered off: the connection is left behind; the broker notices after 1.5 × keep alive",
+                    ))
+                }
                 _ => m.state = MarkState::Ok(t("完成", "done")),
             },
             Done::Sent { packet, pid } => match (&cmd, packet, pid) {
