@@ -13,7 +13,7 @@
 
 const char* ssid = "your-wifi";
 const char* password = "your-password";
-const char* mqttServer = "192.168.1.23";   // the line mqtt-lab --lan printed
+const char* mqttServer = "192.168.1.23";   // ← the line mqtt-lab --lan prints
 const int mqttPort = 1883;
 
 WiFiClient wifiClient;
@@ -46,6 +46,7 @@ void connectMqtt() {
 
 void setup() {
   pinMode(LED_BUILTIN, OUTPUT);
+  digitalWrite(LED_BUILTIN, HIGH);   // start with the LED off
   Serial.begin(115200);
   WiFi.mode(WIFI_STA);
   WiFi.begin(ssid, password);
