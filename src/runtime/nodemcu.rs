@@ -93,7 +93,12 @@ pub async fn run(o: NodeMcuOptions, stop: impl std::future::Future<Output = &'st
                     "reset" | "r" => ClientCmd::Reset,
                     "off" => ClientCmd::Power(false),
                     "on" => ClientCmd::Power(true),
-                    "quit" | "q" | "exit" => return Ok(()),
+                    "quit" | "q" | "exit" => {
+                        if let Some(l) = &o.link {
+                            let _ = std::fs::remove_file(l);
+                        }
+                        return Ok(());
+                    }
                     "" => continue,
                     other => {
                         say(&match lang {
@@ -104,6 +109,17 @@ pub async fn run(o: NodeMcuOptions, stop: impl std::future::Future<Output = &'st
                     }
                 };
                 cmd_id += 1;
+                say(match &c {
+                    ClientCmd::Reset => lang.pick(
+                        "复位：芯片重启，旧的 TCP 连接被丢下（没有 DISCONNECT）",
+                        "reset: the chip restarts; the old TCP connection is left behind (no DISCONNECT)",
+                    ),
+                    ClientCmd::Power(false) => lang.pick(
+                        "断电：连接被丢下，服务端要等 1.5 倍心跳间隔才发现",
+                        "powered off: the connection is left behind; the broker notices after 1.5 × keep alive",
+                    ),
+                    _ => lang.pick("通电：开发板启动", "powered on: the board boots"),
+                });
                 lab.apply(LabCmd::Client { id: cmd_id, name: "esp".into(), cmd: c });
             }
             s = &mut stop => {
