@@ -236,6 +236,38 @@ mod tests {
         out
     }
 
+    /// The serial pane at 80×24: the board's lines with their time, a PubSubClient state code
+    /// explained under its line (in the learner's language), the unfinished dots, and a search.
+    #[test]
+    fn the_serial_pane_explains_a_state_code_and_searches() {
+        use crate::app::serial::SerialMsg;
+        use std::time::Duration;
+        for lang in [Lang::En, Lang::Zh] {
+            let mut app = App::new(lang, 100);
+            let at = Duration::from_millis(3300);
+            app.update(Msg::Serial { at, msg: SerialMsg::Opened { path: "/dev/ttyUSB0".into(), baud: 115_200 } });
+            for l in ["WiFi Connected!", "Server Address: ", "127.0.0.1", "MQTT Server Connect Failed. Client State:-2"]
+            {
+                app.update(Msg::Serial { at, msg: SerialMsg::Line(l.into()) });
+            }
+            app.update(Msg::Serial { at, msg: SerialMsg::Pending("...".into()) });
+            let s = draw(&app, 80, 24);
+            assert!(s.contains("/dev/ttyUSB0 115200"), "{s}");
+            assert!(s.contains("MQTT_CONNECT_FAILED"), "the state code is named:\n{s}");
+            // The cause the lab can tell: the sketch points at the board itself.
+            assert!(s.contains("127.0.0.1") && (lang.is_zh() || s.contains("the board itself")), "{s}");
+            assert!(s.contains("        ..."), "the unfinished line shows: {s}");
+            app.update(Msg::Action(Action::Focus(Pane::Command)));
+            for c in "serial find wifi".chars() {
+                app.update(Msg::Action(Action::Input(c)));
+            }
+            app.update(Msg::Action(Action::Submit));
+            let s = draw(&app, 80, 24);
+            assert!(s.contains("    3.3 WiFi Connected!") && !s.contains("Client State:-2"), "{s}");
+            assert!(s.contains("wifi"), "the title says what is searched: {s}");
+        }
+    }
+
     #[test]
     fn subscriptions_render_as_a_topic_tree() {
         let subs = vec![

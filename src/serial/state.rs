@@ -15,16 +15,35 @@ pub struct StateContext {
     pub lab_on_lan: bool,
     /// The port the lab's broker listens on (0: unknown).
     pub lab_port: u16,
+    /// The last line was a bare label (`Server Address:`, as the tutorial prints it): the next
+    /// line is the address.
+    pub after_label: bool,
 }
 
 impl StateContext {
     /// No address seen, loopback only, port 1883.
     pub fn new() -> Self {
-        StateContext { server_seen: None, lab_on_lan: false, lab_port: 1883 }
+        StateContext { server_seen: None, lab_on_lan: false, lab_port: 1883, after_label: false }
     }
 
     /// Remembers the broker address in `line`, if it names one.
     pub fn observe(&mut self, line: &str) {
+        let t = line.trim();
+        if self.after_label && !t.is_empty() {
+            self.after_label = false;
+            let host = clean_host(t);
+            if !host.contains(' ') && !host.is_empty() {
+                self.server_seen = Some(host.to_string());
+                return;
+            }
+        }
+        let bare = t.trim_end_matches([':', '=']).trim().to_ascii_lowercase().replace([' ', '_', '-'], "");
+        if t.ends_with([':', '='])
+            && ["serveraddress", "server", "mqttserver", "broker", "brokeraddress"].contains(&bare.as_str())
+        {
+            self.after_label = true;
+            return;
+        }
         if let Some(a) = server_address(line) {
             self.server_seen = Some(a);
         }

@@ -131,6 +131,15 @@ fn head<'a>(app: &App, theme: &Theme, c: &ClientView, long: bool) -> Vec<Span<'a
     if long || !c.connected || tun.is_some() || c.frozen {
         spans.push(state);
     }
+    if let Some(b) = &c.board {
+        // A board: its LED, and whether it has power at all.
+        let (mark, style) = match (b.powered, b.led) {
+            (false, _) => (lang.pick(" 断电", " no power").to_string(), theme.error()),
+            (true, true) => (" 💡LED".to_string(), theme.warn()),
+            (true, false) => (" LED ○".to_string(), theme.dim()),
+        };
+        spans.push(Span::styled(mark, style));
+    }
     spans
 }
 

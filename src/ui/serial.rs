@@ -74,7 +74,9 @@ pub fn render_serial(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         if let Some(n) = &l.note {
             let lead = if l.lab { time.clone() } else { "      ↳ ".to_string() };
             let style = if l.lab { theme.dim() } else { theme.warn() };
-            for (i, part) in wrap_widths(&one_line(n.get(app.lang)), w - 8, w - 8).into_iter().enumerate() {
+            let parts =
+                n.get(app.lang).lines().flat_map(|l| wrap_widths(&one_line(l), w - 8, w - 8)).collect::<Vec<_>>();
+            for (i, part) in parts.into_iter().enumerate() {
                 let lead = if i == 0 { lead.clone() } else { "        ".to_string() };
                 entry.push(Line::from(vec![Span::styled(lead, theme.dim()), Span::styled(part, style)]));
             }
