@@ -619,6 +619,8 @@ fn say(line: &str) {
 }
 
 async fn run_broker(args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
+    // Before anything listens: a signal from then on stops the broker cleanly.
+    let stop = shutdown_signal();
     let net = &args.net;
     let config = broker_config(net, args.verbose, lang)?;
     let listen = listen_addrs(net);
@@ -659,7 +661,6 @@ async fn run_broker(args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
         say(note.text.get(lang));
     }
     use std::io::Write;
-    let stop = shutdown_signal();
     tokio::pin!(stop);
     let result = loop {
         tokio::select! {
@@ -695,27 +696,37 @@ async fn run_broker(args: BrokerArgs, lang: Lang) -> Result<(), Fail> {
     result
 }
 
-/// Resolves on Ctrl-C (SIGINT), SIGTERM or SIGHUP, with the signal's name.
-async fn shutdown_signal() -> &'static str {
+/// Resolves on Ctrl-C (SIGINT), SIGTERM or SIGHUP, with the signal's name. The handlers are
+/// installed when this is called, not when the future is first polled: a signal that comes while
+/// the caller is busy with other work is not lost (nor does it kill the process).
+fn shutdown_signal() -> impl std::future::Future<Output = &'static str> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let (mut term, mut hup) = match (signal(SignalKind::terminate()), signal(SignalKind::hangup())) {
-            (Ok(t), Ok(h)) => (t, h),
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
-                return "SIGINT";
+        let streams = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        );
+        async move {
+            match streams {
+                (Ok(mut int), Ok(mut term), Ok(mut hup)) => tokio::select! {
+                    _ = int.recv() => "SIGINT",
+                    _ = term.recv() => "SIGTERM",
+                    _ = hup.recv() => "SIGHUP",
+                },
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    "SIGINT"
+                }
             }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => "SIGINT",
-            _ = term.recv() => "SIGTERM",
-            _ = hup.recv() => "SIGHUP",
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
-        "Ctrl-C"
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
     }
 }
