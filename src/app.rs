@@ -531,6 +531,7 @@ impl App {
                     self.serial.board = Some(board);
                     self.serial.clear();
                     self.serial.state = serial::PortState::Opening;
+                    self.serial.path = Some(path.clone());
                     let baud = self.serial.baud;
                     vec![Effect::SerialOpen { path, baud }]
                 }
@@ -1320,7 +1321,17 @@ impl App {
                 Vec::new()
             }
             S::Failed { why } => {
-                self.serial.note(at, why.clone());
+                // Tried again every 2 s: the same reason is said once.
+                if self.serial.state != (PortState::Failed { why: why.clone() }) {
+                    self.serial.note(at, why.clone());
+                    self.serial.note(
+                        at,
+                        Text::new(
+                            "每 2 秒再试一次（serial close 停止）",
+                            "trying again every 2 s (serial close stops it)",
+                        ),
+                    );
+                }
                 self.serial.state = PortState::Failed { why };
                 Vec::new()
             }
@@ -1444,6 +1455,8 @@ impl App {
                 self.serial.pinned = self.serial.board.is_none();
                 self.serial.clear();
                 self.serial.state = serial::PortState::Opening;
+                self.serial.path = Some(path.clone());
+                self.serial.baud = baud;
                 vec![Effect::SerialOpen { path, baud }]
             }
             _ if self.serial.path.is_none() => {

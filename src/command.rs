@@ -431,6 +431,12 @@ pub const CONNECT_OPTS: &[Opt] = &[
         en: "new only: a virtual NodeMCU running this sketch (connect, publish, subscribe, qos, retained, will, auth, led, example); its serial output is in the serial pane",
     },
     Opt {
+        name: "--mac",
+        arg: "MAC",
+        zh: "只用于 new --sketch：开发板的 MAC 地址（默认取一个台上没有的）；两块板用同一个 MAC，客户端ID就一样，会互相踢下线",
+        en: "new --sketch only: the board's MAC address (default: one no board on stage has); two boards with one MAC share a client id and kick each other off",
+    },
+    Opt {
         name: "--offline",
         arg: "",
         zh: "只用于 new：上台但先不连接",
@@ -613,6 +619,21 @@ fn connect_opts(args: &[String]) -> Result<ConnectOpts, CmdError> {
                     err(format!("no sketch {v:?}; there are: {names}"), format!("没有程序 {v:?}；有：{names}"))
                 })?;
                 o.sketch = Some(s.name.to_string());
+            }
+            "--mac" => {
+                let v = val.ok_or_else(|| {
+                    err(
+                        "--mac needs an address such as 5C:CF:7F:12:34:56",
+                        "--mac 后面要写 MAC 地址，例如 5C:CF:7F:12:34:56",
+                    )
+                })?;
+                if !crate::world::board::is_mac(v) {
+                    return Err(err(
+                        format!("--mac {v}: write six pairs of hex digits, e.g. 5C:CF:7F:12:34:56"),
+                        format!("--mac {v}：要写六组十六进制数字，例如 5C:CF:7F:12:34:56"),
+                    ));
+                }
+                o.mac = Some(v.to_ascii_uppercase());
             }
             "--user" | "-u" => {
                 o.user = Some(val.ok_or_else(|| err("--user needs a name", "--user 后面要写用户名"))?.clone())

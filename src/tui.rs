@@ -53,11 +53,17 @@ pub struct TuiOptions {
 struct Port {
     handle: Option<SerialHandle>,
     rx: Option<tokio::sync::mpsc::UnboundedReceiver<SerialEvent>>,
+    /// A port that would not open is tried again (a board plugged in later, a permission fixed):
+    /// the path, the baud rate and when.
+    retry: Option<(String, u32, Instant)>,
+    /// The port asked for last.
+    wanted: Option<(String, u32)>,
 }
 
 impl Port {
     fn open(&mut self, path: String, baud: u32) {
         self.close();
+        self.wanted = Some((path.clone(), baud));
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         self.handle = Some(SerialHandle::spawn(path, baud, tx));
         self.rx = Some(rx);
@@ -68,6 +74,26 @@ impl Port {
             h.close();
         }
         self.rx = None;
+        self.retry = None;
+        self.wanted = None;
+    }
+
+    /// What the port said; a failure to open schedules another try in 2 s.
+    fn note(&mut self, e: &SerialEvent) {
+        if let SerialEvent::Failed { .. } = e
+            && let Some((path, baud)) = self.wanted.clone()
+        {
+            self.retry = Some((path, baud, Instant::now() + Duration::from_secs(2)));
+        }
+    }
+
+    /// Tries a failed port again when its time has come.
+    fn tick(&mut self) {
+        if let Some((path, baud, at)) = self.retry.clone()
+            && Instant::now() >= at
+        {
+            self.open(path, baud);
+        }
     }
 
     async fn recv(&mut self) -> SerialEvent {
@@ -173,11 +199,12 @@ pub async fn run(topts: TuiOptions) -> Result<(), String> {
             lab.add_client(name, Some(zh_name), ConnectOpts::default());
         }
     }
-    let mut port = Port { handle: None, rx: None };
+    let mut port = Port { handle: None, rx: None, retry: None, wanted: None };
     if let Some((path, baud)) = topts.serial.clone() {
         app.serial.pinned = true;
         app.serial.baud = baud;
         app.serial.state = crate::app::serial::PortState::Opening;
+        app.serial.path = Some(path.clone());
         port.open(path, baud);
     }
     let theme = Theme::from_env();
@@ -318,6 +345,7 @@ pub async fn run(topts: TuiOptions) -> Result<(), String> {
                 dirty = true;
             },
             e = port.recv() => {
+                port.note(&e);
                 effects.extend(app.update(Msg::Serial { at: lab.elapsed(), msg: serial_msg(e) }));
                 dirty = true;
             },
@@ -330,6 +358,7 @@ pub async fn run(topts: TuiOptions) -> Result<(), String> {
                 }
             },
             _ = tick.tick() => {
+                port.tick();
                 effects.extend(app.update(Msg::Tick(lab.elapsed())));
                 if let Some(w) = log.as_mut() {
                     use std::io::Write;

@@ -200,3 +200,32 @@ fn a_message_starting_with_1_lights_the_led() {
     w.advance(Duration::from_millis(100));
     assert!(!w.actor("esp").unwrap().as_board().unwrap().led());
 }
+
+#[test]
+fn a_second_board_gets_its_own_mac_and_two_boards_sharing_one_kick_each_other_off() {
+    let takeovers = |ev: &[WorldEvent]| {
+        ev.iter().filter(|e| matches!(e, WorldEvent::Broker { event: Event::TakenOver { .. }, .. })).count()
+    };
+    let mut w = world();
+    board(&mut w, "connect");
+    w.apply(LabCmd::AddClient {
+        name: "esp2".into(),
+        opts: ConnectOpts { sketch: Some("connect".into()), ..ConnectOpts::default() },
+    });
+    w.advance(Duration::from_secs(10));
+    let ev = w.take_events();
+    assert_eq!(takeovers(&ev), 0);
+    assert!(lines(&ev).iter().any(|l| l == "esp8266-5C:CF:7F:12:34:57"), "{:?}", lines(&ev));
+    // The same MAC on purpose: the same client id, and each loop() takes it back at once.
+    w.apply(LabCmd::AddClient {
+        name: "twin".into(),
+        opts: ConnectOpts {
+            sketch: Some("connect".into()),
+            mac: Some("5c:cf:7f:12:34:56".into()),
+            ..ConnectOpts::default()
+        },
+    });
+    w.advance(Duration::from_secs(5));
+    let n = takeovers(&w.take_events());
+    assert!(n >= 20, "only {n} takeovers in the 1.7 s after the twin connected");
+}

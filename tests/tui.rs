@@ -668,3 +668,38 @@ fn the_serial_pane_shows_the_virtual_nodemcu_beside_its_frames() {
     let s = t.wait_for("the CONNECT after the reset", |s| connects(s) > before && s.contains("ClientId:"), 10);
     assert!(s.contains("WiFi Connected!"), "{s}");
 }
+
+/// `--serial` names a board that is not plugged in yet: the pane says why it cannot open it and
+/// keeps trying; when the board (here `mqtt-lab nodemcu`, which joins the lab's broker like a real
+/// board on the LAN) appears under that name, the pane attaches and its lines stand beside its
+/// frames.
+#[test]
+fn the_serial_pane_waits_for_a_board_plugged_in_later() {
+    let dir = std::env::temp_dir().join(format!("mqtt-lab-later-{}-{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let link = dir.join("ttyUSB0");
+    let args = format!("--listen 127.0.0.1:0 --lang en --serial {}", link.display());
+    let t = Tmux::start_with(120, 35, &args, "sleep 60");
+    let s = t.wait_for("the pane to say the port is missing", |s| s.contains("cannot open"), 10);
+    assert!(s.contains("no such port") && s.contains("trying again"), "{s}");
+    // The lab's broker port, from the broker pane's title.
+    let port: u16 = s
+        .split("127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok())
+        .unwrap_or_else(|| panic!("no broker address on screen:\n{s}"));
+    let mut board = std::process::Command::new(env!("CARGO_BIN_EXE_mqtt-lab"))
+        .args(["nodemcu", "--pty", "--sketch", "connect", "--lang", "en"])
+        .args(["--broker", &format!("127.0.0.1:{port}"), "--link", &link.display().to_string()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("mqtt-lab nodemcu runs");
+    let s = t.wait_for("the board's lines in the pane", |s| s.contains("MQTT Server Connected."), 15);
+    let _ = board.kill();
+    let _ = board.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    // Its CONNECT is in the inspector, from the client id the pane linked it to.
+    assert!(s.contains("CONNECT id=esp8266-5C:C"), "{s}");
+}

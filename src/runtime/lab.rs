@@ -54,6 +54,8 @@ struct ClientHandle {
     tx: mpsc::UnboundedSender<ToClient>,
     client_id: String,
     alive: Arc<std::sync::Mutex<bool>>,
+    /// A board's MAC address.
+    mac: Option<String>,
 }
 
 /// An [`Actor`] hosted over a loopback socket.
@@ -422,9 +424,13 @@ impl Lab {
         let alive = Arc::new(std::sync::Mutex::new(true));
         let sketch = opts.sketch.as_deref().and_then(crate::world::board::sketch::find);
         let mut pty = None;
+        let mut board_mac = None;
         let actor = match sketch {
             Some(sk) => {
-                let board = Board::new(sk, crate::world::board::DEFAULT_MAC, &self.addr.ip().to_string());
+                let macs: Vec<String> = self.clients.values().filter_map(|h| h.mac.clone()).collect();
+                let mac = crate::world::board::mac_for(opts.mac.as_deref(), &macs);
+                board_mac = Some(mac.clone());
+                let board = Board::new(sk, &mac, &self.addr.ip().to_string());
                 match super::pty::Pty::open() {
                     Ok(p) => {
                         let path = p.path().display().to_string();
@@ -466,7 +472,7 @@ impl Lab {
             let _ = ctx.send(ToClient::Cmd(0, first));
         }
         let client_id = if sketch.is_some() { client_id } else { options.client_id };
-        self.clients.insert(name.to_string(), ClientHandle { tx: ctx, client_id, alive });
+        self.clients.insert(name.to_string(), ClientHandle { tx: ctx, client_id, alive, mac: board_mac });
     }
 
     /// Carries out one command.

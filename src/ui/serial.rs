@@ -12,23 +12,28 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-/// The title's words after the pane's name.
+/// The title's words after the pane's name: the state first (it matters most), then the port (a
+/// long path by its last part), the baud rate, the board, the line ending, the search and filter.
 fn title(app: &App) -> String {
     let s = &app.serial;
     let l = app.lang;
     let mut t = String::new();
-    if let Some(p) = &s.path {
-        t.push_str(&format!(" {p} {}", s.baud));
-    }
     match &s.state {
         PortState::Detached => {}
-        PortState::Opening => t.push_str(l.pick(" · 打开中…", " · opening…")),
+        PortState::Opening => t.push_str(l.pick(" 打开中…", " opening…")),
         PortState::Open => t.push_str(" ●"),
         PortState::Closed { will_retry: true, .. } => {
-            t.push_str(l.pick(" · 已断开，等它回来…", " · unplugged, waiting…"))
+            t.push_str(l.pick(" ○ 已断开，等它回来", " ○ unplugged, waiting"))
         }
-        PortState::Closed { .. } => t.push_str(l.pick(" · 已断开", " · closed")),
-        PortState::Failed { .. } => t.push_str(l.pick(" · 打不开", " · cannot open")),
+        PortState::Closed { .. } => t.push_str(l.pick(" ○ 已断开", " ○ closed")),
+        PortState::Failed { .. } => t.push_str(l.pick(" ✗ 打不开", " ✗ cannot open")),
+    }
+    if let Some(p) = &s.path {
+        let shown = match p.rsplit_once('/') {
+            Some((_, name)) if p.chars().count() > 24 => format!("…/{name}"),
+            _ => p.clone(),
+        };
+        t.push_str(&format!(" {shown} {}", s.baud));
     }
     if let Some(b) = &s.board
         && let Some(c) = app.clients.iter().find(|c| &c.name == b)

@@ -31,6 +31,25 @@ const WIFI_DOTS_EXAMPLE: u32 = 6;
 /// From one `loop()` to the next when it finds the client disconnected.
 const LOOP: Duration = Duration::from_millis(10);
 
+/// The MAC address of a new board: the one asked for, or the first of the lab's (5C:CF:7F:12:34:56,
+/// then …:57 and on) that no board on stage has, so that two boards do not share a client id
+/// unless the learner wants them to.
+pub fn mac_for(asked: Option<&str>, on_stage: &[String]) -> String {
+    if let Some(m) = asked {
+        return m.to_ascii_uppercase();
+    }
+    (0x56u8..=0xff)
+        .map(|last| format!("5C:CF:7F:12:34:{last:02X}"))
+        .find(|m| !on_stage.contains(m))
+        .unwrap_or_else(|| DEFAULT_MAC.to_string())
+}
+
+/// Whether `s` is a MAC address written as the ESP8266 core prints it (`5C:CF:7F:12:34:56`).
+pub fn is_mac(s: &str) -> bool {
+    let parts: Vec<&str> = s.split(':').collect();
+    parts.len() == 6 && parts.iter().all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
 /// Bytes on the board's serial line, at the rate they were sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SerialChunk {

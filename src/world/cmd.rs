@@ -23,6 +23,8 @@ pub struct ConnectOpts {
     pub offline: bool,
     /// A virtual NodeMCU running this sketch (`new` only): it connects by itself.
     pub sketch: Option<String>,
+    /// The board's MAC address (`new --sketch` only; default: one no board on stage has).
+    pub mac: Option<String>,
 }
 
 /// What a client is told to do.

@@ -115,7 +115,10 @@ impl World {
             LabCmd::Client { id, name, cmd } => self.client_cmd(id, &name, cmd),
             LabCmd::AddClient { name, opts } => {
                 if let Some(sketch) = opts.sketch.as_deref().and_then(super::board::sketch::find) {
-                    let board = super::board::Board::new(sketch, super::board::DEFAULT_MAC, "127.0.0.1");
+                    let macs: Vec<String> =
+                        self.slots.values().filter_map(|s| s.actor.as_board().map(|b| b.mac.clone())).collect();
+                    let mac = super::board::mac_for(opts.mac.as_deref(), &macs);
+                    let board = super::board::Board::new(sketch, &mac, "127.0.0.1");
                     let slot = Slot { actor: Actor::board(&name, board, true), conn: None };
                     self.slots.insert(name.clone(), slot);
                     if !opts.offline {
