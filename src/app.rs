@@ -1368,23 +1368,26 @@ impl App {
             Identity::ClientId(c) => self.linked_name(|x| x == c),
             Identity::Mac(m) => self.linked_name(|x| x.contains(m.as_str())),
         };
-        let what = match &id {
-            Identity::ClientId(c) => format!("ClientId {c}"),
-            Identity::Mac(m) => format!("MAC {m}"),
+        let (what, printed) = match &id {
+            Identity::ClientId(c) => (format!("ClientId {c}"), c.clone()),
+            Identity::Mac(m) => (format!("MAC {m}"), m.clone()),
         };
         let text = match found {
+            // The line itself is the id: no need to say it again.
+            Some(name) if name == printed => Text::new(
+                "这块板就是这个客户端：在串口窗格按 Enter 只看它的报文",
+                "this board is that client: Enter in the serial pane shows only its frames",
+            ),
             Some(name) => Text::new(
-                format!("这块开发板就是 {name}（串口打印了 {what}）：在串口窗格按 Enter 只看它的报文"),
-                format!(
-                    "this board is {name} (its serial output says {what}): Enter in the serial pane shows only its frames"
-                ),
+                format!("这块板就是客户端 {name}：在串口窗格按 Enter 只看它的报文"),
+                format!("this board is client {name}: Enter in the serial pane shows only its frames"),
             ),
             None => Text::new(
-                format!("开发板打印了 {what}；等它的 CONNECT 到了就把两者连起来"),
-                format!("the board printed {what}; it is linked once its CONNECT arrives"),
+                format!("开发板说了它的 {what}；它的 CONNECT 一到就能对上"),
+                format!("the board told its {what}; it is matched once its CONNECT arrives"),
             ),
         };
-        self.serial.note(at, text);
+        self.serial.annotate(at, text);
     }
 
     /// The inspector's name for a client whose client id passes `id`: a client on stage, or a

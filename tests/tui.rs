@@ -660,7 +660,7 @@ fn the_serial_pane_shows_the_virtual_nodemcu_beside_its_frames() {
     // Beside it, the ladder has the board's CONNECT and CONNACK.
     assert!(s.contains("CONNECT") && s.contains("CONNACK"), "{s}");
     // The lab linked the board to its client.
-    assert!(s.contains("this board is"), "{s}");
+    assert!(s.contains("this board is that client"), "{s}");
     let connects = |s: &str| s.lines().filter(|l| l.contains("esp→broker") && l.contains("CONNECT")).count();
     let before = connects(&t.screen());
     t.command("esp reset");

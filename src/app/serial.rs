@@ -145,6 +145,14 @@ impl Serial {
         self.push(SerialLine { at, text: String::new(), note: Some(text), lab: true });
     }
 
+    /// Notes `text` on the newest line (the one that told it), or as a line of its own.
+    pub fn annotate(&mut self, at: Duration, text: Text) {
+        match self.lines.back_mut() {
+            Some(l) if !l.lab && l.note.is_none() => l.note = Some(text),
+            _ => self.note(at, text),
+        }
+    }
+
     fn push(&mut self, l: SerialLine) {
         self.lines.push_back(l);
         while self.lines.len() > SERIAL_CAP {
@@ -160,7 +168,13 @@ impl Serial {
         self.ctx.lab_port = lab_port;
         self.ctx.observe(&text);
         let note = explain_state(&text, &self.ctx).map(|StateNote { text, .. }| text);
-        let found = self.tracker.line(&text).filter(|i| self.identity.as_ref() != Some(i));
+        // A MAC inside a client id already known (a topic with the MAC in it) is the same board.
+        let known = |i: &Identity| match (&self.identity, i) {
+            (Some(k), i) if k == i => true,
+            (Some(Identity::ClientId(c)), Identity::Mac(m)) => c.to_ascii_uppercase().contains(m.as_str()),
+            _ => false,
+        };
+        let found = self.tracker.line(&text).filter(|i| !known(i));
         if let Some(i) = &found {
             self.identity = Some(i.clone());
         }
@@ -202,5 +216,49 @@ impl Serial {
         self.filtering = false;
         self.tracker = IdentityTracker::new();
         self.ctx = StateContext::new();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(s: &mut Serial, lines: &[&str]) -> Vec<Identity> {
+        lines.iter().filter_map(|l| s.line(Duration::ZERO, l.to_string(), false, 1883)).collect()
+    }
+
+    #[test]
+    fn a_board_is_known_once_by_its_client_id_and_not_again_by_the_mac_in_its_topics() {
+        let mut s = Serial::new();
+        let found = feed(
+            &mut s,
+            &["ClientId:", "esp8266-5C:CF:7F:12:34:56", "Subscribe Topic: Taichi-Maker-Sub-5C:CF:7F:12:34:56"],
+        );
+        assert_eq!(found, vec![Identity::ClientId("esp8266-5C:CF:7F:12:34:56".into())]);
+        // Another board's MAC is news.
+        let found = feed(&mut s, &["MAC: 5C:CF:7F:AA:BB:CC"]);
+        assert_eq!(found, vec![Identity::Mac("5C:CF:7F:AA:BB:CC".into())]);
+    }
+
+    #[test]
+    fn a_state_code_is_explained_on_its_line_and_the_search_keeps_only_matching_lines() {
+        let mut s = Serial::new();
+        feed(&mut s, &["Attempting MQTT connection...failed, rc=-2 try again in 5 seconds", "WiFi connected"]);
+        let note = s.lines[0].note.as_ref().expect("explained");
+        assert!(note.en.contains("MQTT_CONNECT_FAILED") && note.zh.contains("MQTT_CONNECT_FAILED"), "{note:?}");
+        assert!(s.lines[1].note.is_none());
+        s.search = Some("WIFI".into());
+        let shown: Vec<&str> = s.shown().iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(shown, vec!["WiFi connected"]);
+    }
+
+    #[test]
+    fn the_pane_keeps_at_most_its_cap_of_lines() {
+        let mut s = Serial::new();
+        for i in 0..SERIAL_CAP + 10 {
+            s.line(Duration::ZERO, format!("Publish message: hello world #{i}"), false, 1883);
+        }
+        assert_eq!(s.lines.len(), SERIAL_CAP);
+        assert_eq!(s.lines[0].text, "Publish message: hello world #10");
     }
 }
