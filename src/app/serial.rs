@@ -128,6 +128,8 @@ pub struct Serial {
     pub filtering: bool,
     tracker: IdentityTracker,
     ctx: StateContext,
+    /// Noise was pointed out since the last clean line.
+    noise_noted: bool,
 }
 
 impl Serial {
@@ -167,7 +169,24 @@ impl Serial {
         self.ctx.lab_on_lan = lab_on_lan;
         self.ctx.lab_port = lab_port;
         self.ctx.observe(&text);
-        let note = explain_state(&text, &self.ctx).map(|StateNote { text, .. }| text);
+        let mut note = explain_state(&text, &self.ctx).map(|StateNote { text, .. }| text);
+        if is_noise(&text) {
+            if !self.noise_noted {
+                self.noise_noted = true;
+                note = Some(Text::new(
+                    format!(
+                        "这是乱码：波特率和程序的 Serial.begin 不一样？开机时 ROM 用 74880 说话，在 {} 下总是乱码。串口窗格里按 ←/→ 换波特率",
+                        self.baud
+                    ),
+                    format!(
+                        "noise: a baud rate other than the sketch's Serial.begin? The boot ROM talks at 74880 and always looks like this at {}. ←/→ in the pane change the rate",
+                        self.baud
+                    ),
+                ));
+            }
+        } else if !text.trim().is_empty() {
+            self.noise_noted = false;
+        }
         // A MAC inside a client id already known (a topic with the MAC in it) is the same board.
         let known = |i: &Identity| match (&self.identity, i) {
             (Some(k), i) if k == i => true,
@@ -216,7 +235,16 @@ impl Serial {
         self.filtering = false;
         self.tracker = IdentityTracker::new();
         self.ctx = StateContext::new();
+        self.noise_noted = false;
     }
+}
+
+/// A line that is mostly what a wrong baud rate makes: replacement characters (bytes that are no
+/// text at all) and stray high characters.
+fn is_noise(line: &str) -> bool {
+    let n = line.chars().count();
+    let bad = line.chars().filter(|c| *c == '\u{fffd}' || (!c.is_ascii() && !c.is_alphabetic())).count();
+    n >= 4 && bad * 2 >= n
 }
 
 #[cfg(test)]
@@ -250,6 +278,16 @@ mod tests {
         s.search = Some("WIFI".into());
         let shown: Vec<&str> = s.shown().iter().map(|l| l.text.as_str()).collect();
         assert_eq!(shown, vec!["WiFi connected"]);
+    }
+
+    #[test]
+    fn noise_is_pointed_out_once_until_a_clean_line_comes() {
+        let mut s = Serial::new();
+        let rom = "\u{fffd}\u{fffd}l\u{fffd}\u{fffd}\u{fffd}r\u{fffd}\u{fffd}";
+        feed(&mut s, &[rom, rom, "WiFi Connected!", "温度 25 度", rom]);
+        let notes: Vec<bool> = s.lines.iter().map(|l| l.note.is_some()).collect();
+        assert_eq!(notes, vec![true, false, false, false, true]);
+        assert!(s.lines[0].note.as_ref().unwrap().en.contains("74880"));
     }
 
     #[test]
