@@ -229,3 +229,40 @@ fn a_second_board_gets_its_own_mac_and_two_boards_sharing_one_kick_each_other_of
     let n = takeovers(&w.take_events());
     assert!(n >= 20, "only {n} takeovers in the 1.7 s after the twin connected");
 }
+
+#[test]
+fn a_board_that_only_publishes_still_pings_fifteen_seconds_after_its_last_inbound_packet() {
+    let mut w = world();
+    board(&mut w, "publish");
+    w.advance(Duration::from_secs(70));
+    let f = frames(&w.take_events());
+    let publishes = f.iter().filter(|(_, d, b)| *d == Dir::In && b[0] == 0x30).count();
+    assert!(publishes >= 20, "a PUBLISH every 3 s: {publishes}");
+    let pings: Vec<f64> = f.iter().filter(|(_, d, b)| *d == Dir::In && b[..] == [0xc0, 0x00]).map(|f| f.0).collect();
+    let pongs: Vec<f64> = f.iter().filter(|(_, d, b)| *d == Dir::Out && b[..] == [0xd0, 0x00]).map(|f| f.0).collect();
+    assert!(pings.len() >= 3, "{pings:?}");
+    // Each PINGREQ comes just over 15 s after the last thing received (the PINGRESP before it).
+    for (p, r) in pings[1..].iter().zip(&pongs) {
+        let gap = p - r;
+        assert!(gap > 15.0 && gap < 15.01, "PINGREQ {gap} s after the last PINGRESP");
+    }
+}
+
+#[test]
+fn a_sketch_that_stops_calling_loop_is_dropped_and_reconnects_when_it_runs_again() {
+    let mut w = world();
+    board(&mut w, "connect");
+    w.advance(Duration::from_secs(6));
+    w.take_events();
+    w.apply(LabCmd::Client { id: 1, name: "esp".into(), cmd: ClientCmd::Freeze });
+    w.advance(Duration::from_secs(30));
+    let ev = w.take_events();
+    assert!(ev.iter().any(|e| matches!(e, WorldEvent::Broker { event: Event::KeepAliveExpired { .. }, .. })));
+    assert!(!frames(&ev).iter().any(|(_, d, _)| *d == Dir::In), "a frozen sketch sends nothing");
+    w.apply(LabCmd::Client { id: 2, name: "esp".into(), cmd: ClientCmd::Thaw });
+    w.advance(Duration::from_secs(2));
+    let ev = w.take_events();
+    let connects = frames(&ev).iter().filter(|(_, d, b)| *d == Dir::In && b[0] == 0x10).count();
+    assert_eq!(connects, 1, "loop() finds connected() false and connects again");
+    assert!(lines(&ev).iter().any(|l| l == "MQTT Server Connected."));
+}

@@ -114,6 +114,8 @@ pub struct Board {
     lines: Vec<String>,
     partial: Vec<u8>,
     reqs: Vec<BoardReq>,
+    /// What the client reported while the sketch was not calling `loop()`: seen when it does again.
+    missed: Vec<ClientEvent>,
 }
 
 impl Board {
@@ -135,6 +137,7 @@ impl Board {
             lines: Vec::new(),
             partial: Vec::new(),
             reqs: Vec::new(),
+            missed: Vec::new(),
         }
     }
 
@@ -178,6 +181,7 @@ impl Board {
 
     fn boot(&mut self, now: Instant, cause: u8) {
         self.led = false;
+        self.missed.clear();
         self.counter = self.sketch.periodic.map_or(0, |p| p.2);
         self.next_pub = None;
         self.published_once = false;
@@ -212,8 +216,13 @@ impl Board {
 
     /// What the client reported, and the time: the sketch reacts, and runs its timers.
     pub fn step(&mut self, client: &mut Client, events: &[ClientEvent], now: Instant) -> Vec<BoardReq> {
-        if self.phase != Phase::Off && !client.is_frozen() {
-            for e in events {
+        if self.phase == Phase::Off {
+            self.missed.clear();
+        } else if client.is_frozen() {
+            self.missed.extend(events.iter().cloned());
+        } else {
+            let missed = std::mem::take(&mut self.missed);
+            for e in missed.iter().chain(events) {
                 self.on_event(client, e, now);
             }
             self.timers(client, now);
