@@ -3,16 +3,16 @@
 // test-user/Pub-<MAC> every 3 seconds. A server that refuses the login answers CONNACK 4 or 5, and
 // the sketch prints that code as its client state.
 //
-// Against the lab: write the line test-user:ranye-iot into a file users.txt, run
-// `mqtt-lab --lan --passwd users.txt`, put the mqttServer line it prints in place of the one below,
+// Against the lab: run `mqtt-lab --lan --auth test-user:ranye-iot` (or `--passwd FILE` with that line),
+// put the mqttServer line it prints in place of the one below,
 // set ssid and password, upload, and open the serial monitor at 115200 baud; change mqttPassword to
 // see the refusal. Without a board, `mqtt-lab nodemcu --pty --sketch auth` (or `new esp --sketch auth`
 // inside the lab) runs the same program on a virtual NodeMCU.
 //
 // 用户名和密码（第 2-8 课）：带用户名和密码的发布程序：以 test-user、密码 ranye-iot 登录，每 3 秒
 // 向 test-user/Pub-<MAC> 发布 "Hello World <n>"。服务端拒绝登录时回 CONNACK 4 或 5，程序把这个
-// 代码作为客户端状态打印出来。把一行 test-user:ranye-iot 写进文件 users.txt，在电脑上运行
-// `mqtt-lab --lan --passwd users.txt`，把它打印的 mqttServer 那一行替换下面那一行，填好 Wi-Fi，
+// 代码作为客户端状态打印出来。在电脑上运行
+// `mqtt-lab --lan --auth test-user:ranye-iot`，把它打印的 mqttServer 那一行替换下面那一行，填好 Wi-Fi，
 // 上传，串口监视器设为 115200；改掉 mqttPassword 就能看到被拒绝。没有开发板：
 // `mqtt-lab nodemcu --pty --sketch auth`（或在实验室里 `new esp --sketch auth`）。
 

@@ -4,8 +4,8 @@
 // one the board reports "LED ON" or "LED OFF" on taichi/led_zt. Its will, "offline" retained on
 // taichi/led_yz, tells the platform when the board is gone.
 //
-// Against the lab: write the line taichi:tm8266 into a file users.txt, run
-// `mqtt-lab --lan --passwd users.txt`, put the mqttServer line it prints in place of the one below,
+// Against the lab: run `mqtt-lab --lan --auth taichi:tm8266` (or `--passwd FILE` with that line),
+// put the mqttServer line it prints in place of the one below,
 // set ssid and password, upload, open the serial monitor at 115200 baud, subscribe in the lab to
 // taichi/# and publish 1 or 0 to taichi/led_kz. Without a board,
 // `mqtt-lab nodemcu --pty --sketch led` (or `new esp --sketch led` inside the lab) runs the same
@@ -14,7 +14,7 @@
 // 平台控制灯（第 A-3 课）：以 taichi 登录，保留会话（清除会话 = 0），以 QoS 1 订阅控制主题
 // taichi/led_kz。命令第一个字符是 1 就点亮 LED，否则熄灭；每条命令之后在 taichi/led_zt 报告
 // "LED ON" 或 "LED OFF"。遗嘱是 taichi/led_yz 上的保留消息 "offline"，开发板掉线时告诉平台。
-// 把一行 taichi:tm8266 写进文件 users.txt，在电脑上运行 `mqtt-lab --lan --passwd users.txt`，
+// 在电脑上运行 `mqtt-lab --lan --auth taichi:tm8266`，
 // 把它打印的 mqttServer 那一行替换下面那一行，填好 Wi-Fi，上传，串口监视器设为 115200，在实验室里
 // 订阅 taichi/#，向 taichi/led_kz 发布 1 或 0。没有开发板：`mqtt-lab nodemcu --pty --sketch led`
 // （或在实验室里 `new esp --sketch led`）。
