@@ -190,3 +190,23 @@ fn a_powered_off_virtual_nodemcu_leaves_its_will_after_one_and_a_half_keep_alive
     b.wait_line(5, |l| l.contains("keep alive") || l.contains("keepalive"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_board_pointed_at_no_broker_prints_state_minus_2_and_tries_again_5_s_later() {
+    // A port nothing listens on: taken from the OS, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = temp_dir("nodemcu-refused");
+    let link = dir.join("nodemcu");
+    let _n = nodemcu(port, "connect", &link);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let handle = SerialHandle::spawn(link.display().to_string(), 115_200, tx);
+    let mut seen = Vec::new();
+    let failed = "MQTT Server Connect Failed. Client State:-2";
+    next(&mut rx, 10, &mut seen, |e| is_line(e, failed)).await;
+    let first = Instant::now();
+    next(&mut rx, 10, &mut seen, |e| is_line(e, failed)).await;
+    let gap = first.elapsed().as_secs_f64();
+    assert!((4.5..6.5).contains(&gap), "tried again {gap:.1} s later");
+    handle.close();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -323,6 +323,11 @@ impl Actor {
     /// The host could not open the connection; `why` says so (en, zh).
     pub fn open_failed(&mut self, now: Instant, at: Duration, io: &mut Vec<Io>, ev: &mut Vec<WorldEvent>) {
         self.transport = false;
+        // connect() was called and found no TCP connection: PubSubClient's -2. (The CONNECT it
+        // would have sent is dropped with the connection that never was.)
+        if !self.client.state().is_open() {
+            let _ = self.client.connect(now);
+        }
         self.client.connect_failed(now);
         self.drain(now, at, io, ev);
     }

@@ -458,17 +458,24 @@ impl Board {
     }
 }
 
-/// What a serial terminal set to `terminal` shows of bytes sent at `sent`: the bytes themselves when
-/// the rates agree, otherwise garbage of the kind a wrong rate makes (line breaks kept, so the
-/// noise stays on a line or two). Not the exact bytes a UART would sample, only their look.
+/// What a serial terminal set to `terminal` shows of bytes sent at another rate: the bytes
+/// themselves when the rates agree, otherwise noise of the kind a wrong rate makes — fewer bytes
+/// than were sent, none of them text, and no line breaks but the one that ends the chunk, so a
+/// burst like the boot ROM's is a line or two of garbage. Not the exact bytes a UART would sample,
+/// only their look.
 pub fn as_received(chunk: &SerialChunk, terminal: u32) -> Vec<u8> {
     if chunk.baud == terminal {
         return chunk.bytes.clone();
     }
-    chunk
+    let mut out: Vec<u8> = chunk
         .bytes
         .iter()
         .enumerate()
-        .map(|(i, &b)| if b == b'\n' { b } else { (b.wrapping_mul(0x9d) ^ (i as u8).wrapping_mul(0x3b)) | 0x80 })
-        .collect()
+        .filter(|(i, _)| i % 3 != 2)
+        .map(|(i, &b)| (b.wrapping_mul(0x9d) ^ (i as u8).wrapping_mul(0x3b)) | 0x80)
+        .collect();
+    if chunk.bytes.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    out
 }
