@@ -723,7 +723,12 @@ impl App {
     pub fn open_lesson(&mut self, i: usize) -> Vec<Effect> {
         let Some(entry) = self.course.entries.get(i).cloned() else { return Vec::new() };
         let lesson = entry.lesson.clone();
-        let fx = vec![Effect::Reset(course::Course::setup(&lesson))];
+        let mut fx = vec![Effect::Reset(course::Course::setup(&lesson))];
+        // A virtual board's port goes with the old stage (a real board's stays).
+        if self.serial.board.is_some() && !self.serial.pinned {
+            self.serial = serial::Serial::new();
+            fx.push(Effect::SerialClose);
+        }
         self.clients.clear();
         // The frames of the broker before belong to another story.
         self.inspector.clear();
