@@ -675,6 +675,7 @@ impl App {
         match &self.course.waiting {
             Some(course::Wait::Mark(id)) => self.marks.list.iter().any(|m| m.id == *id && m.state.is_pending()),
             Some(course::Wait::Client(name)) => !self.clients.iter().any(|c| &c.name == name),
+            Some(course::Wait::Gone(name)) => self.clients.iter().any(|c| &c.name == name),
             Some(course::Wait::Reset) => true,
             None => false,
         }
@@ -701,6 +702,7 @@ impl App {
                         Command::New { name, opts } if opts.offline || opts.sketch.is_some() => {
                             Some(course::Wait::Client(name.clone()))
                         }
+                        Command::Remove { name } => Some(course::Wait::Gone(name.clone())),
                         Command::New { .. } | Command::Client { cmd: ClientCmd::Connect(_), .. } => None,
                         _ => None,
                     };
@@ -875,7 +877,11 @@ impl App {
                     code: code @ (ConnectReturnCode::BadUsernameOrPassword | ConnectReturnCode::NotAuthorized),
                 } = &event
                 {
-                    let text = login_hint(&client, *code);
+                    let board = self.clients.iter().find(|c| c.name == client).and_then(|c| c.board.clone());
+                    let text = match board {
+                        Some(b) => board_login_hint(&client, b.sketch, *code),
+                        None => login_hint(&client, *code),
+                    };
                     self.narrate_at(at, Narration::Note { client: "lab".into(), text });
                 }
                 if self.client_says(&event) {
@@ -1784,6 +1790,22 @@ fn login_hint(name: &str, code: ConnectReturnCode) -> Text {
         format!(
             "{}: connect again with a user name and password of the password file — {name} connect --user U --pass P",
             why.en
+        ),
+    )
+}
+
+/// A board's login was refused: its user name and password are in its sketch.
+fn board_login_hint(name: &str, sketch: &str, code: ConnectReturnCode) -> Text {
+    let (zh, en) = match code {
+        ConnectReturnCode::NotAuthorized => ("没有带用户名和密码", "sends no user name and password"),
+        _ => ("的用户名或密码不对", "has a wrong user name or password"),
+    };
+    Text::new(
+        format!(
+            "{name} 的程序 {sketch} {zh}：要改的是程序里的 mqttUserName 和 mqttPassword（要登录的程序：new 名字 --sketch auth）"
+        ),
+        format!(
+            "{name}'s sketch {sketch} {en}: what must change is the sketch's mqttUserName and mqttPassword (a sketch that logs in: new NAME --sketch auth)"
         ),
     )
 }

@@ -492,6 +492,11 @@ impl Client {
         self.out.pop_front()
     }
 
+    /// Whether [`poll_output`](Self::poll_output) has something.
+    pub fn has_output(&self) -> bool {
+        !self.out.is_empty()
+    }
+
     // ---- views for the lab ----------------------------------------------------------------------
 
     pub fn state(&self) -> State {

@@ -266,3 +266,26 @@ fn a_sketch_that_stops_calling_loop_is_dropped_and_reconnects_when_it_runs_again
     assert_eq!(connects, 1, "loop() finds connected() false and connects again");
     assert!(lines(&ev).iter().any(|l| l == "MQTT Server Connected."));
 }
+
+#[test]
+fn a_periodic_publish_goes_out_when_the_sketch_prints_it() {
+    let mut w = world();
+    board(&mut w, "publish");
+    w.advance(Duration::from_secs(15));
+    let ev = w.take_events();
+    let printed: Vec<f64> = ev
+        .iter()
+        .filter_map(|e| match e {
+            WorldEvent::Serial { at, line, .. } if line.starts_with("Publish message: Hello World") => {
+                Some(at.as_secs_f64())
+            }
+            _ => None,
+        })
+        .collect();
+    let sent: Vec<f64> =
+        frames(&ev).into_iter().filter(|(_, d, b)| *d == Dir::In && b[0] == 0x30).map(|f| f.0).collect();
+    assert!(printed.len() >= 3, "{printed:?}");
+    assert_eq!(printed[..3], sent[..3], "printed at {printed:?}, sent at {sent:?}");
+    // 3 s apart, the first 3 s after connecting.
+    assert!((sent[1] - sent[0] - 3.0).abs() < 0.01, "{sent:?}");
+}

@@ -70,6 +70,8 @@ pub enum Wait {
     Mark(u64),
     /// A client to appear on stage.
     Client(String),
+    /// A client to leave the stage.
+    Gone(String),
     /// The world to confirm a reset (events of the clients before it are stale).
     Reset,
 }

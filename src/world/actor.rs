@@ -429,7 +429,8 @@ impl Actor {
                     }
                 }
             }
-            if !acted && seen.is_empty() {
+            // What the sketch made the client do (a publish from its timer) is drained next round.
+            if !acted && seen.is_empty() && !self.client.has_output() {
                 break;
             }
         }
