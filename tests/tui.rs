@@ -643,6 +643,16 @@ fn a_new_learner_without_a_board_completes_lesson_1_4_with_the_virtual_nodemcu_i
     walk_lesson("1-4", "zh", 80, 24, &[]);
 }
 
+#[test]
+fn a_new_learner_completes_lesson_1_8_with_the_virtual_nodemcu_in_english_at_120_by_40() {
+    walk_lesson("1-8", "en", 120, 40, &[]);
+}
+
+#[test]
+fn a_new_learner_completes_lesson_2_7_with_the_virtual_nodemcu_in_chinese_at_80_by_24() {
+    walk_lesson("2-7", "zh", 80, 24, &[]);
+}
+
 /// The serial pane attaches to the virtual NodeMCU's pseudo-terminal: the sketch's lines stand
 /// beside the frames they go with, and the reset key reboots the board (a new CONNECT, the boot
 /// again).
