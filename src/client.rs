@@ -154,6 +154,23 @@ impl Options {
     }
 }
 
+/// The constant PubSubClient names a `state()` code by (`-2` → `MQTT_CONNECT_FAILED`).
+pub fn pubsub_state_name(code: i8) -> Option<&'static str> {
+    Some(match code {
+        -4 => "MQTT_CONNECTION_TIMEOUT",
+        -3 => "MQTT_CONNECTION_LOST",
+        -2 => "MQTT_CONNECT_FAILED",
+        -1 => "MQTT_DISCONNECTED",
+        0 => "MQTT_CONNECTED",
+        1 => "MQTT_CONNECT_BAD_PROTOCOL",
+        2 => "MQTT_CONNECT_BAD_CLIENT_ID",
+        3 => "MQTT_CONNECT_UNAVAILABLE",
+        4 => "MQTT_CONNECT_BAD_CREDENTIALS",
+        5 => "MQTT_CONNECT_UNAUTHORIZED",
+        _ => return None,
+    })
+}
+
 /// Where the client's connection is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
 pub enum State {
@@ -190,18 +207,7 @@ impl State {
     }
     /// PubSubClient's name for [`pubsub_code`](Self::pubsub_code).
     pub fn pubsub_name(self) -> &'static str {
-        match self.pubsub_code() {
-            -4 => "MQTT_CONNECTION_TIMEOUT",
-            -3 => "MQTT_CONNECTION_LOST",
-            -2 => "MQTT_CONNECT_FAILED",
-            -1 => "MQTT_DISCONNECTED",
-            0 => "MQTT_CONNECTED",
-            1 => "MQTT_CONNECT_BAD_PROTOCOL",
-            2 => "MQTT_CONNECT_BAD_CLIENT_ID",
-            3 => "MQTT_CONNECT_UNAVAILABLE",
-            4 => "MQTT_CONNECT_BAD_CREDENTIALS",
-            _ => "MQTT_CONNECT_UNAUTHORIZED",
-        }
+        pubsub_state_name(self.pubsub_code()).unwrap_or("MQTT_CONNECT_UNAUTHORIZED")
     }
     /// Connecting or connected: a network connection is open.
     pub fn is_open(self) -> bool {

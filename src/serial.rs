@@ -5,7 +5,7 @@
 //! [`IdentityTracker`]), and PubSubClient's `state()` codes explained in both languages
 //! ([`explain_state`]).
 //!
-//! Pure: it builds on `i18n` only. It must not depend on tokio, ratatui, crossterm, the runtime, the
+//! Pure: it builds on `i18n` and the client core (the names of its state codes). It must not depend on tokio, ratatui, crossterm, the runtime, the
 //! app or the ui, and it reads no clock; the runtime's port task (`runtime::serial`) feeds it bytes.
 
 pub mod chips;

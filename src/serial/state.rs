@@ -62,19 +62,7 @@ pub struct StateNote {
 
 /// The name of a PubSubClient state code (`-2` → `MQTT_CONNECT_FAILED`).
 pub fn state_name(code: i8) -> Option<&'static str> {
-    Some(match code {
-        -4 => "MQTT_CONNECTION_TIMEOUT",
-        -3 => "MQTT_CONNECTION_LOST",
-        -2 => "MQTT_CONNECT_FAILED",
-        -1 => "MQTT_DISCONNECTED",
-        0 => "MQTT_CONNECTED",
-        1 => "MQTT_CONNECT_BAD_PROTOCOL",
-        2 => "MQTT_CONNECT_BAD_CLIENT_ID",
-        3 => "MQTT_CONNECT_UNAVAILABLE",
-        4 => "MQTT_CONNECT_BAD_CREDENTIALS",
-        5 => "MQTT_CONNECT_UNAUTHORIZED",
-        _ => return None,
-    })
+    crate::client::pubsub_state_name(code)
 }
 
 /// The state code in a line a sketch printed, explained; `None` when the line has none. Forms
