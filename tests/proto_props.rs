@@ -1062,10 +1062,31 @@ fn the_v5_packet_generator_covers_every_case() {
         }
     }
     let mut want: Vec<String> = [
-        "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP", "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE",
-        "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH", "password alone", "empty topic with alias",
-        "two subscription identifiers", "shared subscription", "PUBACK in 2 bytes", "PUBACK in 3 bytes",
-        "DISCONNECT in 0 bytes", "DISCONNECT in 1 byte", "AUTH in 0 bytes", "3-byte length",
+        "CONNECT",
+        "CONNACK",
+        "PUBLISH",
+        "PUBACK",
+        "PUBREC",
+        "PUBREL",
+        "PUBCOMP",
+        "SUBSCRIBE",
+        "SUBACK",
+        "UNSUBSCRIBE",
+        "UNSUBACK",
+        "PINGREQ",
+        "PINGRESP",
+        "DISCONNECT",
+        "AUTH",
+        "password alone",
+        "empty topic with alias",
+        "two subscription identifiers",
+        "shared subscription",
+        "PUBACK in 2 bytes",
+        "PUBACK in 3 bytes",
+        "DISCONNECT in 0 bytes",
+        "DISCONNECT in 1 byte",
+        "AUTH in 0 bytes",
+        "3-byte length",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -1097,10 +1118,8 @@ fn a_publish_with_one_property_of_each_type() {
     //   26 00 01 6b 00 06 e6 b1 bd e8 bd a6   User Property (pair) = "k": "汽车"
     //   08 00 04 72 2f 31 32     Response Topic = "r/12"
     // | 78 = payload "x"
-    let b = hex(
-        "30 31 | 00 01 74 | 2c 01 01 02 00 00 0e 10 23 00 07 0b 81 01 03 00 04 74 65 78 74 09 00 02 ca fe \
-         26 00 01 6b 00 06 e6 b1 bd e8 bd a6 08 00 04 72 2f 31 32 | 78",
-    );
+    let b = hex("30 31 | 00 01 74 | 2c 01 01 02 00 00 0e 10 23 00 07 0b 81 01 03 00 04 74 65 78 74 09 00 02 ca fe \
+         26 00 01 6b 00 06 e6 b1 bd e8 bd a6 08 00 04 72 2f 31 32 | 78");
     let v5::Packet::Publish(p) = decode5(&b).unwrap() else { panic!() };
     let q = &p.properties;
     assert_eq!(q.payload_format_indicator, Some(true));
@@ -1174,5 +1193,8 @@ fn v5_errors_in_frames_cite_5_0() {
     assert_eq!((e.offset, e.rule()), (7, Some("§1.5.5")));
     // truncated: a PUBACK's property length says 9 with 1 byte after it (§2.1.4)
     let e = decode5(&hex("40 05 | 00 01 | 00 | 09 00")).unwrap_err();
-    assert_eq!((e.kind.clone(), e.rule()), (ErrorKind::Truncated { field: mqtt_lab::proto::PROPERTY_BLOCK }, Some("§2.1.4")));
+    assert_eq!(
+        (e.kind.clone(), e.rule()),
+        (ErrorKind::Truncated { field: mqtt_lab::proto::PROPERTY_BLOCK }, Some("§2.1.4"))
+    );
 }

@@ -487,7 +487,10 @@ mod tests {
     #[test]
     fn the_same_kind_cites_each_version_in_its_own_words() {
         let e = DecodeError::new(2, ErrorKind::ZeroPacketId);
-        assert_eq!((e.rule(), e.message(Lang::En).as_str()), (Some("MQTT-2.3.1-1"), "packet identifier 0 is not allowed (byte 2, MQTT-2.3.1-1)"));
+        assert_eq!(
+            (e.rule(), e.message(Lang::En).as_str()),
+            (Some("MQTT-2.3.1-1"), "packet identifier 0 is not allowed (byte 2, MQTT-2.3.1-1)")
+        );
         let e = e.in_version(Protocol::V5);
         assert_eq!(e.rule(), Some("MQTT-2.2.1-3"));
         assert_eq!(e.message(Lang::En), "packet identifier 0 is not allowed (byte 2, MQTT-2.2.1-3 of 5.0)");

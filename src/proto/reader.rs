@@ -104,7 +104,10 @@ impl<'a, R: Recorder> Reader<'a, R> {
         let at = self.pos;
         let b = self.buf[at];
         let code = ReasonCode::from_u8(b).filter(|c| c.is_valid_in(packet));
-        self.rec.bytes(field, at, at + 1, || Value { text: format!("{b:#04x}"), note: code.map(|c| Note::Reason(c, packet)) });
+        self.rec.bytes(field, at, at + 1, || Value {
+            text: format!("{b:#04x}"),
+            note: code.map(|c| Note::Reason(c, packet)),
+        });
         self.pos += 1;
         code.ok_or(DecodeError::new(at, ErrorKind::BadReasonCode { packet, code: b }))
     }

@@ -50,9 +50,32 @@ pub fn subscription_identifier() -> impl Strategy<Value = NonZeroU32> {
 
 /// Every property with a random value, before `for_context` keeps those a packet may carry.
 fn any_properties() -> impl Strategy<Value = Properties> {
-    let a = (flag(), some(u32_edges()), some(text()), some(topic_name()), some(binary(16)), vec(subscription_identifier(), 0..3));
-    let b = (some(u32_edges()), some(client_id()), some(any::<u16>()), some(text()), some(binary(16)), flag(), some(u32_edges()));
-    let c = (flag(), some(text()), some(text()), some(text()), some(nonzero_u16()), some(any::<u16>()), some(nonzero_u16()));
+    let a = (
+        flag(),
+        some(u32_edges()),
+        some(text()),
+        some(topic_name()),
+        some(binary(16)),
+        vec(subscription_identifier(), 0..3),
+    );
+    let b = (
+        some(u32_edges()),
+        some(client_id()),
+        some(any::<u16>()),
+        some(text()),
+        some(binary(16)),
+        flag(),
+        some(u32_edges()),
+    );
+    let c = (
+        flag(),
+        some(text()),
+        some(text()),
+        some(text()),
+        some(nonzero_u16()),
+        some(any::<u16>()),
+        some(nonzero_u16()),
+    );
     let d = (
         some(prop_oneof![Just(QoS::AtMostOnce), Just(QoS::AtLeastOnce)]),
         flag(),
@@ -218,7 +241,11 @@ pub fn options() -> impl Strategy<Value = SubscriptionOptions> {
         qos(),
         any::<bool>(),
         any::<bool>(),
-        prop_oneof![Just(RetainHandling::SendAtSubscribe), Just(RetainHandling::SendIfNew), Just(RetainHandling::DoNotSend)],
+        prop_oneof![
+            Just(RetainHandling::SendAtSubscribe),
+            Just(RetainHandling::SendIfNew),
+            Just(RetainHandling::DoNotSend)
+        ],
     )
         .prop_map(|(qos, no_local, retain_as_published, retain_handling)| SubscriptionOptions {
             qos,
@@ -261,12 +288,18 @@ pub fn unsuback5() -> impl Strategy<Value = UnsubAck> {
 }
 
 pub fn disconnect5() -> impl Strategy<Value = Disconnect> {
-    (reason(ReasonPacket::Disconnect), prop_oneof![1 => Just(Properties::default()), 1 => properties(PropContext::Disconnect).boxed()])
+    (
+        reason(ReasonPacket::Disconnect),
+        prop_oneof![1 => Just(Properties::default()), 1 => properties(PropContext::Disconnect).boxed()],
+    )
         .prop_map(|(reason, properties)| Disconnect { reason, properties })
 }
 
 pub fn auth5() -> impl Strategy<Value = Auth> {
-    (reason(ReasonPacket::Auth), prop_oneof![1 => Just(Properties::default()), 1 => properties(PropContext::Auth).boxed()])
+    (
+        reason(ReasonPacket::Auth),
+        prop_oneof![1 => Just(Properties::default()), 1 => properties(PropContext::Auth).boxed()],
+    )
         .prop_map(|(reason, properties)| Auth { reason, properties })
 }
 

@@ -443,7 +443,10 @@ mod tests {
         // level 6 is nobody's; the name must be "MQTT" [MQTT-3.1.2-1]
         let e = decode_slice_v(&hex("10 10 | 00 04 4d 51 54 54 | 06 | 02 | 00 0f | 00 | 00 03 65 73 70"), Protocol::V5)
             .unwrap_err();
-        assert_eq!((e.offset, e.kind.clone(), e.rule()), (8, ErrorKind::UnsupportedProtocolLevel(6), Some("MQTT-3.1.2-2")));
+        assert_eq!(
+            (e.offset, e.kind.clone(), e.rule()),
+            (8, ErrorKind::UnsupportedProtocolLevel(6), Some("MQTT-3.1.2-2"))
+        );
         let e = decode_slice_v(&hex("10 10 | 00 04 4d 51 54 58 | 05 | 02 | 00 0f | 00 | 00 03 65 73 70"), Protocol::V5)
             .unwrap_err();
         assert_eq!((e.offset, e.rule(), e.version), (4, Some("MQTT-3.1.2-1"), Protocol::V5));
@@ -459,8 +462,14 @@ mod tests {
         a.properties.topic_alias = std::num::NonZeroU16::new(3);
         assert!(matches!(Packet::PubRel(a).check_encodable(), Err(EncodeError::Invalid { rule: "§2.2.2.2", .. })));
         let s = Subscribe { pid, properties: Properties::default(), filters: vec![] };
-        assert!(matches!(Packet::Subscribe(s).check_encodable(), Err(EncodeError::Invalid { rule: "MQTT-3.8.3-2", .. })));
+        assert!(matches!(
+            Packet::Subscribe(s).check_encodable(),
+            Err(EncodeError::Invalid { rule: "MQTT-3.8.3-2", .. })
+        ));
         let u = Unsubscribe { pid, properties: Properties::default(), filters: vec!["a\0".into()] };
-        assert!(matches!(Packet::Unsubscribe(u).check_encodable(), Err(EncodeError::Invalid { rule: "MQTT-1.5.4-2", .. })));
+        assert!(matches!(
+            Packet::Unsubscribe(u).check_encodable(),
+            Err(EncodeError::Invalid { rule: "MQTT-1.5.4-2", .. })
+        ));
     }
 }

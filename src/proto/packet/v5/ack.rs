@@ -129,13 +129,19 @@ mod tests {
     fn reason_codes_of_other_packets_are_refused() {
         // 92 is PUBREL's and PUBCOMP's, not PUBACK's [MQTT-3.4.2-1]
         let e = decode5("40 03 | 00 01 | 92").unwrap_err();
-        assert_eq!((e.offset, e.kind.clone(), e.rule()), (4, ErrorKind::BadReasonCode { packet: ReasonPacket::PubAck, code: 0x92 }, Some("MQTT-3.4.2-1")));
+        assert_eq!(
+            (e.offset, e.kind.clone(), e.rule()),
+            (4, ErrorKind::BadReasonCode { packet: ReasonPacket::PubAck, code: 0x92 }, Some("MQTT-3.4.2-1"))
+        );
         // 10 is PUBACK's and PUBREC's, not PUBREL's [MQTT-3.6.2-1]
         assert_eq!(decode5("62 03 | 00 01 | 10").unwrap_err().rule(), Some("MQTT-3.6.2-1"));
         assert_eq!(decode5("50 03 | 00 01 | 04").unwrap_err().rule(), Some("MQTT-3.5.2-1"));
         assert_eq!(decode5("70 03 | 00 01 | 80").unwrap_err().rule(), Some("MQTT-3.7.2-1"));
         let e = decode5("40 03 | 00 01 | 92").unwrap_err();
-        assert_eq!(e.message(Lang::En), "reason code 0x92 is not one of the PUBACK reason codes (byte 4, MQTT-3.4.2-1 of 5.0)");
+        assert_eq!(
+            e.message(Lang::En),
+            "reason code 0x92 is not one of the PUBACK reason codes (byte 4, MQTT-3.4.2-1 of 5.0)"
+        );
         assert_eq!(e.message(Lang::Zh), "原因码 0x92 不是 PUBACK 可用的原因码（第 4 字节，5.0 规范 MQTT-3.4.2-1）");
     }
 

@@ -58,9 +58,9 @@ pub(crate) fn decode<R: Recorder>(r: &mut Reader<'_, R>) -> Result<Auth, DecodeE
 
 #[cfg(test)]
 mod tests {
+    use crate::proto::ErrorKind;
     use crate::proto::packet::v5::test_util::*;
     use crate::proto::v5::*;
-    use crate::proto::ErrorKind;
     use bytes::Bytes;
 
     #[test]

@@ -85,7 +85,10 @@ mod tests {
         let s = spans5(b).into_iter().find(|s| s.field.key == "mqtt.connack.reason_code").unwrap();
         assert_eq!(s.value_in(Lang::En), "0x87 (not authorized)");
         assert_eq!(s.value_in(Lang::Zh), "0x87（未授权）");
-        assert_eq!(spans5("20 03 00 00 00").iter().find(|s| s.start == 3).unwrap().value_in(Lang::En), "0x00 (connection accepted)");
+        assert_eq!(
+            spans5("20 03 00 00 00").iter().find(|s| s.start == 3).unwrap().value_in(Lang::En),
+            "0x00 (connection accepted)"
+        );
     }
 
     #[test]

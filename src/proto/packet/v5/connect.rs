@@ -190,8 +190,7 @@ mod tests {
 
     #[test]
     fn connect_properties_will_properties_user_and_password() {
-        let b = hex(
-            "10 38 | 00 04 4d 51 54 54 | 05 \
+        let b = hex("10 38 | 00 04 4d 51 54 54 | 05 \
              | ce \
              | 00 3c \
              | 0a | 11 00 00 00 78 | 21 00 0a | 17 00 \
@@ -200,8 +199,7 @@ mod tests {
              | 00 03 63 61 72 \
              | 00 07 6f 66 66 6c 69 6e 65 \
              | 00 04 75 73 65 72 \
-             | 00 02 70 77",
-        );
+             | 00 02 70 77");
         // ce = user name, password, will QoS 1, will, clean start
         //      (1100 1110: will retain 0, will QoS 01, will 1, clean start 1, reserved 0)
         // 0a = 10 bytes of properties: 11 = Session Expiry Interval 120, 21 = Receive Maximum 10,
@@ -213,7 +211,10 @@ mod tests {
         assert_eq!(c.properties.receive_maximum, NonZeroU16::new(10));
         assert_eq!(c.properties.request_problem_information, Some(false));
         let w = c.will.as_ref().unwrap();
-        assert_eq!((w.topic.as_str(), &w.message[..], w.qos, w.retain), ("car", &b"offline"[..], QoS::AtLeastOnce, false));
+        assert_eq!(
+            (w.topic.as_str(), &w.message[..], w.qos, w.retain),
+            ("car", &b"offline"[..], QoS::AtLeastOnce, false)
+        );
         assert_eq!((w.properties.will_delay_interval, w.properties.payload_format_indicator), (Some(5), Some(true)));
         assert_eq!((c.username.as_deref(), c.password.as_deref()), (Some("user"), Some(&b"pw"[..])));
         // Our encoder writes the properties in identifier order: 11, 17, 21.
@@ -301,7 +302,10 @@ mod tests {
         // will properties 03: 21 00 05 = Receive Maximum, which only the CONNECT itself may carry
         let e = decode5("10 17 | 00 04 4d 51 54 54 | 05 | 06 | 00 0f | 00 | 00 01 61 | 03 21 00 05 | 00 01 74 | 00 00")
             .unwrap_err();
-        assert_eq!((e.offset, e.kind.clone()), (17, ErrorKind::PropertyNotAllowed { id: 0x21, ctx: PropContext::Will }));
+        assert_eq!(
+            (e.offset, e.kind.clone()),
+            (17, ErrorKind::PropertyNotAllowed { id: 0x21, ctx: PropContext::Will })
+        );
         // will property 01 02: Payload Format Indicator 2 (§3.1.3.2.3)
         let e = decode5("10 16 | 00 04 4d 51 54 54 | 05 | 06 | 00 0f | 00 | 00 01 61 | 02 01 02 | 00 01 74 | 00 00")
             .unwrap_err();
@@ -316,7 +320,10 @@ mod tests {
         assert_eq!(e.rule(), Some("§2.1.4"));
         // Session Expiry Interval whose value runs past the property length (3 of 4 bytes)
         let e = decode5("10 12 | 00 04 4d 51 54 54 | 05 | 02 | 00 0f | 04 11 00 00 00 | 00 01 61").unwrap_err();
-        assert_eq!((e.offset, e.kind.clone()), (17, ErrorKind::Truncated { field: crate::proto::field::PROP_SESSION_EXPIRY_INTERVAL.name }));
+        assert_eq!(
+            (e.offset, e.kind.clone()),
+            (17, ErrorKind::Truncated { field: crate::proto::field::PROP_SESSION_EXPIRY_INTERVAL.name })
+        );
     }
 
     #[test]

@@ -61,9 +61,9 @@ pub(crate) fn decode<R: Recorder>(r: &mut Reader<'_, R>) -> Result<Disconnect, D
 #[cfg(test)]
 mod tests {
     use crate::i18n::Lang;
+    use crate::proto::ErrorKind;
     use crate::proto::packet::v5::test_util::*;
     use crate::proto::v5::*;
-    use crate::proto::ErrorKind;
 
     #[test]
     fn the_short_forms() {
@@ -87,7 +87,10 @@ mod tests {
         let b = "e0 0e | 8e | 0c 11 00 00 00 00 1c 00 04 62 3a 38 38";
         let Packet::Disconnect(d) = decode5(b).unwrap() else { panic!() };
         assert_eq!(d.reason, ReasonCode::SessionTakenOver);
-        assert_eq!((d.properties.session_expiry_interval, d.properties.server_reference.as_deref()), (Some(0), Some("b:88")));
+        assert_eq!(
+            (d.properties.session_expiry_interval, d.properties.server_reference.as_deref()),
+            (Some(0), Some("b:88"))
+        );
         assert_eq!(round_trip(&Packet::Disconnect(d)), hex(b));
     }
 
@@ -101,7 +104,10 @@ mod tests {
         // a Topic Alias is no DISCONNECT property (§2.2.2.2); the Reason String twice (§3.14.2.2.3)
         assert_eq!(decode5("e0 05 | 00 | 03 23 00 01").unwrap_err().rule(), Some("§2.2.2.2"));
         let e = decode5("e0 0a | 00 | 08 1f 00 01 61 1f 00 01 61").unwrap_err();
-        assert_eq!((e.offset, e.kind.clone(), e.rule()), (8, ErrorKind::DuplicateProperty { id: 0x1f, ctx: PropContext::Disconnect }, Some("§3.14.2.2.3")));
+        assert_eq!(
+            (e.offset, e.kind.clone(), e.rule()),
+            (8, ErrorKind::DuplicateProperty { id: 0x1f, ctx: PropContext::Disconnect }, Some("§3.14.2.2.3"))
+        );
     }
 
     #[test]

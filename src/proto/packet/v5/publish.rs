@@ -175,7 +175,10 @@ mod tests {
         assert!(at_b < at_a);
         // 08 00 03 "a/#": a Response Topic with a wildcard [MQTT-3.3.2-14], the # at byte 11
         let e = decode5("30 0b | 00 01 61 | 06 08 00 03 61 2f 23 | 78").unwrap_err();
-        assert_eq!((e.offset, e.kind.clone(), e.rule()), (11, ErrorKind::WildcardInResponseTopic, Some("MQTT-3.3.2-14")));
+        assert_eq!(
+            (e.offset, e.kind.clone(), e.rule()),
+            (11, ErrorKind::WildcardInResponseTopic, Some("MQTT-3.3.2-14"))
+        );
     }
 
     #[test]

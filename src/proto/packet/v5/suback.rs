@@ -37,7 +37,12 @@ fn encode_body(pid: PacketId, properties: &Properties, reasons: &[ReasonCode], o
     }
 }
 
-fn check(properties: &Properties, reasons: &[ReasonCode], packet: ReasonPacket, ctx: PropContext) -> Result<(), EncodeError> {
+fn check(
+    properties: &Properties,
+    reasons: &[ReasonCode],
+    packet: ReasonPacket,
+    ctx: PropContext,
+) -> Result<(), EncodeError> {
     properties.check(ctx)?;
     reasons.iter().try_for_each(|c| super::check_reason(*c, packet))
 }
@@ -133,7 +138,10 @@ mod tests {
         assert_eq!((e.offset, e.rule()), (6, Some("MQTT-3.9.3-2")));
         // 02 (granted QoS 2) is SUBACK's, not UNSUBACK's [MQTT-3.11.3-2]
         let e = decode5("b0 04 | 00 0a | 00 | 02").unwrap_err();
-        assert_eq!((e.offset, e.kind.clone(), e.rule()), (5, ErrorKind::BadReasonCode { packet: ReasonPacket::UnsubAck, code: 2 }, Some("MQTT-3.11.3-2")));
+        assert_eq!(
+            (e.offset, e.kind.clone(), e.rule()),
+            (5, ErrorKind::BadReasonCode { packet: ReasonPacket::UnsubAck, code: 2 }, Some("MQTT-3.11.3-2"))
+        );
         // an UNSUBACK with a property length and no codes decodes (the count is the UNSUBSCRIBE's)
         let Packet::UnsubAck(u) = decode5("b0 03 | 00 0a | 00").unwrap() else { panic!() };
         assert!(u.reasons.is_empty());

@@ -124,7 +124,8 @@ pub(crate) fn decode<R: Recorder>(r: &mut Reader<'_, R>) -> Result<Subscribe, De
         let Some(retain_handling) = RetainHandling::from_u8((b >> 4) & 3) else {
             return Err(DecodeError::new(at, ErrorKind::RetainHandling3));
         };
-        let o = SubscriptionOptions { qos, no_local: b & 0x04 != 0, retain_as_published: b & 0x08 != 0, retain_handling };
+        let o =
+            SubscriptionOptions { qos, no_local: b & 0x04 != 0, retain_as_published: b & 0x08 != 0, retain_handling };
         if o.no_local && is_shared(&filter) {
             return Err(DecodeError::new(at, ErrorKind::NoLocalOnSharedSubscription));
         }
@@ -161,8 +162,11 @@ mod tests {
     #[test]
     fn the_options_byte_has_a_span_for_every_bit() {
         let spans = spans5("82 07 | 00 01 | 00 | 00 01 61 | 1e");
-        let bits: Vec<(&str, u8, &str)> =
-            spans.iter().filter(|s| s.start == 8).filter_map(|s| Some((s.field.key, s.bits?, s.value.as_str()))).collect();
+        let bits: Vec<(&str, u8, &str)> = spans
+            .iter()
+            .filter(|s| s.start == 8)
+            .filter_map(|s| Some((s.field.key, s.bits?, s.value.as_str())))
+            .collect();
         assert_eq!(
             bits,
             vec![
@@ -179,7 +183,10 @@ mod tests {
     fn bad_options() {
         // 40: a reserved bit [MQTT-3.8.3-5]
         let e = decode5("82 07 | 00 01 | 00 | 00 01 61 | 40").unwrap_err();
-        assert_eq!((e.offset, e.kind.clone(), e.rule()), (8, ErrorKind::SubscriptionOptionsReserved(0x40), Some("MQTT-3.8.3-5")));
+        assert_eq!(
+            (e.offset, e.kind.clone(), e.rule()),
+            (8, ErrorKind::SubscriptionOptionsReserved(0x40), Some("MQTT-3.8.3-5"))
+        );
         // 03: QoS 3; 30: Retain Handling 3 (§3.8.3.1)
         assert_eq!(decode5("82 07 | 00 01 | 00 | 00 01 61 | 03").unwrap_err().kind, ErrorKind::RequestedQoS3);
         let e = decode5("82 07 | 00 01 | 00 | 00 01 61 | 30").unwrap_err();

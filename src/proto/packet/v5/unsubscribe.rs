@@ -55,9 +55,9 @@ pub(crate) fn decode<R: Recorder>(r: &mut Reader<'_, R>) -> Result<Unsubscribe, 
 
 #[cfg(test)]
 mod tests {
+    use crate::proto::ErrorKind;
     use crate::proto::packet::v5::test_util::*;
     use crate::proto::v5::*;
-    use crate::proto::ErrorKind;
 
     #[test]
     fn one_filter_and_a_user_property() {
@@ -72,7 +72,10 @@ mod tests {
     #[test]
     fn no_filter_and_foreign_properties() {
         let e = decode5("a2 03 | 00 02 | 00").unwrap_err();
-        assert_eq!((e.offset, e.kind.clone(), e.rule()), (5, ErrorKind::NoTopicFilters { packet: "UNSUBSCRIBE" }, Some("MQTT-3.10.3-2")));
+        assert_eq!(
+            (e.offset, e.kind.clone(), e.rule()),
+            (5, ErrorKind::NoTopicFilters { packet: "UNSUBSCRIBE" }, Some("MQTT-3.10.3-2"))
+        );
         // a Subscription Identifier is not an UNSUBSCRIBE property (§2.2.2.2)
         assert_eq!(decode5("a2 08 | 00 02 | 02 0b 01 | 00 01 61").unwrap_err().rule(), Some("§2.2.2.2"));
         // flags 0000 instead of 0010 [MQTT-2.1.3-1]
