@@ -285,8 +285,10 @@ pub fn decode_spans(frame: &[u8]) -> (Result<Packet, DecodeError>, Vec<Span>) {
     (r, rec.0)
 }
 
-/// A decoded packet of either family.
+/// A decoded packet of either family. A 5.0 packet is the larger by far (its [`v5::Properties`]
+/// hold all 27 properties inline); a decoder's result is taken apart at once, so it is not boxed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)]
 pub enum AnyPacket {
     /// MQTT 3.1 or 3.1.1.
     V3(Packet),

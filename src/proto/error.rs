@@ -405,6 +405,14 @@ impl ErrorKind {
     }
 }
 
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(Lang::En))
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -501,11 +509,3 @@ mod tests {
         assert_eq!(e.message(Lang::Zh), "主题名为空时必须带主题别名（第 4 字节，见 5.0 规范 3.3.2.1 节）");
     }
 }
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message(Lang::En))
-    }
-}
-
-impl std::error::Error for DecodeError {}
