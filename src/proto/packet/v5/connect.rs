@@ -123,10 +123,10 @@ impl Connect {
 
 /// A whole 5.0 CONNECT: its protocol name and level must be "MQTT" and 5.
 pub(crate) fn decode<R: Recorder>(r: &mut Reader<'_, R>) -> Result<Connect, DecodeError> {
-    let level_at = r.pos + 6;
     match crate::proto::packet::connect::decode_protocol(r, true)? {
         Protocol::V5 => decode_rest(r),
-        other => Err(DecodeError::new(level_at, ErrorKind::UnsupportedProtocolLevel(other.level()))),
+        // The level is the byte just read.
+        other => Err(DecodeError::new(r.pos - 1, ErrorKind::UnsupportedProtocolLevel(other.level()))),
     }
 }
 
