@@ -1,5 +1,10 @@
-//! The MQTT 3.1 / 3.1.1 codec: packet types, framing, one decoder that can record a span for every
-//! field (see [`span`] and the field registry in [`field`]), and the encoder.
+//! The MQTT codec, 3.1, 3.1.1 and 5.0: packet types, framing, one decoder that can record a span for
+//! every field (see [`span`] and the field registry in [`field`]), and the encoder. The 5.0 packets
+//! are in [`v5`], with their [properties](property) and [reason codes](reason).
+//!
+//! [`decode`] and [`decode_slice`] read 3.1 / 3.1.1, as they always did; [`decode_v`] and
+//! [`decode_slice_v`] take the protocol of the connection: with [`Protocol::V5`] every packet but
+//! CONNECT is read as 5.0, and a CONNECT tells its own level (3, 4 or 5).
 //!
 //! Pure: no tokio, no terminal, no I/O, no clock. Everything above builds on it; it depends on
 //! nothing of the project.
@@ -7,18 +12,23 @@
 pub mod error;
 pub mod field;
 pub mod packet;
+pub mod property;
 mod reader;
+pub mod reason;
 pub mod rules;
 pub mod span;
+
+pub use packet::v5;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use std::num::NonZeroU16;
 
-pub use error::{DecodeError, ErrorKind, PACKET_BODY};
+pub use error::{DecodeError, ErrorKind, PACKET_BODY, PROPERTY_BLOCK};
 pub use packet::{
     ConnAck, Connect, ConnectReturnCode, EncodeError, Packet, Protocol, Publish, SubAck, SubAckCode, Subscribe,
     Unsubscribe, Will,
 };
+pub use reason::{ReasonCode, ReasonPacket};
 pub use span::{NoSpans, Note, Recorder, Span, SpanList, Value};
 
 use field as f;
@@ -106,7 +116,7 @@ impl QosPid {
     }
 }
 
-/// The 14 control packet types of MQTT 3.1.1.
+/// The 14 control packet types of MQTT 3.1.1 (5.0 adds AUTH: [`v5::PacketType`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum PacketType {
     Connect = 1,
@@ -256,32 +266,102 @@ pub fn frame(buf: &[u8], max_size: usize) -> Result<Framing, DecodeError> {
     Err(DecodeError::new(4, ErrorKind::RemainingLengthTooLong))
 }
 
-/// Decodes one whole frame (as found by [`frame`]); payloads are slices of `frame`, not copies.
+/// Decodes one whole 3.1 / 3.1.1 frame (as found by [`frame`]); payloads are slices of `frame`, not
+/// copies. A level-5 CONNECT is refused as [`ErrorKind::UnsupportedProtocolLevel`].
 pub fn decode(frame: &Bytes) -> Result<Packet, DecodeError> {
     decode_with(frame, Some(frame), &mut NoSpans)
 }
 
-/// Decodes one whole frame from a slice (payloads are copied).
+/// Decodes one whole 3.1 / 3.1.1 frame from a slice (payloads are copied).
 pub fn decode_slice(frame: &[u8]) -> Result<Packet, DecodeError> {
     decode_with(frame, None, &mut NoSpans)
 }
 
-/// Decodes one frame and records every field's span. On an error the spans read so far are kept:
-/// the inspector shows how far a malformed frame got.
+/// Decodes one 3.1 / 3.1.1 frame and records every field's span. On an error the spans read so far
+/// are kept: the inspector shows how far a malformed frame got.
 pub fn decode_spans(frame: &[u8]) -> (Result<Packet, DecodeError>, Vec<Span>) {
     let mut rec = SpanList::default();
     let r = decode_with(frame, None, &mut rec);
     (r, rec.0)
 }
 
-/// The one decoder, generic over whether it records spans.
-pub fn decode_with<R: Recorder>(buf: &[u8], shared: Option<&Bytes>, rec: &mut R) -> Result<Packet, DecodeError> {
+/// A decoded packet of either family. A 5.0 packet is the larger by far (its [`v5::Properties`]
+/// hold all 27 properties inline); a decoder's result is taken apart at once, so it is not boxed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)]
+pub enum AnyPacket {
+    /// MQTT 3.1 or 3.1.1.
+    V3(Packet),
+    /// MQTT 5.0.
+    V5(v5::Packet),
+}
+
+impl AnyPacket {
+    /// The packet's name, e.g. "PUBLISH" or "AUTH".
+    pub fn name(&self) -> &'static str {
+        match self {
+            AnyPacket::V3(p) => p.packet_type().name(),
+            AnyPacket::V5(p) => p.packet_type().name(),
+        }
+    }
+    pub fn into_v3(self) -> Option<Packet> {
+        match self {
+            AnyPacket::V3(p) => Some(p),
+            AnyPacket::V5(_) => None,
+        }
+    }
+    pub fn into_v5(self) -> Option<v5::Packet> {
+        match self {
+            AnyPacket::V5(p) => Some(p),
+            AnyPacket::V3(_) => None,
+        }
+    }
+    /// Bytes this packet takes on the wire.
+    pub fn encoded_len(&self) -> usize {
+        match self {
+            AnyPacket::V3(p) => p.encoded_len(),
+            AnyPacket::V5(p) => p.encoded_len(),
+        }
+    }
+    /// Encodes this packet into a new buffer.
+    pub fn to_bytes(&self) -> Bytes {
+        match self {
+            AnyPacket::V3(p) => p.to_bytes(),
+            AnyPacket::V5(p) => p.to_bytes(),
+        }
+    }
+}
+
+/// Decodes one whole frame of a connection speaking `version`: with [`Protocol::V5`] every packet but
+/// CONNECT is read as MQTT 5.0 (AUTH included) and a CONNECT tells its own level — 5 gives a 5.0
+/// packet, 3 and 4 a 3.1 / 3.1.1 one; with 3.1 or 3.1.1 this is [`decode`]. Payloads are slices of
+/// `frame`.
+pub fn decode_v(frame: &Bytes, version: Protocol) -> Result<AnyPacket, DecodeError> {
+    decode_with_v(frame, Some(frame), &mut NoSpans, version)
+}
+
+/// [`decode_v`] from a slice (payloads are copied).
+pub fn decode_slice_v(frame: &[u8], version: Protocol) -> Result<AnyPacket, DecodeError> {
+    decode_with_v(frame, None, &mut NoSpans, version)
+}
+
+/// [`decode_v`] recording every field's span (kept up to the error when there is one).
+pub fn decode_spans_v(frame: &[u8], version: Protocol) -> (Result<AnyPacket, DecodeError>, Vec<Span>) {
+    let mut rec = SpanList::default();
+    let r = decode_with_v(frame, None, &mut rec, version);
+    (r, rec.0)
+}
+
+/// The fixed header, read the same way for every protocol: the type and flags with their spans, the
+/// remaining length, and the flags the type requires. Returns the type, the flags and the frame's
+/// extent. `v5` makes type 15 AUTH.
+fn fixed_header<R: Recorder>(buf: &[u8], rec: &mut R, v5: bool) -> Result<(u8, u8, FrameHeader), DecodeError> {
     let Some(&byte1) = buf.first() else {
         return Err(DecodeError::new(0, ErrorKind::Truncated { field: f::HDR.name }));
     };
     let ptype = byte1 >> 4;
     let flags = byte1 & 0x0f;
-    let kind = PacketType::from_u8(ptype);
+    let kind = v5::PacketType::from_u8(ptype).filter(|k| v5 || k.v3().is_some());
     rec.bytes(&f::HDR, 0, 1, || format!("{byte1:#04x} = {byte1:08b}"));
     rec.bits(&f::HDR_TYPE, 0, 0xf0, || match kind {
         Some(k) => format!("{ptype} {}", k.name()),
@@ -290,7 +370,7 @@ pub fn decode_with<R: Recorder>(buf: &[u8], shared: Option<&Bytes>, rec: &mut R)
     let Some(kind) = kind else {
         return Err(DecodeError::new(0, ErrorKind::ReservedPacketType(ptype)));
     };
-    if kind == PacketType::Publish {
+    if kind == v5::PacketType::Publish {
         rec.bits(&f::HDR_DUP, 0, 0x08, || format!("{}", (flags >> 3) & 1));
         rec.bits(&f::HDR_QOS, 0, 0x06, || format!("{}", (flags >> 1) & 3));
         rec.bits(&f::HDR_RETAIN, 0, 0x01, || format!("{}", flags & 1));
@@ -326,10 +406,60 @@ pub fn decode_with<R: Recorder>(buf: &[u8], shared: Option<&Bytes>, rec: &mut R)
     {
         return Err(DecodeError::new(0, ErrorKind::ReservedFlags { packet: kind.name(), flags, expected }));
     }
+    Ok((ptype, flags, header))
+}
+
+/// In MQTT 5.0 the remaining length is a variable byte integer in its shortest form [MQTT-1.5.5-1]
+/// (3.1.1 has no such rule, and a padded length frames the same).
+fn shortest_remaining_length(buf: &[u8], header: &FrameHeader) -> Result<(), DecodeError> {
+    if header.header_len > 2 && buf[header.header_len - 1] == 0 {
+        return Err(DecodeError::new(1, ErrorKind::NonMinimalVarint { field: f::LEN.name }));
+    }
+    Ok(())
+}
+
+/// The one decoder of 3.1 / 3.1.1, generic over whether it records spans.
+pub fn decode_with<R: Recorder>(buf: &[u8], shared: Option<&Bytes>, rec: &mut R) -> Result<Packet, DecodeError> {
+    let (ptype, flags, header) = fixed_header(buf, rec, false)?;
+    let kind = PacketType::from_u8(ptype).expect("fixed_header accepts only the 3.1.1 types");
     let mut r = Reader { buf, shared, pos: header.header_len, end: header.frame_len(), rec };
     let p = packet::decode_body(kind, flags, &mut r)?;
     r.finish()?;
     Ok(p)
+}
+
+/// The one decoder for a connection speaking `version` (see [`decode_v`]), generic over whether it
+/// records spans. Errors of a 5.0 frame cite MQTT 5.0 ([`DecodeError::version`]).
+pub fn decode_with_v<R: Recorder>(
+    buf: &[u8],
+    shared: Option<&Bytes>,
+    rec: &mut R,
+    version: Protocol,
+) -> Result<AnyPacket, DecodeError> {
+    if version != Protocol::V5 {
+        return decode_with(buf, shared, rec).map(AnyPacket::V3);
+    }
+    let five = |e: DecodeError| e.in_version(Protocol::V5);
+    let (ptype, flags, header) = fixed_header(buf, rec, true).map_err(five)?;
+    let kind = v5::PacketType::from_u8(ptype).expect("fixed_header accepts only the 5.0 types");
+    let mut r = Reader { buf, shared, pos: header.header_len, end: header.frame_len(), rec };
+    if kind == v5::PacketType::Connect {
+        let protocol = packet::connect::decode_protocol(&mut r, true).map_err(five)?;
+        if protocol != Protocol::V5 {
+            // A 3.1 or 3.1.1 client: the rest of its CONNECT is read (and judged) as 3.1.1.
+            let c = packet::connect::decode_rest(protocol, &mut r)?;
+            r.finish()?;
+            return Ok(AnyPacket::V3(Packet::Connect(Box::new(c))));
+        }
+        shortest_remaining_length(buf, &header).map_err(five)?;
+        let c = v5::connect::decode_rest(&mut r).map_err(five)?;
+        r.finish().map_err(five)?;
+        return Ok(AnyPacket::V5(v5::Packet::Connect(Box::new(c))));
+    }
+    shortest_remaining_length(buf, &header).map_err(five)?;
+    let p = v5::decode_body(kind, flags, &mut r).map_err(five)?;
+    r.finish().map_err(five)?;
+    Ok(AnyPacket::V5(p))
 }
 
 /// Writes a remaining length varint.

@@ -10,7 +10,10 @@ use mqtt_lab::app::{Action, App, Msg};
 use mqtt_lab::broker::{self, Delivery, Event, PublishRefusal, RetainAction, SubscribeRefusal, WillCause};
 use mqtt_lab::client::{ClientError, ClientEvent, DiscardCause, DropReason, Silence, SubResult, Violation};
 use mqtt_lab::i18n::{Lang, Text, check_bilingual};
-use mqtt_lab::proto::{ConnectReturnCode, DecodeError, ErrorKind, PACKET_BODY, PacketId, PacketType, Protocol, QoS};
+use mqtt_lab::proto::v5::PropContext;
+use mqtt_lab::proto::{
+    ConnectReturnCode, DecodeError, ErrorKind, PACKET_BODY, PacketId, PacketType, Protocol, QoS, ReasonPacket,
+};
 use mqtt_lab::world::actor::options_from;
 use mqtt_lab::world::cmd::{ClientCmd, ConnectOpts, LabCmd};
 use mqtt_lab::world::event::WorldEvent;
@@ -447,6 +450,20 @@ fn kind_index(k: &ErrorKind) -> usize {
         BadConnack => 22,
         BadSubackCode(_) => 23,
         ReservedReturnCode(_) => 24,
+        NonMinimalVarint { .. } => 25,
+        VarintTooLong { .. } => 26,
+        UnknownProperty { .. } => 27,
+        PropertyNotAllowed { .. } => 28,
+        DuplicateProperty { .. } => 29,
+        BadPropertyValue { .. } => 30,
+        AuthDataWithoutMethod => 31,
+        WildcardInResponseTopic => 32,
+        EmptyTopicWithoutAlias => 33,
+        SubscriptionOptionsReserved(_) => 34,
+        RequestedQoS3 => 35,
+        RetainHandling3 => 36,
+        NoLocalOnSharedSubscription => 37,
+        BadReasonCode { .. } => 38,
     }
 }
 
@@ -483,22 +500,50 @@ fn every_decode_error_speaks_both_languages() {
         UnsupportedProtocolLevel(3),
         UnsupportedProtocolLevel(4),
         UnsupportedProtocolLevel(0),
+        NonMinimalVarint { field: topic },
+        VarintTooLong { field: topic },
+        UnknownProperty { id: 0x2b, ctx: PropContext::Connect },
+        PropertyNotAllowed { id: 0x23, ctx: PropContext::Will },
+        DuplicateProperty { id: 0x11, ctx: PropContext::ConnAck },
+        DuplicateProperty { id: 0x1f, ctx: PropContext::Disconnect },
+        BadPropertyValue { id: 0x21, ctx: PropContext::Connect, value: 0 },
+        BadPropertyValue { id: 0x24, ctx: PropContext::ConnAck, value: 2 },
+        BadPropertyValue { id: 0x23, ctx: PropContext::Publish, value: 0 },
+        AuthDataWithoutMethod,
+        WildcardInResponseTopic,
+        EmptyTopicWithoutAlias,
+        SubscriptionOptionsReserved(0x40),
+        RequestedQoS3,
+        RetainHandling3,
+        NoLocalOnSharedSubscription,
+        BadReasonCode { packet: ReasonPacket::PubAck, code: 0x92 },
+        BadReasonCode { packet: ReasonPacket::Auth, code: 0x87 },
     ];
-    let mut seen = [false; 25];
+    let mut seen = [false; 39];
     for k in all {
         seen[kind_index(&k)] = true;
-        let e = DecodeError::new(7, k);
-        let (zh, en) = (e.message(Lang::Zh), e.message(Lang::En));
-        both(&zh, &en, &format!("{e:?}"));
-        assert!(zh.contains("第 7 字节") && en.contains("byte 7"), "{zh} / {en}");
-        match e.rule() {
-            // A section without a numbered rule: "see §2.2.3" / "见规范 2.2.3 节".
-            Some(s) if s.starts_with('§') => {
-                let n = s.trim_start_matches('§');
-                assert!(zh.contains(&format!("见规范 {n} 节")) && en.contains(&format!("see {s}")), "{zh} / {en}");
+        for version in [Protocol::V311, Protocol::V5] {
+            let e = DecodeError::new(7, k.clone()).in_version(version);
+            let (zh, en) = (e.message(Lang::Zh), e.message(Lang::En));
+            both(&zh, &en, &format!("{e:?}"));
+            assert!(zh.contains("第 7 字节") && en.contains("byte 7"), "{zh} / {en}");
+            // A 5.0 error says that its rule is 5.0's: "(byte 7, MQTT-3.3.2-8 of 5.0)", "5.0 规范".
+            let (of, zh_spec) = if e.is_v5() { (" of 5.0", " 5.0 规范") } else { ("", "规范") };
+            match e.rule() {
+                // A section without a numbered rule: "see §2.2.3" / "见规范 2.2.3 节".
+                Some(s) if s.starts_with('§') => {
+                    let n = s.trim_start_matches('§');
+                    assert!(zh.contains(&format!("见{zh_spec} {n} 节")), "{zh}");
+                    assert!(en.contains(&format!("see {s}{of})")), "{en}");
+                }
+                Some(rule) => {
+                    assert!(zh.contains(rule) && en.contains(&format!("{rule}{of})")), "{zh} / {en}");
+                    if e.is_v5() {
+                        assert!(zh.contains(&format!("5.0 规范 {rule}")), "{zh}");
+                    }
+                }
+                None => {}
             }
-            Some(rule) => assert!(zh.contains(rule) && en.contains(rule), "{zh} / {en}"),
-            None => {}
         }
     }
     assert!(seen.iter().all(|s| *s));

@@ -1,9 +1,12 @@
 //! Property tests of the MQTT codec: round trips of every valid packet through `frame`, `decode_slice`
 //! and `decode`, robustness against arbitrary and mutated bytes, the span invariants the inspector
-//! relies on, the remaining-length varint, and the offsets and rule ids of decode errors.
+//! relies on, the remaining-length varint, and the offsets and rule ids of decode errors; the same
+//! for MQTT 5.0 packets through `decode_slice_v` and `decode_v` (the last part of this file).
 
 #[path = "common/packets.rs"]
 mod packets;
+#[path = "common/packets5.rs"]
+mod packets5;
 
 use bytes::{Bytes, BytesMut};
 use mqtt_lab::i18n::{Lang, check_bilingual};
@@ -776,4 +779,422 @@ fn an_unsubscribe_without_filters_cites_the_unsubscribe_rule() {
     assert_eq!(e.rule(), Some("MQTT-3.10.3-2"));
     // SUBSCRIBE's own rule stays
     assert_eq!(fail("82 02 | 00 01").rule(), Some("MQTT-3.8.3-3"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// MQTT 5.0
+// ---------------------------------------------------------------------------------------------
+
+use mqtt_lab::proto::v5::{self, PropContext, ReasonPacket};
+use mqtt_lab::proto::{AnyPacket, decode_slice_v, decode_spans_v, decode_v, rules};
+use packets5::{big_publish5, packet5};
+
+fn decode5(b: &[u8]) -> Result<v5::Packet, DecodeError> {
+    match decode_slice_v(b, Protocol::V5)? {
+        AnyPacket::V5(p) => Ok(p),
+        AnyPacket::V3(p) => panic!("a 3.1.1 packet from {b:02x?}: {p:?}"),
+    }
+}
+
+/// What a valid 5.0 encoding must satisfy: the checks of `check_round_trip`, for `decode_slice_v` and
+/// `decode_v` with `Protocol::V5`.
+fn check_round_trip5(p: &v5::Packet) -> Result<(), TestCaseError> {
+    prop_assert_eq!(p.check_encodable(), Ok(()));
+    let bytes = p.to_bytes();
+    let total = bytes.len();
+    prop_assert_eq!(p.encoded_len(), total);
+    let mut out = BytesMut::from(&b"xyz"[..]);
+    p.encode(&mut out);
+    prop_assert_eq!(&out[3..], &bytes[..]);
+    let h = whole(&bytes);
+    prop_assert_eq!(h.frame_len(), total);
+    prop_assert_eq!(h.byte1 >> 4, p.packet_type() as u8);
+    for n in 0..total {
+        match frame(&bytes[..n], usize::MAX)? {
+            Framing::Incomplete { need } => prop_assert!(need > 0 && n + need <= total),
+            Framing::Whole(h) => return Err(TestCaseError::fail(format!("prefix of {n}/{total} is whole: {h:?}"))),
+        }
+        prop_assert!(decode_slice_v(&bytes[..n], Protocol::V5).is_err(), "a prefix of {} bytes decodes", n);
+    }
+    prop_assert_eq!(&decode5(&bytes)?, p);
+    prop_assert_eq!(decode_v(&bytes, Protocol::V5)?, AnyPacket::V5(p.clone()));
+    Ok(())
+}
+
+/// Whatever the 5.0 decoder accepts is lossless in value (re-encoding decodes to the same packet, and
+/// the encoder finds it valid); whatever it refuses has its offset in the frame and a rule of 5.0.
+fn poke5(buf: &[u8]) -> Result<(), TestCaseError> {
+    let r = decode_slice_v(buf, Protocol::V5);
+    let (r_spans, spans) = decode_spans_v(buf, Protocol::V5);
+    prop_assert_eq!(&r, &r_spans);
+    prop_assert_eq!(&r, &decode_v(&Bytes::copy_from_slice(buf), Protocol::V5));
+    match &r {
+        Ok(AnyPacket::V5(p)) => {
+            check_spans(whole(buf).frame_len(), &spans)?;
+            prop_assert_eq!(p.check_encodable(), Ok(()), "{:02x?} decodes to {:?}", buf, p);
+            prop_assert_eq!(&decode5(&p.to_bytes())?, p);
+        }
+        // A 3.1 / 3.1.1 CONNECT: the 3.1.1 decoder's answer.
+        Ok(AnyPacket::V3(p)) => {
+            prop_assert!(matches!(p, Packet::Connect(_)));
+            prop_assert_eq!(&decode_slice(buf)?, p);
+        }
+        Err(e) => {
+            check_span_prefix(buf.len(), &spans)?;
+            prop_assert!(e.offset <= buf.len(), "error {:?} past the end of {} bytes", e, buf.len());
+            let _ = (e.message(Lang::En), e.message(Lang::Zh));
+            match e.rule() {
+                Some(r) if r.starts_with('§') => {}
+                Some(r) if e.is_v5() => prop_assert!(rules::is_rule_id_v5(r), "{:?} cites {}", e, r),
+                Some(r) => prop_assert!(rules::is_rule_id(r), "{:?} cites {}", e, r),
+                None => {
+                    let too_large = matches!(e.kind, ErrorKind::PacketTooLarge { .. });
+                    prop_assert!(too_large, "{:?} cites nothing", e);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn every_valid_v5_packet_round_trips(p in packet5()) {
+        check_round_trip5(&p)?;
+    }
+
+    #[test]
+    fn a_stream_of_v5_packets_splits_back_into_the_same_packets(ps in proptest::collection::vec(packet5(), 1..8)) {
+        let mut stream = BytesMut::new();
+        for p in &ps {
+            p.encode(&mut stream);
+        }
+        let mut rest = &stream[..];
+        let mut out = Vec::new();
+        while !rest.is_empty() {
+            let h = whole(rest);
+            out.push(decode5(&rest[..h.frame_len()])?);
+            rest = &rest[h.frame_len()..];
+        }
+        prop_assert_eq!(out, ps);
+    }
+
+    #[test]
+    fn spans_of_every_valid_v5_packet_tile_the_frame(p in packet5()) {
+        let bytes = p.to_bytes();
+        let (r, spans) = decode_spans_v(&bytes, Protocol::V5);
+        prop_assert_eq!(r?, AnyPacket::V5(p.clone()));
+        check_spans(bytes.len(), &spans)?;
+        let mut masks: BTreeMap<usize, u8> = BTreeMap::new();
+        for s in &spans {
+            if let Some(m) = s.bits {
+                *masks.entry(s.start).or_default() |= m;
+            }
+        }
+        for (at, m) in masks {
+            prop_assert_eq!(m, 0xff, "bits of byte {} are not all explained", at);
+        }
+        // Every property identifier is followed by its value's span, under the property's field (a
+        // string or binary value after its length, a User Property's name first).
+        let bytes_only: Vec<&Span> = spans.iter().filter(|s| s.bits.is_none()).collect();
+        let mut props = 0;
+        for (i, s) in bytes_only.iter().enumerate().filter(|(_, s)| s.field.key == field::PROP_ID.key) {
+            props += 1;
+            let def = v5::PROPERTIES.iter().find(|d| d.id == bytes[s.start]).expect("a known property");
+            let next = bytes_only[i + 1];
+            let value = if next.field.key == field::PROP_LEN.key { bytes_only[i + 2] } else { next };
+            prop_assert_eq!(value.field.key, def.field.key, "the value after identifier {:#04x}", def.id);
+        }
+        let count: usize = properties_of(&p).map(|ps| ps.iter().map(|p| p.ids().len()).sum()).unwrap_or(0);
+        prop_assert_eq!(props, count, "one identifier span per property");
+    }
+}
+
+/// The property sets of a packet (a CONNECT has two when it has a will).
+fn properties_of(p: &v5::Packet) -> Option<Vec<&v5::Properties>> {
+    let mut out = vec![p.properties()?];
+    if let v5::Packet::Connect(c) = p
+        && let Some(w) = &c.will
+    {
+        out.push(&w.properties);
+    }
+    Some(out)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn big_v5_publishes_round_trip(p in big_publish5()) {
+        check_round_trip5(&v5::Packet::Publish(p))?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn every_single_bit_flip_of_a_v5_packet_is_rejected_or_lossless(p in packet5()) {
+        let bytes = p.to_bytes();
+        for b in bit_flips(&bytes) {
+            poke5(&b)?;
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_v5_decoder(
+        byte1 in prop_oneof![0x10u8..=0xf0, any::<u8>()],
+        rem in 0usize..300,
+        body in proptest::collection::vec(any::<u8>(), 0..300),
+    ) {
+        let mut buf = vec![byte1];
+        buf.extend(varint(rem));
+        buf.extend(body);
+        poke5(&buf)?;
+    }
+
+    #[test]
+    fn mutated_valid_v5_packets_never_panic(p in packet5(), ms in proptest::collection::vec(mutation(), 1..4)) {
+        let mut buf = p.to_bytes().to_vec();
+        for m in &ms {
+            apply(&mut buf, m);
+        }
+        poke5(&buf)?;
+    }
+
+    #[test]
+    fn a_3_1_1_connect_reads_the_same_on_a_5_0_connection(c in packets::connect()) {
+        let p = Packet::Connect(Box::new(c));
+        prop_assert_eq!(decode_slice_v(&p.to_bytes(), Protocol::V5)?, AnyPacket::V3(p.clone()));
+        prop_assert_eq!(decode_slice_v(&p.to_bytes(), Protocol::V311)?, AnyPacket::V3(p));
+    }
+}
+
+/// The 5.0 generator makes every packet type, every property in every packet that may carry it, every
+/// reason code of every packet and the short forms of the acknowledgements.
+#[test]
+fn the_v5_packet_generator_covers_every_case() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let strategy = packet5();
+    let mut seen: HashSet<String> = HashSet::new();
+    for _ in 0..20_000 {
+        let p = strategy.new_tree(&mut runner).unwrap().current();
+        seen.insert(p.packet_type().name().to_string());
+        let bytes = p.to_bytes();
+        let ctx = match &p {
+            v5::Packet::Connect(c) => {
+                if let Some(w) = &c.will {
+                    for id in w.properties.ids() {
+                        seen.insert(format!("{:?} {id:#04x}", PropContext::Will));
+                    }
+                }
+                if c.password.is_some() && c.username.is_none() {
+                    seen.insert("password alone".into());
+                }
+                Some(PropContext::Connect)
+            }
+            v5::Packet::ConnAck(_) => Some(PropContext::ConnAck),
+            v5::Packet::Publish(q) => {
+                if q.topic.is_empty() {
+                    seen.insert("empty topic with alias".into());
+                }
+                if q.properties.subscription_identifiers.len() > 1 {
+                    seen.insert("two subscription identifiers".into());
+                }
+                Some(PropContext::Publish)
+            }
+            v5::Packet::PubAck(_) => Some(PropContext::PubAck),
+            v5::Packet::PubRec(_) => Some(PropContext::PubRec),
+            v5::Packet::PubRel(_) => Some(PropContext::PubRel),
+            v5::Packet::PubComp(_) => Some(PropContext::PubComp),
+            v5::Packet::Subscribe(s) => {
+                if s.filters.iter().any(|(f, _)| f.starts_with("$share/")) {
+                    seen.insert("shared subscription".into());
+                }
+                Some(PropContext::Subscribe)
+            }
+            v5::Packet::SubAck(_) => Some(PropContext::SubAck),
+            v5::Packet::Unsubscribe(_) => Some(PropContext::Unsubscribe),
+            v5::Packet::UnsubAck(_) => Some(PropContext::UnsubAck),
+            v5::Packet::Disconnect(_) => Some(PropContext::Disconnect),
+            v5::Packet::Auth(_) => Some(PropContext::Auth),
+            _ => None,
+        };
+        if let (Some(ctx), Some(props)) = (ctx, p.properties()) {
+            for id in props.ids() {
+                seen.insert(format!("{ctx:?} {id:#04x}"));
+            }
+        }
+        let reasons: Vec<(ReasonPacket, v5::ReasonCode)> = match &p {
+            v5::Packet::ConnAck(c) => vec![(ReasonPacket::ConnAck, c.reason)],
+            v5::Packet::PubAck(a) => vec![(ReasonPacket::PubAck, a.reason)],
+            v5::Packet::PubRec(a) => vec![(ReasonPacket::PubRec, a.reason)],
+            v5::Packet::PubRel(a) => vec![(ReasonPacket::PubRel, a.reason)],
+            v5::Packet::PubComp(a) => vec![(ReasonPacket::PubComp, a.reason)],
+            v5::Packet::SubAck(s) => s.reasons.iter().map(|c| (ReasonPacket::SubAck, *c)).collect(),
+            v5::Packet::UnsubAck(u) => u.reasons.iter().map(|c| (ReasonPacket::UnsubAck, *c)).collect(),
+            v5::Packet::Disconnect(d) => vec![(ReasonPacket::Disconnect, d.reason)],
+            v5::Packet::Auth(a) => vec![(ReasonPacket::Auth, a.reason)],
+            _ => vec![],
+        };
+        for (packet, code) in reasons {
+            seen.insert(format!("{} {code}", packet.name()));
+        }
+        let h = whole(&bytes);
+        match (&p, h.remaining) {
+            (v5::Packet::PubAck(_), 2) => seen.insert("PUBACK in 2 bytes".into()),
+            (v5::Packet::PubAck(_), 3) => seen.insert("PUBACK in 3 bytes".into()),
+            (v5::Packet::Disconnect(_), 0) => seen.insert("DISCONNECT in 0 bytes".into()),
+            (v5::Packet::Disconnect(_), 1) => seen.insert("DISCONNECT in 1 byte".into()),
+            (v5::Packet::Auth(_), 0) => seen.insert("AUTH in 0 bytes".into()),
+            _ => false,
+        };
+        if h.header_len >= 4 {
+            seen.insert("3-byte length".into());
+        }
+    }
+    let mut want: Vec<String> = [
+        "CONNECT",
+        "CONNACK",
+        "PUBLISH",
+        "PUBACK",
+        "PUBREC",
+        "PUBREL",
+        "PUBCOMP",
+        "SUBSCRIBE",
+        "SUBACK",
+        "UNSUBSCRIBE",
+        "UNSUBACK",
+        "PINGREQ",
+        "PINGRESP",
+        "DISCONNECT",
+        "AUTH",
+        "password alone",
+        "empty topic with alias",
+        "two subscription identifiers",
+        "shared subscription",
+        "PUBACK in 2 bytes",
+        "PUBACK in 3 bytes",
+        "DISCONNECT in 0 bytes",
+        "DISCONNECT in 1 byte",
+        "AUTH in 0 bytes",
+        "3-byte length",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for ctx in PropContext::ALL {
+        for d in v5::PROPERTIES.iter().filter(|d| ctx.allows(d.id)) {
+            want.push(format!("{ctx:?} {:#04x}", d.id));
+        }
+    }
+    for packet in ReasonPacket::ALL {
+        for code in packet.codes() {
+            want.push(format!("{} {code}", packet.name()));
+        }
+    }
+    let missing: Vec<_> = want.iter().filter(|w| !seen.contains(*w)).collect();
+    assert!(missing.is_empty(), "never generated: {missing:?}");
+}
+
+/// Independently written frames, one per property type, decoded and their spans checked by offset.
+#[test]
+fn a_publish_with_one_property_of_each_type() {
+    // 30 | 31 | 00 01 "t" | 2c = 44 bytes of properties:
+    //   01 01                    Payload Format Indicator (byte) = 1
+    //   02 00 00 0e 10           Message Expiry Interval (four bytes) = 3600
+    //   23 00 07                 Topic Alias (two bytes) = 7
+    //   0b 81 01                 Subscription Identifier (varint, 2 bytes) = 129
+    //   03 00 04 74 65 78 74     Content Type (UTF-8) = "text"
+    //   09 00 02 ca fe           Correlation Data (binary) = ca fe
+    //   26 00 01 6b 00 06 e6 b1 bd e8 bd a6   User Property (pair) = "k": "汽车"
+    //   08 00 04 72 2f 31 32     Response Topic = "r/12"
+    // | 78 = payload "x"
+    let b = hex("30 31 | 00 01 74 | 2c 01 01 02 00 00 0e 10 23 00 07 0b 81 01 03 00 04 74 65 78 74 09 00 02 ca fe \
+         26 00 01 6b 00 06 e6 b1 bd e8 bd a6 08 00 04 72 2f 31 32 | 78");
+    let v5::Packet::Publish(p) = decode5(&b).unwrap() else { panic!() };
+    let q = &p.properties;
+    assert_eq!(q.payload_format_indicator, Some(true));
+    assert_eq!(q.message_expiry_interval, Some(3600));
+    assert_eq!(q.topic_alias.map(|v| v.get()), Some(7));
+    assert_eq!(q.subscription_identifiers.iter().map(|v| v.get()).collect::<Vec<_>>(), vec![129]);
+    assert_eq!(q.content_type.as_deref(), Some("text"));
+    assert_eq!(q.correlation_data.as_deref(), Some(&[0xca, 0xfe][..]));
+    assert_eq!(q.user_properties, vec![("k".to_string(), "汽车".to_string())]);
+    assert_eq!(q.response_topic.as_deref(), Some("r/12"));
+    assert_eq!(&p.payload[..], b"x");
+    let (_, spans) = decode_spans_v(&b, Protocol::V5);
+    check_spans(b.len(), &spans).unwrap();
+    let at = |key: &str| spans.iter().find(|s| s.field.key == key).map(|s| (s.start, s.end, s.value.clone())).unwrap();
+    assert_eq!(at("mqtt.props_len"), (5, 6, "44".into()));
+    assert_eq!(at("mqtt.prop.payload_format_indicator"), (7, 8, "1".into()));
+    assert_eq!(at("mqtt.prop.message_expiry_interval"), (9, 13, "3600".into()));
+    assert_eq!(at("mqtt.prop.topic_alias"), (14, 16, "7".into()));
+    assert_eq!(at("mqtt.prop.subscription_identifier"), (17, 19, "129".into()));
+    assert_eq!(at("mqtt.prop.content_type"), (22, 26, "\"text\"".into()));
+    assert_eq!(at("mqtt.prop.correlation_data"), (29, 31, "ca fe".into()));
+    assert_eq!(at("mqtt.prop.user_property"), (34, 35, "\"k\"".into()));
+    assert_eq!(at("mqtt.prop.user_property.value"), (37, 43, "\"汽车\"".into()));
+    assert_eq!(at("mqtt.prop.response_topic"), (46, 50, "\"r/12\"".into()));
+    assert_eq!(at("mqtt.publish.payload"), (50, 51, "\"x\"".into()));
+}
+
+/// Every field of the 5.0 packets is in the registry with both languages (checked with the others
+/// above), and the 27 property fields are there by their keys.
+#[test]
+fn the_registry_has_every_v5_field() {
+    for key in [
+        "mqtt.connect.flags.clean_start",
+        "mqtt.connect.will_props_len",
+        "mqtt.props_len",
+        "mqtt.prop.id",
+        "mqtt.prop.len",
+        "mqtt.prop.user_property.value",
+        "mqtt.connack.reason_code",
+        "mqtt.puback.reason_code",
+        "mqtt.pubrec.reason_code",
+        "mqtt.pubrel.reason_code",
+        "mqtt.pubcomp.reason_code",
+        "mqtt.subscribe.sub_options",
+        "mqtt.subscribe.no_local",
+        "mqtt.subscribe.retain_as_published",
+        "mqtt.subscribe.retain_handling",
+        "mqtt.suback.reason_code",
+        "mqtt.unsuback.reason_code",
+        "mqtt.disconnect.reason_code",
+        "mqtt.auth.reason_code",
+    ] {
+        assert!(field::by_key(key).is_some(), "{key}");
+    }
+    assert_eq!(v5::PROPERTIES.len(), 27);
+    for d in v5::PROPERTIES {
+        assert!(std::ptr::eq(field::by_key(d.field.key).unwrap(), d.field));
+    }
+}
+
+#[test]
+fn v5_errors_in_frames_cite_5_0() {
+    // a PUBREL's flags 0000 [MQTT-2.1.3-1]; type 15 is AUTH, so only type 0 is reserved
+    let e = decode5(&hex("60 02 00 01")).unwrap_err();
+    assert_eq!((e.offset, e.rule(), e.version), (0, Some("MQTT-2.1.3-1"), Protocol::V5));
+    // the property length of a SUBACK written in two bytes [MQTT-1.5.5-1]
+    let e = decode5(&hex("90 05 | 00 01 | 80 00 | 00")).unwrap_err();
+    assert_eq!((e.offset, e.rule()), (4, Some("MQTT-1.5.5-1")));
+    // a fifth varint byte in a property length (§1.5.5)
+    let e = decode5(&hex("90 07 | 00 01 | ff ff ff ff 01")).unwrap_err();
+    assert_eq!((e.offset, e.rule()), (7, Some("§1.5.5")));
+    // truncated: a PUBACK's property length says 9 with 1 byte after it (§2.1.4)
+    let e = decode5(&hex("40 05 | 00 01 | 00 | 09 00")).unwrap_err();
+    assert_eq!(
+        (e.kind.clone(), e.rule()),
+        (ErrorKind::Truncated { field: mqtt_lab::proto::PROPERTY_BLOCK }, Some("§2.1.4"))
+    );
 }

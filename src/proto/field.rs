@@ -39,8 +39,8 @@ fields! {
         "高 4 位是报文类型，低 4 位是该类型的标志位。",
         "The high 4 bits are the packet type, the low 4 bits that type's flags.";
     HDR_TYPE = "mqtt.hdr.type", "报文类型", "Packet type",
-        "1 CONNECT … 14 DISCONNECT；0 和 15 是保留值，不能使用。",
-        "1 CONNECT … 14 DISCONNECT; 0 and 15 are reserved and must not be used.";
+        "1 CONNECT … 14 DISCONNECT，15 AUTH（只有 MQTT 5.0 有）；0 是保留值，5.0 之前 15 也是，不能使用。",
+        "1 CONNECT … 14 DISCONNECT, 15 AUTH (MQTT 5.0 only); 0 is reserved, and so is 15 before 5.0.";
     HDR_FLAGS = "mqtt.hdr.flags", "标志位", "Flags",
         "除 PUBLISH 外每种报文的标志位都是固定值（PUBREL、SUBSCRIBE、UNSUBSCRIBE 为 0010，其余 0000）。",
         "Except in PUBLISH these bits are fixed (0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE; 0000 otherwise).";
@@ -187,4 +187,145 @@ fields! {
     UNSUBACK_PACKET_ID = "mqtt.unsuback.packet_id", "报文标识符", "Packet identifier",
         "与 UNSUBSCRIBE 的编号相同；即使没有匹配的订阅也会回应。",
         "The same number as the UNSUBSCRIBE's; sent even when nothing matched.";
+
+    // ---- MQTT 5.0 -------------------------------------------------------------------------------
+    CONNECT_FLAG_CLEAN_START = "mqtt.connect.flags.clean_start", "新开始", "Clean start",
+        "MQTT 5.0：1 表示丢弃旧会话从头开始；会话在断开后保留多久由会话过期间隔属性决定。",
+        "MQTT 5.0: 1 discards any old session; how long a session outlives the connection is the Session Expiry Interval.";
+    CONNECT_WILL_PROPS_LEN = "mqtt.connect.will_props_len", "遗嘱属性长度", "Will property length",
+        "MQTT 5.0：其后遗嘱属性的字节数（变长整数），0 表示没有遗嘱属性。",
+        "MQTT 5.0: bytes of the will properties that follow (a variable byte integer); 0 means none.";
+    PROPS_LEN = "mqtt.props_len", "属性长度", "Property length",
+        "MQTT 5.0：其后属性的字节数（变长整数，不含它自己），0 表示没有属性。",
+        "MQTT 5.0: bytes of the properties that follow (a variable byte integer, not counting itself); 0 means none.";
+    PROP_ID = "mqtt.prop.id", "属性标识符", "Property identifier",
+        "一个字节，说明后面是哪个属性、值是什么类型；不允许出现在这种报文里的属性是无效报文。",
+        "One byte: which property follows and the type of its value; one this packet may not carry makes it malformed.";
+    PROP_LEN = "mqtt.prop.len", "属性值长度", "Value length",
+        "字符串或二进制属性值的两字节长度（字节数，不是字符数）。",
+        "The two-byte length of a string or binary property value (in bytes, not characters).";
+    PROP_PAYLOAD_FORMAT_INDICATOR = "mqtt.prop.payload_format_indicator", "载荷格式指示", "Payload Format Indicator",
+        "0 表示载荷是任意字节，1 表示载荷是 UTF-8 文本；服务端原样转发给订阅者。",
+        "0: the payload is unspecified bytes; 1: it is UTF-8 text. The broker forwards it unchanged.";
+    PROP_MESSAGE_EXPIRY_INTERVAL = "mqtt.prop.message_expiry_interval", "消息过期间隔", "Message Expiry Interval",
+        "消息的寿命（秒）：过期还没投递出去的副本被服务端删除；转发时减去已等待的时间。",
+        "The message's lifetime in seconds: copies not delivered in time are dropped; forwarded minus the wait.";
+    PROP_CONTENT_TYPE = "mqtt.prop.content_type", "内容类型", "Content Type",
+        "描述载荷内容的字符串，常用 MIME 类型如 application/json；服务端原样转发。",
+        "A string describing the payload, often a MIME type such as application/json; forwarded unchanged.";
+    PROP_RESPONSE_TOPIC = "mqtt.prop.response_topic", "响应主题", "Response Topic",
+        "请求/响应模式：接收方把回复发布到这个主题；它是主题名，不能含 + 或 #。",
+        "Request/response: the receiver publishes its reply to this topic; a topic name, so no + or #.";
+    PROP_CORRELATION_DATA = "mqtt.prop.correlation_data", "对比数据", "Correlation Data",
+        "请求方放入的任意字节，回复时原样带回，用来认出是哪个请求的回复。",
+        "Bytes the requester chooses and the reply carries back, to tell which request it answers.";
+    PROP_SUBSCRIPTION_IDENTIFIER = "mqtt.prop.subscription_identifier", "订阅标识符", "Subscription Identifier",
+        "1 到 268435455 的变长整数：订阅时给订阅编号，服务端转发消息时带上匹配的编号；0 是协议错误。",
+        "A variable byte integer 1 to 268,435,455 given to a subscription; the broker tags matching messages with it.";
+    PROP_SESSION_EXPIRY_INTERVAL = "mqtt.prop.session_expiry_interval", "会话过期间隔", "Session Expiry Interval",
+        "断开后会话保留的秒数：0（或不写）随连接结束，0xFFFFFFFF 永不过期。",
+        "Seconds the session outlives the connection: 0 (or absent) ends with it, 0xFFFFFFFF never expires.";
+    PROP_ASSIGNED_CLIENT_IDENTIFIER = "mqtt.prop.assigned_client_identifier", "分配客户端ID", "Assigned Client Identifier",
+        "客户端用空的客户端ID连接时，服务端在 CONNACK 里告诉它分配到的ID。",
+        "When a client connects with an empty client id, the broker's CONNACK tells it the id it was given.";
+    PROP_SERVER_KEEP_ALIVE = "mqtt.prop.server_keep_alive", "服务端心跳间隔", "Server Keep Alive",
+        "服务端指定的心跳间隔（秒）；有它时客户端必须用它代替 CONNECT 里的值。",
+        "The keep alive in seconds the broker wants; when present the client must use it instead of its own.";
+    PROP_AUTHENTICATION_METHOD = "mqtt.prop.authentication_method", "认证方法", "Authentication Method",
+        "增强认证所用方法的名字（如 SCRAM-SHA-1）；之后的 AUTH 报文都带同一个名字。",
+        "The name of the enhanced authentication method (e.g. SCRAM-SHA-1); every later AUTH carries the same.";
+    PROP_AUTHENTICATION_DATA = "mqtt.prop.authentication_data", "认证数据", "Authentication Data",
+        "认证方法交换的二进制数据，内容由方法决定；没有认证方法时不能出现。",
+        "Binary data of the authentication exchange, defined by the method; not allowed without a method.";
+    PROP_REQUEST_PROBLEM_INFORMATION = "mqtt.prop.request_problem_information", "请求问题信息", "Request Problem Information",
+        "0：除 PUBLISH、CONNACK、DISCONNECT 外不要给我原因字符串和用户属性；1（默认）：可以给。",
+        "0: no Reason String or User Property except on PUBLISH, CONNACK, DISCONNECT; 1 (the default): they may come.";
+    PROP_WILL_DELAY_INTERVAL = "mqtt.prop.will_delay_interval", "遗嘱延时间隔", "Will Delay Interval",
+        "连接断开后再等这么多秒才发布遗嘱；期间客户端重连就不发布。",
+        "Seconds to wait after the connection drops before publishing the will; a reconnect in time cancels it.";
+    PROP_REQUEST_RESPONSE_INFORMATION = "mqtt.prop.request_response_information", "请求响应信息", "Request Response Information",
+        "1：请服务端在 CONNACK 里给出响应信息；0（默认）：不要。",
+        "1: asks the broker for Response Information in the CONNACK; 0 (the default): do not.";
+    PROP_RESPONSE_INFORMATION = "mqtt.prop.response_information", "响应信息", "Response Information",
+        "服务端给的字符串，客户端可以拿它拼出自己的响应主题。",
+        "A string from the broker that the client can build its response topics from.";
+    PROP_SERVER_REFERENCE = "mqtt.prop.server_reference", "服务端参考", "Server Reference",
+        "服务端叫客户端改连的另一台服务端（配原因码 0x9C 或 0x9D）。",
+        "Another broker the client should use instead (with reason code 0x9C or 0x9D).";
+    PROP_REASON_STRING = "mqtt.prop.reason_string", "原因字符串", "Reason String",
+        "给人看的诊断文字，解释原因码；程序不应该解析它。",
+        "Human-readable words explaining the reason code, for diagnosis; programs should not parse it.";
+    PROP_RECEIVE_MAXIMUM = "mqtt.prop.receive_maximum", "接收最大值", "Receive Maximum",
+        "发送方最多同时处理这么多个未完成的 QoS 1、2 消息（流量控制）；默认 65535，0 是协议错误。",
+        "At most this many QoS 1 and 2 messages in flight towards the sender (flow control); default 65,535, 0 illegal.";
+    PROP_TOPIC_ALIAS_MAXIMUM = "mqtt.prop.topic_alias_maximum", "主题别名最大值", "Topic Alias Maximum",
+        "发送方愿意接受的最大主题别名；0（默认）表示不接受主题别名。",
+        "The highest topic alias the sender accepts; 0 (the default) means no topic aliases.";
+    PROP_TOPIC_ALIAS = "mqtt.prop.topic_alias", "主题别名", "Topic Alias",
+        "代替主题名的小整数：第一次和主题名一起发，之后主题名可以为空；0 是协议错误。",
+        "A small number standing for the topic: sent once with it, later the topic may be empty; 0 is illegal.";
+    PROP_MAXIMUM_QOS = "mqtt.prop.maximum_qos", "最大服务质量", "Maximum QoS",
+        "服务端支持的最高 QoS，只能是 0 或 1；不写表示支持到 2。",
+        "The highest QoS the broker supports, 0 or 1 only; absent means up to 2.";
+    PROP_RETAIN_AVAILABLE = "mqtt.prop.retain_available", "保留可用", "Retain Available",
+        "0：服务端不支持保留消息，RETAIN 为 1 的 PUBLISH 是协议错误；1（默认）：支持。",
+        "0: the broker keeps no retained messages, so a PUBLISH with RETAIN 1 is an error; 1 (the default): it does.";
+    PROP_USER_PROPERTY = "mqtt.prop.user_property", "用户属性（名）", "User Property (name)",
+        "应用自己定义的名/值对的名字；可以出现多次，同名也行，服务端按顺序原样转发。",
+        "The name of an application-defined name/value pair; may repeat, names too; forwarded in order.";
+    PROP_USER_PROPERTY_VALUE = "mqtt.prop.user_property.value", "用户属性（值）", "User Property (value)",
+        "这一对用户属性的值，同样是 UTF-8 字符串。",
+        "The value of this user property pair, also a UTF-8 string.";
+    PROP_MAXIMUM_PACKET_SIZE = "mqtt.prop.maximum_packet_size", "最大报文长度", "Maximum Packet Size",
+        "发送方愿意接收的最大报文字节数（整个报文）；不写表示只受协议上限限制，0 是协议错误。",
+        "The largest whole packet in bytes the sender accepts; absent means only the protocol's limit; 0 is illegal.";
+    PROP_WILDCARD_SUBSCRIPTION_AVAILABLE = "mqtt.prop.wildcard_subscription_available", "通配符订阅可用", "Wildcard Subscription Available",
+        "0：服务端不支持含 + 或 # 的订阅；1（默认）：支持。",
+        "0: the broker refuses filters with + or #; 1 (the default): it takes them.";
+    PROP_SUBSCRIPTION_IDENTIFIER_AVAILABLE = "mqtt.prop.subscription_identifier_available", "订阅标识符可用", "Subscription Identifier Available",
+        "0：服务端不支持订阅标识符；1（默认）：支持。",
+        "0: the broker does not support subscription identifiers; 1 (the default): it does.";
+    PROP_SHARED_SUBSCRIPTION_AVAILABLE = "mqtt.prop.shared_subscription_available", "共享订阅可用", "Shared Subscription Available",
+        "0：服务端不支持 $share/ 共享订阅；1（默认）：支持。",
+        "0: the broker does not support $share/ shared subscriptions; 1 (the default): it does.";
+
+    CONNACK_REASON_CODE = "mqtt.connack.reason_code", "连接原因码", "Connect reason code",
+        "MQTT 5.0：0x00 连接成功；0x80 及以上表示拒绝（值说明原因），随后服务端关闭连接。",
+        "MQTT 5.0: 0x00 accepted; 0x80 and above refused (the value says why), then the broker closes the connection.";
+    PUBACK_REASON_CODE = "mqtt.puback.reason_code", "PUBACK 原因码", "PUBACK reason code",
+        "MQTT 5.0：0x00 成功，0x10 收下了但没有订阅者，0x80 及以上表示没有接受这条消息。",
+        "MQTT 5.0: 0x00 success, 0x10 taken but nobody subscribes, 0x80 and above: the message was not accepted.";
+    PUBREC_REASON_CODE = "mqtt.pubrec.reason_code", "PUBREC 原因码", "PUBREC reason code",
+        "MQTT 5.0：小于 0x80 时继续发 PUBREL；0x80 及以上表示拒绝，这次 QoS 2 交换就此结束。",
+        "MQTT 5.0: below 0x80 the exchange goes on with PUBREL; 0x80 and above refuses and ends this QoS 2 exchange.";
+    PUBREL_REASON_CODE = "mqtt.pubrel.reason_code", "PUBREL 原因码", "PUBREL reason code",
+        "MQTT 5.0：0x00 成功，0x92 表示找不到这个报文标识符。",
+        "MQTT 5.0: 0x00 success, 0x92 packet identifier not found.";
+    PUBCOMP_REASON_CODE = "mqtt.pubcomp.reason_code", "PUBCOMP 原因码", "PUBCOMP reason code",
+        "MQTT 5.0：0x00 成功，0x92 表示找不到这个报文标识符。",
+        "MQTT 5.0: 0x00 success, 0x92 packet identifier not found.";
+    SUBSCRIBE_SUB_OPTIONS = "mqtt.subscribe.sub_options", "订阅选项", "Subscription options",
+        "MQTT 5.0：一个字节里的最大 QoS、非本地、保留发布、保留处理，最高 2 位是保留位。",
+        "MQTT 5.0: maximum QoS, No Local, Retain As Published and Retain Handling in one byte; the top 2 bits are reserved.";
+    SUBSCRIBE_NO_LOCAL = "mqtt.subscribe.no_local", "非本地", "No Local",
+        "1：不要把我自己发布的消息再发给我；共享订阅上设为 1 是协议错误。",
+        "1: do not send me the messages I publish myself; setting it on a shared subscription is an error.";
+    SUBSCRIBE_RETAIN_AS_PUBLISHED = "mqtt.subscribe.retain_as_published", "保留发布", "Retain As Published",
+        "1：转发时保留发布者设的 RETAIN 标志；0：转发时 RETAIN 一律为 0。",
+        "1: forwarded messages keep the publisher's RETAIN flag; 0: they are forwarded with RETAIN 0.";
+    SUBSCRIBE_RETAIN_HANDLING = "mqtt.subscribe.retain_handling", "保留处理", "Retain Handling",
+        "订阅时是否发送保留消息：0 发送，1 只在新订阅时发送，2 不发送；3 是协议错误。",
+        "Whether retained messages come at subscribe time: 0 yes, 1 only for a new subscription, 2 no; 3 is illegal.";
+    SUBACK_REASON_CODE = "mqtt.suback.reason_code", "订阅原因码", "Subscribe reason code",
+        "MQTT 5.0：每个过滤器一个：0x00–0x02 为授予的最大 QoS，0x80 及以上表示订阅失败及原因。",
+        "MQTT 5.0: one per filter: 0x00–0x02 the granted maximum QoS, 0x80 and above a failure and why.";
+    UNSUBACK_REASON_CODE = "mqtt.unsuback.reason_code", "取消订阅原因码", "Unsubscribe reason code",
+        "MQTT 5.0：每个过滤器一个：0x00 已取消，0x11 本来就没有这个订阅，0x80 及以上表示失败。",
+        "MQTT 5.0: one per filter: 0x00 removed, 0x11 there was no such subscription, 0x80 and above a failure.";
+    DISCONNECT_REASON_CODE = "mqtt.disconnect.reason_code", "断开原因码", "Disconnect reason code",
+        "MQTT 5.0：为什么断开。0x00 正常断开（不发布遗嘱），0x04 断开并发布遗嘱，0x80 及以上是出错。",
+        "MQTT 5.0: why the connection ends. 0x00 normal (no will), 0x04 publish the will anyway, 0x80 and above errors.";
+    AUTH_REASON_CODE = "mqtt.auth.reason_code", "认证原因码", "Authenticate reason code",
+        "MQTT 5.0：0x00 认证成功，0x18 继续认证，0x19 重新认证。",
+        "MQTT 5.0: 0x00 success, 0x18 continue authentication, 0x19 re-authenticate.";
 }

@@ -1,13 +1,14 @@
 //! The packets of MQTT 3.1.1, one file each (the four two-byte acknowledgements share one), with
-//! their decode and encode and byte-commented tests.
+//! their decode and encode and byte-commented tests; those of MQTT 5.0 are in [`v5`].
 
 mod ack;
 mod connack;
-mod connect;
+pub(crate) mod connect;
 mod publish;
 mod suback;
 mod subscribe;
 mod unsubscribe;
+pub mod v5;
 
 pub use connack::{ConnAck, ConnectReturnCode};
 pub use connect::{Connect, Protocol, Will};
@@ -29,6 +30,10 @@ pub enum EncodeError {
     FieldTooLong { field: &'static str, len: usize },
     /// A remaining length over 268,435,455 bytes.
     PacketTooLarge { remaining: usize },
+    /// A 3.1 / 3.1.1 CONNECT that says another protocol (5.0 is [`v5::Connect`]).
+    WrongProtocol { protocol: Protocol },
+    /// An MQTT 5.0 packet that breaks a rule of the specification (`rule`, an id or a section).
+    Invalid { what: String, rule: &'static str },
 }
 
 impl std::fmt::Display for EncodeError {
@@ -40,6 +45,10 @@ impl std::fmt::Display for EncodeError {
             EncodeError::PacketTooLarge { remaining } => {
                 write!(f, "a packet of {remaining} bytes; MQTT allows at most 268,435,455 (see §2.2.3)")
             }
+            EncodeError::WrongProtocol { protocol } => {
+                write!(f, "a 3.1 / 3.1.1 CONNECT cannot say MQTT {}: its packets are proto::v5", protocol.label())
+            }
+            EncodeError::Invalid { what, rule } => write!(f, "{what} (see {rule} of MQTT 5.0)"),
         }
     }
 }
@@ -134,6 +143,9 @@ impl Packet {
         };
         match self {
             Packet::Connect(c) => {
+                if c.protocol == Protocol::V5 {
+                    return Err(EncodeError::WrongProtocol { protocol: c.protocol });
+                }
                 field("client id", c.client_id.len())?;
                 if let Some(w) = &c.will {
                     field("will topic", w.topic.len())?;
@@ -156,6 +168,9 @@ impl Packet {
 
     /// Appends this packet's bytes to `out`.
     pub fn encode(&self, out: &mut BytesMut) {
+        if let Packet::Connect(c) = self {
+            assert!(c.protocol != Protocol::V5, "a 3.1.1 CONNECT cannot say protocol level 5: use proto::v5::Connect");
+        }
         let body = self.body_len();
         assert!(
             body <= crate::proto::MAX_REMAINING_LENGTH,

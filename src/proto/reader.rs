@@ -3,6 +3,7 @@
 
 use super::error::{DecodeError, ErrorKind};
 use super::field::Field;
+use super::reason::{ReasonCode, ReasonPacket};
 use super::span::{Note, Recorder, Value};
 use bytes::Bytes;
 
@@ -64,6 +65,51 @@ impl<'a, R: Recorder> Reader<'a, R> {
         self.rec.bytes(field, self.pos, self.pos + 2, || format!("{v}"));
         self.pos += 2;
         Ok(v)
+    }
+
+    pub fn u32(&mut self, field: &'static Field) -> Result<u32, DecodeError> {
+        self.need(4, field)?;
+        let b = &self.buf[self.pos..self.pos + 4];
+        let v = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+        self.rec.bytes(field, self.pos, self.pos + 4, || format!("{v}"));
+        self.pos += 4;
+        Ok(v)
+    }
+
+    /// A variable byte integer (§1.5.5 of MQTT 5.0): 7 bits a byte, at most four bytes, and in the
+    /// fewest bytes that can hold the value [MQTT-1.5.5-1].
+    pub fn varint(&mut self, field: &'static Field) -> Result<u32, DecodeError> {
+        let start = self.pos;
+        let mut v = 0u32;
+        for i in 0..4 {
+            self.need(i + 1, field)?;
+            let b = self.buf[start + i];
+            v |= u32::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                let n = i + 1;
+                if n > 1 && b == 0 {
+                    return Err(DecodeError::new(start, ErrorKind::NonMinimalVarint { field: field.name }));
+                }
+                self.rec.bytes(field, start, start + n, || Value { text: v.to_string(), note: Some(Note::Bytes(n)) });
+                self.pos = start + n;
+                return Ok(v);
+            }
+        }
+        Err(DecodeError::new(start + 3, ErrorKind::VarintTooLong { field: field.name }))
+    }
+
+    /// An MQTT 5.0 reason code (shown in hex with its meaning), one that `packet` may carry.
+    pub fn reason(&mut self, field: &'static Field, packet: ReasonPacket) -> Result<ReasonCode, DecodeError> {
+        self.need(1, field)?;
+        let at = self.pos;
+        let b = self.buf[at];
+        let code = ReasonCode::from_u8(b).filter(|c| c.is_valid_in(packet));
+        self.rec.bytes(field, at, at + 1, || Value {
+            text: format!("{b:#04x}"),
+            note: code.map(|c| Note::Reason(c, packet)),
+        });
+        self.pos += 1;
+        code.ok_or(DecodeError::new(at, ErrorKind::BadReasonCode { packet, code: b }))
     }
 
     pub fn packet_id(&mut self, field: &'static Field) -> Result<super::PacketId, DecodeError> {

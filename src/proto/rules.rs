@@ -1,6 +1,8 @@
 //! The conformance statements of MQTT 3.1.1 (OASIS Standard, 29 October 2014): every numbered
 //! normative statement `[MQTT-x.y.z-n]` of the specification, in the order of its Appendix B
-//! ("Mandatory normative statements"), each with a one-sentence summary in English and in Chinese.
+//! ("Mandatory normative statements"), each with a one-sentence summary in English and in Chinese;
+//! and, in [`RULES_5`], the statements of MQTT 5.0 that the project cites, marked as 5.0 by being
+//! in that list (5.0 numbers its statements differently).
 //!
 //! This module owns that list and nothing else. It must not depend on anything else in the crate, so
 //! that any part (decoder, client, broker, UI, tests) can cite a rule by its id and check the id is
@@ -970,6 +972,242 @@ pub const RULES_311: &[Rule] = &[
     },
 ];
 
+/// The numbered conformance statements of MQTT 5.0 (OASIS Standard, 7 March 2019) that the project
+/// cites, in specification order, each summarised like those of 3.1.1. MQTT 5.0 numbers its
+/// statements afresh: `MQTT-3.1.2-3` is a statement of both versions, with different words, and ids
+/// such as `MQTT-1.5.4-1` exist only in 5.0. An id is read as 5.0 where the text says so (a decode
+/// error of a 5.0 frame knows its version, see [`DecodeError::is_v5`](crate::proto::DecodeError::is_v5)).
+pub const RULES_5: &[Rule] = &[
+    Rule {
+        id: "MQTT-1.5.4-1",
+        section: "1.5.4",
+        en: "The character data of a UTF-8 Encoded String must be well-formed UTF-8 and must not encode the code points U+D800 to U+DFFF.",
+        zh: "UTF-8 编码字符串中的字符数据必须是合法的 UTF-8，不得包含 U+D800 到 U+DFFF 之间的码点。",
+    },
+    Rule {
+        id: "MQTT-1.5.4-2",
+        section: "1.5.4",
+        en: "A UTF-8 Encoded String must not include the null character U+0000; a packet that has one is a Malformed Packet.",
+        zh: "UTF-8 编码字符串不得包含空字符 U+0000；含有它的报文是无效报文。",
+    },
+    Rule {
+        id: "MQTT-1.5.5-1",
+        section: "1.5.5",
+        en: "A Variable Byte Integer must be encoded in the fewest bytes that can hold its value.",
+        zh: "变长字节整数必须用表示该值所需的最少字节数编码。",
+    },
+    Rule {
+        id: "MQTT-1.5.7-1",
+        section: "1.5.7",
+        en: "Both strings of a UTF-8 String Pair must be valid UTF-8 Encoded Strings; a pair that is not makes a Malformed Packet.",
+        zh: "UTF-8 字符串对的两个字符串都必须是合法的 UTF-8 编码字符串，否则是无效报文。",
+    },
+    Rule {
+        id: "MQTT-2.1.3-1",
+        section: "2.1.3",
+        en: "Fixed header flag bits marked Reserved must hold the values the specification lists for the packet type.",
+        zh: "固定报头中标为保留的标志位必须取规范为该报文类型列出的值。",
+    },
+    Rule {
+        id: "MQTT-2.2.1-2",
+        section: "2.2.1",
+        en: "A PUBLISH packet with QoS 0 must not contain a Packet Identifier.",
+        zh: "QoS 为 0 的 PUBLISH 报文不得包含报文标识符。",
+    },
+    Rule {
+        id: "MQTT-2.2.1-3",
+        section: "2.2.1",
+        en: "A Client gives every new SUBSCRIBE, UNSUBSCRIBE and QoS 1 or 2 PUBLISH a non-zero Packet Identifier that is currently unused.",
+        zh: "客户端每发送一个新的 SUBSCRIBE、UNSUBSCRIBE 或 QoS 大于 0 的 PUBLISH，都必须为它分配一个当前未被使用的非零报文标识符。",
+    },
+    Rule {
+        id: "MQTT-2.2.2-1",
+        section: "2.2.2",
+        en: "A packet without properties must still say so with a Property Length of zero.",
+        zh: "没有属性时，也必须用值为 0 的属性长度表明。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-1",
+        section: "3.1.2",
+        en: "The protocol name must be the UTF-8 string \"MQTT\"; a Server refusing such a CONNECT as an MQTT server may answer CONNACK 0x84 and must then close the connection.",
+        zh: "协议名必须是 UTF-8 字符串 \"MQTT\"；以 MQTT 服务端身份拒绝该 CONNECT 时，可以回复原因码 0x84 的 CONNACK，随后必须关闭网络连接。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-2",
+        section: "3.1.2",
+        en: "A Server that does not accept a Protocol Version other than 5 may answer CONNACK 0x84 (unsupported protocol version) and must then close the connection.",
+        zh: "协议版本不是 5 且服务端不接受时，服务端可以回复原因码 0x84（不支持的协议版本）的 CONNACK，随后必须关闭网络连接。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-3",
+        section: "3.1.2",
+        en: "The Server validates that the reserved flag of the CONNECT is 0; if it is not, the packet is a Malformed Packet.",
+        zh: "服务端必须验证 CONNECT 报文的保留标志位为 0，否则该报文是无效报文。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-11",
+        section: "3.1.2",
+        en: "If the Will Flag is 0, the Will QoS must be 0.",
+        zh: "遗嘱标志为 0 时，遗嘱 QoS 必须为 0。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-12",
+        section: "3.1.2",
+        en: "If the Will Flag is 1, the Will QoS may be 0, 1 or 2; the value 3 makes a Malformed Packet.",
+        zh: "遗嘱标志为 1 时，遗嘱 QoS 可以是 0、1 或 2；值 3 是无效报文。",
+    },
+    Rule {
+        id: "MQTT-3.1.2-13",
+        section: "3.1.2",
+        en: "If the Will Flag is 0, Will Retain must be 0.",
+        zh: "遗嘱标志为 0 时，遗嘱保留必须为 0。",
+    },
+    Rule {
+        id: "MQTT-3.2.2-1",
+        section: "3.2.2",
+        en: "Bits 7 to 1 of the Connect Acknowledge Flags of a CONNACK are reserved and must be 0.",
+        zh: "CONNACK 连接确认标志的第 7–1 位是保留位，必须为 0。",
+    },
+    Rule {
+        id: "MQTT-3.2.2-8",
+        section: "3.2.2",
+        en: "The Server sending a CONNACK must use one of the Connect Reason Code values.",
+        zh: "服务端发送的 CONNACK 必须使用连接原因码表中的一个值。",
+    },
+    Rule {
+        id: "MQTT-3.3.1-2",
+        section: "3.3.1",
+        en: "The DUP flag must be 0 in every QoS 0 message.",
+        zh: "所有 QoS 0 消息的 DUP 标志都必须为 0。",
+    },
+    Rule {
+        id: "MQTT-3.3.1-4",
+        section: "3.3.1",
+        en: "A PUBLISH must not have both QoS bits set to 1; one that has is a Malformed Packet.",
+        zh: "PUBLISH 报文的两个 QoS 位不得同时为 1，否则是无效报文。",
+    },
+    Rule {
+        id: "MQTT-3.3.2-2",
+        section: "3.3.2",
+        en: "The Topic Name of a PUBLISH must not contain wildcard characters.",
+        zh: "PUBLISH 报文的主题名不得包含通配符。",
+    },
+    Rule {
+        id: "MQTT-3.3.2-8",
+        section: "3.3.2",
+        en: "A sender must not send a PUBLISH with a Topic Alias of 0.",
+        zh: "发送方不得发送主题别名为 0 的 PUBLISH 报文。",
+    },
+    Rule {
+        id: "MQTT-3.3.2-14",
+        section: "3.3.2",
+        en: "A Response Topic must not contain wildcard characters.",
+        zh: "响应主题不得包含通配符。",
+    },
+    Rule {
+        id: "MQTT-3.3.4-6",
+        section: "3.3.4",
+        en: "A PUBLISH sent by a Client to the Server must not contain a Subscription Identifier.",
+        zh: "客户端发给服务端的 PUBLISH 报文不得包含订阅标识符。",
+    },
+    Rule {
+        id: "MQTT-3.4.2-1",
+        section: "3.4.2",
+        en: "The sender of a PUBACK must use one of the PUBACK Reason Codes.",
+        zh: "发送 PUBACK 的一方必须使用 PUBACK 原因码中的一个。",
+    },
+    Rule {
+        id: "MQTT-3.5.2-1",
+        section: "3.5.2",
+        en: "The sender of a PUBREC must use one of the PUBREC Reason Codes.",
+        zh: "发送 PUBREC 的一方必须使用 PUBREC 原因码中的一个。",
+    },
+    Rule {
+        id: "MQTT-3.6.2-1",
+        section: "3.6.2",
+        en: "The sender of a PUBREL must use one of the PUBREL Reason Codes.",
+        zh: "发送 PUBREL 的一方必须使用 PUBREL 原因码中的一个。",
+    },
+    Rule {
+        id: "MQTT-3.7.2-1",
+        section: "3.7.2",
+        en: "The sender of a PUBCOMP must use one of the PUBCOMP Reason Codes.",
+        zh: "发送 PUBCOMP 的一方必须使用 PUBCOMP 原因码中的一个。",
+    },
+    Rule {
+        id: "MQTT-3.8.3-2",
+        section: "3.8.3",
+        en: "A SUBSCRIBE must contain at least one Topic Filter and Subscription Options pair; one with none is a Protocol Error.",
+        zh: "SUBSCRIBE 报文至少要有一对主题过滤器和订阅选项，一对都没有就是协议错误。",
+    },
+    Rule {
+        id: "MQTT-3.8.3-4",
+        section: "3.8.3",
+        en: "It is a Protocol Error to set the No Local option on a Shared Subscription.",
+        zh: "在共享订阅上设置非本地选项是协议错误。",
+    },
+    Rule {
+        id: "MQTT-3.8.3-5",
+        section: "3.8.3",
+        en: "The Server treats a SUBSCRIBE whose reserved bits of the Subscription Options are not 0 as a Malformed Packet.",
+        zh: "订阅选项的保留位不为 0 时，服务端必须把该 SUBSCRIBE 当作无效报文。",
+    },
+    Rule {
+        id: "MQTT-3.9.3-2",
+        section: "3.9.3",
+        en: "The Server sending a SUBACK must use one of the Subscribe Reason Codes for each Topic Filter it received.",
+        zh: "服务端发送 SUBACK 时，必须为收到的每个主题过滤器使用订阅原因码中的一个。",
+    },
+    Rule {
+        id: "MQTT-3.10.3-2",
+        section: "3.10.3",
+        en: "An UNSUBSCRIBE must contain at least one Topic Filter; one with none is a Protocol Error.",
+        zh: "UNSUBSCRIBE 报文至少要有一个主题过滤器，一个都没有就是协议错误。",
+    },
+    Rule {
+        id: "MQTT-3.11.3-2",
+        section: "3.11.3",
+        en: "The Server sending an UNSUBACK must use one of the Unsubscribe Reason Codes for each Topic Filter it received.",
+        zh: "服务端发送 UNSUBACK 时，必须为收到的每个主题过滤器使用取消订阅原因码中的一个。",
+    },
+    Rule {
+        id: "MQTT-3.14.2-1",
+        section: "3.14.2",
+        en: "The sender of a DISCONNECT must use one of the DISCONNECT Reason Codes.",
+        zh: "发送 DISCONNECT 的一方必须使用 DISCONNECT 原因码中的一个。",
+    },
+    Rule {
+        id: "MQTT-3.14.2-2",
+        section: "3.14.2",
+        en: "The Server must not send a Session Expiry Interval in a DISCONNECT.",
+        zh: "服务端不得在 DISCONNECT 中发送会话过期间隔。",
+    },
+    Rule {
+        id: "MQTT-3.15.2-1",
+        section: "3.15.2",
+        en: "The sender of an AUTH packet must use one of the Authenticate Reason Codes.",
+        zh: "发送 AUTH 报文的一方必须使用认证原因码中的一个。",
+    },
+    Rule {
+        id: "MQTT-4.7.0-1",
+        section: "4.7",
+        en: "Wildcard characters may be used in Topic Filters but must not be used within a Topic Name.",
+        zh: "通配符可以用在主题过滤器中，但不得用在主题名中。",
+    },
+    Rule {
+        id: "MQTT-4.7.3-1",
+        section: "4.7.3",
+        en: "All Topic Names and Topic Filters must be at least one character long.",
+        zh: "所有主题名和主题过滤器都必须至少有一个字符。",
+    },
+    Rule {
+        id: "MQTT-4.13.1-1",
+        section: "4.13.1",
+        en: "A Server that detects a Malformed Packet or a Protocol Error for which the specification gives a Reason Code must close the Network Connection.",
+        zh: "服务端发现无效报文或协议错误（规范为其给出了原因码）时，必须关闭网络连接。",
+    },
+];
+
 /// The statement with this id, e.g. `lookup("MQTT-3.3.2-2")`; `None` for anything else, including
 /// section numbers such as `"MQTT-2.2.1"`.
 pub fn lookup(id: &str) -> Option<&'static Rule> {
@@ -979,6 +1217,16 @@ pub fn lookup(id: &str) -> Option<&'static Rule> {
 /// Whether `id` names a numbered conformance statement of MQTT 3.1.1.
 pub fn is_rule_id(id: &str) -> bool {
     lookup(id).is_some()
+}
+
+/// The MQTT 5.0 statement with this id, e.g. `lookup_v5("MQTT-3.3.2-8")` (Topic Alias 0).
+pub fn lookup_v5(id: &str) -> Option<&'static Rule> {
+    RULES_5.iter().find(|r| r.id == id)
+}
+
+/// Whether `id` names a numbered conformance statement of MQTT 5.0 that the project cites.
+pub fn is_rule_id_v5(id: &str) -> bool {
+    lookup_v5(id).is_some()
 }
 
 #[cfg(test)]
@@ -1069,6 +1317,32 @@ mod tests {
         assert_eq!(rule("MQTT-3.1.0-1").section, "3.1");
         assert_eq!(rule("MQTT-6.0.0-1").section, "6");
         assert_eq!(rule("MQTT-3.14.4-3").section, "3.14.4");
+    }
+
+    #[test]
+    fn the_5_0_list_is_unique_in_order_and_summarised() {
+        let keys: Vec<[u32; 4]> =
+            RULES_5.iter().map(|r| numbers(r.id).unwrap_or_else(|| panic!("{} is not MQTT-x.y.z-n", r.id))).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "not in specification order (or listed twice)");
+        for r in RULES_5 {
+            let [x, y, z, _] = numbers(r.id).unwrap();
+            let want = match (y, z) {
+                (0, 0) => format!("{x}"),
+                (_, 0) => format!("{x}.{y}"),
+                _ => format!("{x}.{y}.{z}"),
+            };
+            assert_eq!(r.section, want, "{}", r.id);
+            assert!(r.en.ends_with('.') && !r.en.contains('\n'), "{}: {:?}", r.id, r.en);
+            let chinese = r.zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+            assert!(chinese && r.zh.ends_with('。') && !r.zh.contains('\n'), "{}: {:?}", r.id, r.zh);
+        }
+        // The two versions share some ids with different meanings, and each has ids of its own.
+        assert!(lookup_v5("MQTT-3.3.2-8").unwrap().en.contains("Topic Alias of 0"));
+        assert!(lookup("MQTT-3.1.2-11").unwrap().en.contains("will QoS and will retain"));
+        assert!(lookup_v5("MQTT-3.1.2-11").unwrap().en.contains("Will QoS must be 0"));
+        assert!(is_rule_id_v5("MQTT-1.5.4-1") && !is_rule_id("MQTT-1.5.4-1"));
+        assert!(is_rule_id_v5("MQTT-4.7.0-1") && !is_rule_id("MQTT-4.7.0-1"));
+        assert!(!is_rule_id_v5("MQTT-2.2.2-2") && !is_rule_id_v5("MQTT-2.1.3"));
     }
 
     #[test]

@@ -16,6 +16,10 @@ pub enum Note {
     Chars { chars: usize, bytes: usize },
     /// What a CONNACK return code means (the same words as the narration's).
     ReturnCode(super::ConnectReturnCode),
+    /// Which MQTT 5.0 property an identifier names.
+    Property(u8),
+    /// What an MQTT 5.0 reason code means in this packet.
+    Reason(super::ReasonCode, super::ReasonPacket),
 }
 
 impl Note {
@@ -32,6 +36,10 @@ impl Note {
             }
             (Note::ReturnCode(c), Lang::Zh) => format!("（{}）", c.describe(lang)),
             (Note::ReturnCode(c), Lang::En) => format!(" ({})", c.describe(lang)),
+            (Note::Property(id), Lang::Zh) => format!("（{}）", super::property::name(id).zh),
+            (Note::Property(id), Lang::En) => format!(" ({})", super::property::name(id).en),
+            (Note::Reason(c, p), Lang::Zh) => format!("（{}）", c.describe(p, lang)),
+            (Note::Reason(c, p), Lang::En) => format!(" ({})", c.describe(p, lang)),
         }
     }
 }

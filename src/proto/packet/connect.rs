@@ -1,5 +1,6 @@
 //! CONNECT: protocol name and level, connect flags, keep alive, then client id, will, user name and
-//! password. Both 3.1.1 ("MQTT", level 4) and 3.1 ("MQIsdp", level 3) are read.
+//! password. Both 3.1.1 ("MQTT", level 4) and 3.1 ("MQIsdp", level 3) are read; the name and level
+//! are read here for 5.0 too (level 5, whose body is in `v5/connect.rs`).
 
 use crate::proto::error::{DecodeError, ErrorKind};
 use crate::proto::field as f;
@@ -16,25 +17,29 @@ pub enum Protocol {
     /// MQTT 3.1.1: name "MQTT", level 4.
     #[default]
     V311,
+    /// MQTT 5.0: name "MQTT", level 5 (its packets are [`v5::Packet`](crate::proto::v5::Packet)).
+    V5,
 }
 
 impl Protocol {
     pub fn name(self) -> &'static str {
         match self {
             Protocol::V31 => "MQIsdp",
-            Protocol::V311 => "MQTT",
+            Protocol::V311 | Protocol::V5 => "MQTT",
         }
     }
     pub fn level(self) -> u8 {
         match self {
             Protocol::V31 => 3,
             Protocol::V311 => 4,
+            Protocol::V5 => 5,
         }
     }
     pub fn label(self) -> &'static str {
         match self {
             Protocol::V31 => "3.1",
             Protocol::V311 => "3.1.1",
+            Protocol::V5 => "5.0",
         }
     }
 }
@@ -127,20 +132,28 @@ impl Connect {
 }
 
 pub(crate) fn decode<R: Recorder>(r: &mut Reader<'_, R>) -> Result<Connect, DecodeError> {
+    let protocol = decode_protocol(r, false)?;
+    decode_rest(protocol, r)
+}
+
+/// Reads the protocol name and level that every CONNECT starts with; level 5 ("MQTT") only when
+/// `v5` (the reader speaks MQTT 5.0), else it is an unsupported level like any other.
+pub(crate) fn decode_protocol<R: Recorder>(r: &mut Reader<'_, R>, v5: bool) -> Result<Protocol, DecodeError> {
     let name_at = r.pos + 2;
     let name = r.string(&f::CONNECT_PROTO_NAME_LEN, &f::CONNECT_PROTO_NAME)?;
     let level_at = r.pos;
     let level = r.u8(&f::CONNECT_LEVEL)?;
-    let protocol = match (name, level) {
-        ("MQTT", 4) => Protocol::V311,
-        ("MQIsdp", 3) => Protocol::V31,
-        ("MQTT", l) | ("MQIsdp", l) => {
-            return Err(DecodeError::new(level_at, ErrorKind::UnsupportedProtocolLevel(l)));
-        }
-        (other, _) => {
-            return Err(DecodeError::new(name_at, ErrorKind::BadProtocolName(other.to_string())));
-        }
-    };
+    match (name, level) {
+        ("MQTT", 4) => Ok(Protocol::V311),
+        ("MQIsdp", 3) => Ok(Protocol::V31),
+        ("MQTT", 5) if v5 => Ok(Protocol::V5),
+        ("MQTT", l) | ("MQIsdp", l) => Err(DecodeError::new(level_at, ErrorKind::UnsupportedProtocolLevel(l))),
+        (other, _) => Err(DecodeError::new(name_at, ErrorKind::BadProtocolName(other.to_string()))),
+    }
+}
+
+/// The rest of a 3.1 or 3.1.1 CONNECT, after its protocol name and level.
+pub(crate) fn decode_rest<R: Recorder>(protocol: Protocol, r: &mut Reader<'_, R>) -> Result<Connect, DecodeError> {
     let flags_at = r.pos;
     let flags = r.flag_byte(&f::CONNECT_FLAGS)?;
     let bit = |m: u8| flags & m != 0;
