@@ -386,6 +386,9 @@ pub struct App {
     pub composer: Option<Composer>,
     /// conn → client id, learned from the broker's events.
     pub conn_names: HashMap<ConnId, String>,
+    /// conn → the protocol its CONNECT asked for; the inspector reads the connection's frames in
+    /// it (3.1.1 for a connection whose CONNECT it did not see).
+    pub conn_versions: HashMap<ConnId, crate::proto::Protocol>,
     /// Numeric payloads per topic: (seconds, value).
     pub series: BTreeMap<String, VecDeque<(f64, f64)>>,
     pub chart_topic: Option<String>,
@@ -431,6 +434,7 @@ impl App {
             marks: marks::Marks::default(),
             composer: None,
             conn_names: HashMap::new(),
+            conn_versions: HashMap::new(),
             series: BTreeMap::new(),
             chart_topic: None,
             scroll: HashMap::new(),
@@ -450,6 +454,11 @@ impl App {
     /// The client name a frame belongs to.
     pub fn frame_client(&self, row: &FrameRow) -> Option<String> {
         client_of(&self.conn_names, row)
+    }
+
+    /// The protocol connection `conn` speaks, as its CONNECT said (3.1.1 when it was not seen).
+    pub fn conn_version(&self, conn: ConnId) -> crate::proto::Protocol {
+        self.conn_versions.get(&conn).copied().unwrap_or_default()
     }
 
     /// Every topic the lab has seen: for completion.
@@ -740,6 +749,7 @@ impl App {
         self.series.clear();
         self.chart_topic = None;
         self.conn_names.clear();
+        self.conn_versions.clear();
         self.marks.list.clear();
         self.course.queue.clear();
         self.course.waiting = Some(course::Wait::Reset);
@@ -797,7 +807,14 @@ impl App {
         match e {
             W::Frame(f) => {
                 self.now = self.now.max(f.at);
-                self.inspector.push(FrameRow::from_tap(&f));
+                // A connection speaks what its CONNECT asked for, in both directions.
+                if f.dir == Dir::In
+                    && let Some(v) = inspector::connect_version(&f.bytes)
+                {
+                    self.conn_versions.insert(f.conn, v);
+                }
+                let version = self.conn_version(f.conn);
+                self.inspector.push(FrameRow::from_tap_v(&f, version));
             }
             W::Lost(n) => self.inspector.lost += n,
             W::ResetDone | W::SerialPort { .. } => {}
@@ -943,7 +960,8 @@ impl App {
         }
         // A frame that never arrives is said in the narration too; holding and releasing show in
         // the panes.
-        let (fz, fe) = (inspector::frame_summary(&r.bytes, Lang::Zh), inspector::frame_summary(&r.bytes, Lang::En));
+        let summary = |lang| inspector::frame_summary_v(&r.bytes, r.version, lang);
+        let (fz, fe) = (summary(Lang::Zh), summary(Lang::En));
         let what = match fate {
             Fate::Held => None,
             Fate::Released => Some(Text::new(format!("放行了 {fz} #{seq}"), format!("released {fe} #{seq}"))),

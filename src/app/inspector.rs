@@ -4,7 +4,7 @@
 
 use crate::broker::ConnId;
 use crate::i18n::Lang;
-use crate::proto::{self, Packet, PacketType, Span};
+use crate::proto::{self, AnyPacket, Packet, PacketType, Protocol, ReasonCode, ReasonPacket, Span, v5};
 use crate::world::record::{Dir, Fate, TapFrame};
 use bytes::Bytes;
 use std::collections::VecDeque;
@@ -21,10 +21,16 @@ pub struct FrameRow {
     pub client: Option<Arc<str>>,
     pub dir: Dir,
     pub bytes: Bytes,
+    /// The protocol the frame is read in: its connection's, as the connection's CONNECT said (3.1.1
+    /// when that was not seen).
+    pub version: Protocol,
+    /// The type of 3.1.1 (`None` for a reserved type, and for AUTH, which only 5.0 has).
     pub kind: Option<PacketType>,
     pub pid: Option<u16>,
     /// Topic of a PUBLISH, first filter of a SUBSCRIBE / UNSUBSCRIBE.
     pub topic: Option<String>,
+    /// The reason code of a 5.0 CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, DISCONNECT or AUTH.
+    pub reason: Option<ReasonCode>,
     /// Short description of the decoded packet, or of the decode error.
     pub summary: String,
     pub malformed: bool,
@@ -35,14 +41,25 @@ pub struct FrameRow {
 }
 
 impl FrameRow {
+    /// A frame read as MQTT 3.1.1 (a CONNECT tells its own level in any case).
     pub fn from_tap(f: &TapFrame) -> FrameRow {
+        FrameRow::from_tap_v(f, Protocol::V311)
+    }
+
+    /// A frame of a connection speaking `version`.
+    pub fn from_tap_v(f: &TapFrame, version: Protocol) -> FrameRow {
+        let version = frame_version(&f.bytes, version);
         let kind = f.bytes.first().and_then(|b| PacketType::from_u8(b >> 4));
-        let (summary, pid, topic, error) = match proto::decode(&f.bytes) {
+        let (summary, pid, topic, reason, error) = match proto::decode_slice_v(&f.bytes, version) {
             Ok(p) => {
-                let (s, t) = summarize(&p, Lang::En);
-                (s, p.packet_id().map(|i| i.get()), t, None)
+                let (s, t) = summarize_any(&p, Lang::En);
+                let (pid, reason) = match &p {
+                    AnyPacket::V3(p) => (p.packet_id().map(|i| i.get()), None),
+                    AnyPacket::V5(p) => (p.packet_id().map(|i| i.get()), reason_of(p).map(|r| r.0)),
+                };
+                (s, pid, t, reason, None)
             }
-            Err(e) => (e.message(Lang::En), None, None, Some(e)),
+            Err(e) => (e.message(Lang::En), None, None, None, Some(e)),
         };
         let malformed = error.is_some();
         FrameRow {
@@ -52,9 +69,11 @@ impl FrameRow {
             client: f.client.clone(),
             dir: f.dir,
             bytes: f.bytes.clone(),
+            version,
             kind,
             pid,
             topic,
+            reason,
             summary,
             malformed,
             error,
@@ -67,20 +86,23 @@ impl FrameRow {
         match (&self.error, lang) {
             (_, Lang::En) => self.summary.clone(),
             (Some(e), Lang::Zh) => e.message(Lang::Zh),
-            (None, Lang::Zh) => {
-                proto::decode_slice(&self.bytes).map_or_else(|e| e.message(lang), |p| summarize(&p, lang).0)
-            }
+            (None, Lang::Zh) => proto::decode_slice_v(&self.bytes, self.version)
+                .map_or_else(|e| e.message(lang), |p| summarize_any(&p, lang).0),
         }
     }
 
     /// The frame decoded with every field's span.
-    pub fn spans(&self) -> (Result<Packet, proto::DecodeError>, Vec<Span>) {
-        proto::decode_spans(&self.bytes)
+    pub fn spans(&self) -> (Result<AnyPacket, proto::DecodeError>, Vec<Span>) {
+        proto::decode_spans_v(&self.bytes, self.version)
     }
 
     /// The short type label: `PUBLISH`, `PUBACK`, or `?` for a reserved type.
     pub fn type_name(&self) -> &'static str {
-        self.kind.map_or("?", PacketType::name)
+        match self.kind {
+            Some(k) => k.name(),
+            None if self.version == Protocol::V5 && self.bytes.first().is_some_and(|b| b >> 4 == 15) => "AUTH",
+            None => "?",
+        }
     }
 }
 
@@ -96,12 +118,157 @@ fn payload_text(b: &[u8], lang: Lang) -> String {
     }
 }
 
-/// A frame's type and one-line summary (or what is wrong with it).
+/// A frame's type and one-line summary (or what is wrong with it), read as MQTT 3.1.1.
 pub fn frame_summary(bytes: &[u8], lang: Lang) -> String {
-    match proto::decode_slice(bytes) {
-        Ok(p) => format!("{} {}", p.packet_type().name(), summarize(&p, lang).0).trim_end().to_string(),
+    frame_summary_v(bytes, Protocol::V311, lang)
+}
+
+/// A frame's type and one-line summary, read as a frame of a connection speaking `version`.
+pub fn frame_summary_v(bytes: &[u8], version: Protocol, lang: Lang) -> String {
+    match proto::decode_slice_v(bytes, frame_version(bytes, version)) {
+        Ok(p) => format!("{} {}", p.name(), summarize_any(&p, lang).0).trim_end().to_string(),
         Err(e) => e.message(lang),
     }
+}
+
+/// The protocol a CONNECT asks for (`None` for any other frame, or a level MQTT does not have). A
+/// malformed CONNECT tells its level byte when the decoder got that far.
+pub fn connect_version(bytes: &[u8]) -> Option<Protocol> {
+    if bytes.first().map(|b| b >> 4) != Some(1) {
+        return None;
+    }
+    match proto::decode_slice_v(bytes, Protocol::V5) {
+        Ok(AnyPacket::V5(_)) => Some(Protocol::V5),
+        Ok(AnyPacket::V3(Packet::Connect(c))) => Some(c.protocol),
+        Ok(AnyPacket::V3(_)) => None,
+        Err(_) => {
+            let (_, spans) = proto::decode_spans_v(bytes, Protocol::V5);
+            let level = spans.iter().find(|s| s.field.key == proto::field::CONNECT_LEVEL.key)?;
+            match bytes.get(level.start)? {
+                3 => Some(Protocol::V31),
+                4 => Some(Protocol::V311),
+                5 => Some(Protocol::V5),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// The protocol one frame of a connection speaking `version` is read in: the connection's, but for
+/// a CONNACK of remaining length 2 on a 5.0 connection. A 5.0 CONNACK always has a property
+/// length, so that one is the 3.1.1 answer of a broker that does not speak 5.0 (return code 1,
+/// unacceptable protocol version).
+fn frame_version(bytes: &[u8], version: Protocol) -> Protocol {
+    if version == Protocol::V5 && bytes.len() == 4 && bytes[0] == 0x20 && bytes[1] == 2 {
+        Protocol::V311
+    } else {
+        version
+    }
+}
+
+/// A one-line summary of a packet of either version in `lang`, and the topic it concerns.
+pub fn summarize_any(p: &AnyPacket, lang: Lang) -> (String, Option<String>) {
+    match p {
+        AnyPacket::V3(p) => summarize(p, lang),
+        AnyPacket::V5(p) => summarize_v5(p, lang),
+    }
+}
+
+/// The reason code of a 5.0 packet that carries one (SUBACK and UNSUBACK carry one per filter).
+fn reason_of(p: &v5::Packet) -> Option<(ReasonCode, ReasonPacket)> {
+    use v5::Packet as P;
+    Some(match p {
+        P::ConnAck(a) => (a.reason, ReasonPacket::ConnAck),
+        P::PubAck(a) => (a.reason, ReasonPacket::PubAck),
+        P::PubRec(a) => (a.reason, ReasonPacket::PubRec),
+        P::PubRel(a) => (a.reason, ReasonPacket::PubRel),
+        P::PubComp(a) => (a.reason, ReasonPacket::PubComp),
+        P::Disconnect(d) => (d.reason, ReasonPacket::Disconnect),
+        P::Auth(a) => (a.reason, ReasonPacket::Auth),
+        _ => return None,
+    })
+}
+
+fn publish_text(topic: &str, qos_pid: proto::QosPid, retain: bool, dup: bool, payload: &[u8], lang: Lang) -> String {
+    let mut s = format!("{topic} q{}", qos_pid.qos().as_u8());
+    if let Some(id) = qos_pid.pid() {
+        s.push_str(&format!(" id={id}"));
+    }
+    if retain {
+        s.push_str(lang.pick(" 保留", " R"));
+    }
+    if dup {
+        s.push_str(" DUP");
+    }
+    s.push(' ');
+    s.push_str(&payload_text(payload, lang));
+    s
+}
+
+/// A one-line summary of an MQTT 5.0 packet in `lang`: that of 3.1.1, with the reason code and
+/// what it means where there is one, and `v5` on a CONNECT.
+pub fn summarize_v5(p: &v5::Packet, lang: Lang) -> (String, Option<String>) {
+    use v5::Packet as P;
+    let zh = lang.is_zh();
+    let mut s = match p {
+        P::Connect(c) => {
+            let (clean, ka) = if zh { ("新开始", "心跳") } else { ("clean", "ka") };
+            let mut s = format!("v5 id={} {clean}={} {ka}={}", c.client_id, c.clean_start as u8, c.keep_alive);
+            if let Some(e) = c.properties.session_expiry_interval {
+                s.push_str(&format!(" {}={e}", lang.pick("会话过期", "expiry")));
+            }
+            if let Some(w) = &c.will {
+                s.push_str(&format!(" {}={}", lang.pick("遗嘱", "will"), w.topic));
+            }
+            if let Some(u) = &c.username {
+                s.push_str(&format!(" {}={u}", lang.pick("用户名", "user")));
+            }
+            s
+        }
+        P::ConnAck(_) | P::Disconnect(_) | P::Auth(_) => String::new(),
+        P::Publish(p) => {
+            // With a topic alias the topic may be empty: the alias stands for it.
+            let shown = match p.properties.topic_alias {
+                Some(a) if p.topic.is_empty() => format!("{}={a}", lang.pick("别名", "alias")),
+                Some(a) => format!("{} {}={a}", p.topic, lang.pick("别名", "alias")),
+                None => p.topic.to_string(),
+            };
+            let s = publish_text(&shown, p.qos_pid, p.retain, p.dup, &p.payload, lang);
+            let topic = (!p.topic.is_empty()).then(|| p.topic.to_string());
+            return (s, topic);
+        }
+        P::PubAck(a) | P::PubRec(a) | P::PubRel(a) | P::PubComp(a) => format!("id={}", a.pid),
+        P::Subscribe(s) => {
+            let f: Vec<String> = s.filters.iter().map(|(t, o)| format!("{t} q{}", o.qos.as_u8())).collect();
+            return (format!("id={} {}", s.pid, f.join(", ")), s.filters.first().map(|f| f.0.clone()));
+        }
+        P::SubAck(a) => codes_text(a.pid, &a.reasons),
+        P::UnsubAck(a) => codes_text(a.pid, &a.reasons),
+        P::Unsubscribe(u) => {
+            return (format!("id={} {}", u.pid, u.filters.join(", ")), u.filters.first().cloned());
+        }
+        P::PingReq | P::PingResp => String::new(),
+    };
+    if let Some((code, packet)) = reason_of(p) {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(&format!("{code} {}", code.describe(packet, lang)));
+    }
+    if let P::ConnAck(a) = p
+        && a.session_present
+    {
+        s.push_str(lang.pick(" 会话存在=1", " sp=1"));
+    }
+    if let Some(r) = p.properties().and_then(|pr| pr.reason_string.as_deref()) {
+        s.push_str(&format!(" {r:?}"));
+    }
+    (s, None)
+}
+
+fn codes_text(pid: proto::PacketId, codes: &[ReasonCode]) -> String {
+    let c: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+    format!("id={pid} [{}]", c.join(" "))
 }
 
 /// A one-line summary of a packet in `lang`, and the topic it concerns.
@@ -124,18 +291,7 @@ pub fn summarize(p: &Packet, lang: Lang) -> (String, Option<String>) {
             (format!("{rc}={} {sp}={}", a.code as u8, a.session_present as u8), None)
         }
         Packet::Publish(p) => {
-            let mut s = format!("{} q{}", p.topic, p.qos().as_u8());
-            if let Some(id) = p.qos_pid.pid() {
-                s.push_str(&format!(" id={id}"));
-            }
-            if p.retain {
-                s.push_str(lang.pick(" 保留", " R"));
-            }
-            if p.dup {
-                s.push_str(" DUP");
-            }
-            s.push(' ');
-            s.push_str(&payload_text(&p.payload, lang));
+            let s = publish_text(&p.topic, p.qos_pid, p.retain, p.dup, &p.payload, lang);
             (s, Some(p.topic.to_string()))
         }
         Packet::PubAck(id) | Packet::PubRec(id) | Packet::PubRel(id) | Packet::PubComp(id) | Packet::UnsubAck(id) => {
@@ -304,5 +460,53 @@ impl Inspector {
         let next = (cur as i64 + delta).clamp(0, visible.len() as i64 - 1) as usize;
         self.selected = if next == visible.len() - 1 && delta > 0 { None } else { Some(visible[next]) };
         self.field = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::v5;
+
+    fn tap(bytes: Bytes) -> TapFrame {
+        TapFrame { seq: 1, at: Duration::ZERO, conn: 1, client: None, dir: Dir::Out, bytes }
+    }
+
+    #[test]
+    fn a_connect_tells_its_version_even_when_malformed() {
+        let v5 = v5::Packet::Connect(Box::new(v5::Connect::new("a"))).to_bytes();
+        assert_eq!(connect_version(&v5), Some(Protocol::V5));
+        let v3 = Packet::Connect(Box::new(proto::Connect::new("a"))).to_bytes();
+        assert_eq!(connect_version(&v3), Some(Protocol::V311));
+        // A 5.0 CONNECT with the reserved connect flag set.
+        let bad = [0x10, 0x0b, 0, 4, b'M', b'Q', b'T', b'T', 5, 0x01, 0, 60, 0];
+        assert!(proto::decode_slice_v(&bad, Protocol::V5).is_err());
+        assert_eq!(connect_version(&bad), Some(Protocol::V5));
+        assert_eq!(connect_version(&[0x20, 2, 0, 0]), None, "not a CONNECT");
+    }
+
+    #[test]
+    fn a_5_0_connack_says_its_reason_and_a_3_1_1_refusal_of_5_0_reads_as_3_1_1() {
+        let mut a = v5::ConnAck {
+            session_present: false,
+            reason: ReasonCode::UnsupportedProtocolVersion,
+            properties: Default::default(),
+        };
+        let row = FrameRow::from_tap_v(&tap(v5::Packet::ConnAck(a.clone()).to_bytes()), Protocol::V5);
+        assert_eq!(row.summary, "0x84 unsupported protocol version");
+        assert_eq!(row.reason, Some(ReasonCode::UnsupportedProtocolVersion));
+        assert_eq!(row.summary_in(Lang::Zh), "0x84 不支持的协议版本");
+        a.reason = ReasonCode::Success;
+        a.session_present = true;
+        let bytes = v5::Packet::ConnAck(a).to_bytes();
+        assert_eq!(frame_summary_v(&bytes, Protocol::V5, Lang::En), "CONNACK 0x00 connection accepted sp=1");
+        // What the lab's broker answers a 5.0 CONNECT today: the 3.1.1 CONNACK 1.
+        let row = FrameRow::from_tap_v(&tap(Bytes::from_static(&[0x20, 2, 0, 1])), Protocol::V5);
+        assert_eq!((row.version, row.malformed, row.summary.as_str()), (Protocol::V311, false, "rc=1 sp=0"));
+        // AUTH has no 3.1.1 type but a name.
+        let auth =
+            v5::Packet::Auth(v5::Auth { reason: ReasonCode::ContinueAuthentication, properties: Default::default() });
+        let row = FrameRow::from_tap_v(&tap(auth.to_bytes()), Protocol::V5);
+        assert_eq!((row.type_name(), row.summary.as_str()), ("AUTH", "0x18 continue authentication"));
     }
 }

@@ -11,8 +11,8 @@
 
 use crate::app::inspector::FrameRow;
 use crate::app::{App, Pane};
-use crate::proto::DecodeError;
 use crate::proto::Span as FieldSpan;
+use crate::proto::{self, DecodeError, Protocol};
 use crate::ui::text::{pad, pad_left, truncate};
 use crate::ui::theme::Theme;
 use crate::world::record::{Dir, Fate};
@@ -292,6 +292,9 @@ struct Detail<'a> {
     byte_field: Vec<Option<usize>>,
     /// For every span, its colour index: its own among byte spans, its byte's for a bit span.
     colour: Vec<Option<usize>>,
+    /// For every span, its depth in the tree: a bit field under its byte; a 5.0 property's
+    /// identifier under the property length, its value under the identifier.
+    depth: Vec<usize>,
     /// Index into `spans` of the field under the cursor.
     cursor: Option<usize>,
     hex: HexGeometry,
@@ -347,6 +350,7 @@ impl<'a> Detail<'a> {
                 colour.push(byte_field.get(s.start).copied().flatten());
             }
         }
+        let depth = tree_depths(&spans, &row.bytes);
         let cursor = if spans.is_empty() { None } else { Some(app.inspector.field.min(spans.len() - 1)) };
         let err_text = err.as_ref().map(|e| format!("✗ {}", e.message(app.lang)));
         let err_need = err_text.as_deref().map_or(0, |t| wrapped_lines(t, width).min(3));
@@ -356,6 +360,7 @@ impl<'a> Detail<'a> {
             spans,
             byte_field,
             colour,
+            depth,
             cursor,
             hex: HexGeometry::new(row.bytes.len(), width),
             err_text,
@@ -399,13 +404,46 @@ impl<'a> Detail<'a> {
         let zh = app.lang.is_zh();
         let s = self.cursor_span()?;
         let mut t = format!("{} {}", s.field.label(app.lang), range_text(s, app.lang));
-        if with_value {
+        // A 5.0 property's identifier is explained by the property it names.
+        let named = (s.field.key == proto::field::PROP_ID.key)
+            .then(|| self.row.bytes.get(s.start).and_then(|&id| proto::property::def(id)))
+            .flatten();
+        let reason = matches!(s.note, Some(proto::Note::Reason(..)));
+        if with_value || named.is_some() || reason {
             t.push_str(&format!(" = {}", s.value_in(app.lang)));
         }
         t.push_str(if zh { "：" } else { ": " });
-        t.push_str(s.field.explain(app.lang));
+        t.push_str(named.map_or(s.field, |d| d.field).explain(app.lang));
         Some(t)
     }
+}
+
+/// The depth of each span in the field tree. A bit field sits under its byte (the decoder's own
+/// depth); the fields inside a 5.0 property block (after a property length, of the packet or of a
+/// will) sit under it: an identifier one level down, the value it introduces (with its length) two.
+fn tree_depths(spans: &[FieldSpan], bytes: &[u8]) -> Vec<usize> {
+    let mut blocks: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut out = Vec::with_capacity(spans.len());
+    for s in spans {
+        let key = s.field.key;
+        let inside = blocks.iter().filter(|b| b.contains(&s.start)).count();
+        let depth = match inside {
+            0 => s.depth as usize,
+            n if key == proto::field::PROP_ID.key => 2 * n - 1,
+            n => 2 * n,
+        };
+        out.push(depth);
+        if (key == proto::field::PROPS_LEN.key || key == proto::field::CONNECT_WILL_PROPS_LEN.key) && s.bits.is_none() {
+            let len = varint(bytes.get(s.start..s.end).unwrap_or_default());
+            blocks.push(s.end..s.end.saturating_add(len));
+        }
+    }
+    out
+}
+
+/// The value of a variable byte integer (its bytes as recorded).
+fn varint(b: &[u8]) -> usize {
+    b.iter().take(4).enumerate().fold(0, |n, (i, &x)| n | (usize::from(x & 0x7f) << (7 * i)))
 }
 
 fn range_text(s: &FieldSpan, lang: crate::i18n::Lang) -> String {
@@ -451,7 +489,7 @@ fn render_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme, d: &Detail
 
     if head_h > 0 {
         let row = d.row;
-        let text = format!(
+        let mut text = format!(
             "#{} {} · {} · {} {}",
             row.seq,
             row.type_name(),
@@ -459,6 +497,9 @@ fn render_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme, d: &Detail
             row.bytes.len(),
             app.lang.pick("字节", "bytes")
         );
+        if row.version == Protocol::V5 {
+            text.push_str(" · MQTT 5.0");
+        }
         f.render_widget(Paragraph::new(Line::from(Span::styled(pad(&text, d.width), theme.dim()))), head_area);
     }
     render_hex(f, hex_area, theme, d, app.inspector.field);
@@ -523,14 +564,15 @@ fn render_tree(f: &mut Frame, area: Rect, app: &App, theme: &Theme, d: &Detail) 
     let label_w = d
         .spans
         .iter()
-        .map(|s| 2 * s.depth as usize + s.field.label(app.lang).width())
+        .zip(&d.depth)
+        .map(|(s, &depth)| 2 * depth + s.field.label(app.lang).width())
         .max()
         .unwrap_or(0)
         .min((width / 3).max(8));
     let mut cursor_cut = false;
     let mut lines = Vec::with_capacity(d.spans.len());
     for (k, s) in d.spans.iter().enumerate() {
-        let indent = "  ".repeat(s.depth as usize);
+        let indent = "  ".repeat(d.depth[k]);
         let label = pad(&format!("{indent}{}", s.field.label(app.lang)), label_w);
         let range = range_text(s, app.lang);
         let mut room = width.saturating_sub(label_w + 2);
@@ -880,6 +922,169 @@ pub(crate) mod tests {
         let rows = screen(&draw(&app, Theme::new(false), 100, 20));
         assert!(rows[0].contains("(filter type=PUBLISH)"), "{}", rows[0]);
         assert!(rows.iter().any(|r| r.contains("no frame matches the filter")), "{rows:#?}");
+    }
+
+    /// A frame of connection `conn`.
+    pub(crate) fn frame_on(conn: u64, seq: u64, ms: u64, client: Option<&str>, dir: Dir, bytes: Bytes) -> Msg {
+        Msg::World(WorldEvent::Frame(TapFrame {
+            seq,
+            at: Duration::from_millis(ms),
+            conn,
+            client: client.map(Arc::from),
+            dir,
+            bytes,
+        }))
+    }
+
+    /// The 5.0 CONNECT of the tests: Session Expiry Interval 120, Receive Maximum 10, User
+    /// Property unit = celsius.
+    pub(crate) fn connect_v5() -> Bytes {
+        let mut c = crate::proto::v5::Connect::new("sensor");
+        c.properties.session_expiry_interval = Some(120);
+        c.properties.receive_maximum = std::num::NonZeroU16::new(10);
+        c.properties.user_properties.push(("unit".into(), "celsius".into()));
+        crate::proto::v5::Packet::Connect(Box::new(c)).to_bytes()
+    }
+
+    /// The lab, and a 5.0 client on connection 2: its CONNECT (#5) and the broker's PUBACK with
+    /// reason 0x10 (#6).
+    pub(crate) fn lab_v5() -> App {
+        let mut app = lab();
+        app.update(frame_on(2, 5, 40, None, Dir::In, connect_v5()));
+        let mut ack = crate::proto::v5::Ack::new(PacketId::new(1).unwrap());
+        ack.reason = crate::proto::ReasonCode::NoMatchingSubscribers;
+        app.update(frame_on(2, 6, 45, Some("sensor"), Dir::Out, crate::proto::v5::Packet::PubAck(ack).to_bytes()));
+        app
+    }
+
+    /// The rows' text inside the border, one line: wrapped words meet again.
+    fn joined(rows: &[String]) -> String {
+        let inner: Vec<&str> = rows.iter().map(|r| r.trim_matches(|c| c == '│' || c == ' ')).collect();
+        inner.join(" ")
+    }
+
+    fn reversed(buf: &Buffer, b: usize) -> bool {
+        buf[hex_cell(buf, b)].modifier.contains(Modifier::REVERSED)
+    }
+
+    #[test]
+    fn a_5_0_connection_is_summarised_in_5_0_and_a_3_1_1_one_as_before() {
+        let mut app = lab_v5();
+        assert_eq!(app.conn_version(2), Protocol::V5);
+        assert_eq!(app.conn_version(1), Protocol::V311);
+        for (w, h) in [(80, 24), (120, 40)] {
+            let rows = screen(&draw(&app, Theme::new(false), w, h));
+            let connect = rows.iter().find(|r| r.contains("#2→broker")).expect("the 5.0 CONNECT row");
+            assert!(connect.contains("CONNECT") && connect.contains("v5 id=sensor clean=1 ka=60"), "{connect}");
+            let puback = rows.iter().find(|r| r.contains("broker→sensor")).expect("the 5.0 PUBACK row");
+            assert!(puback.contains("PUBACK") && puback.contains("id=1 0x10 no matching"), "{puback}");
+            if w >= 100 {
+                assert!(connect.contains("expiry=120"), "{connect}");
+                assert!(puback.contains("id=1 0x10 no matching subscribers"), "{puback}");
+            }
+            // The 3.1.1 connection's rows are what they were.
+            let publish = rows.iter().find(|r| r.contains("PUBLISH")).expect("PUBLISH row");
+            assert!(publish.contains("汽车速度 q1 id=3"), "{publish}");
+            let old = rows.iter().find(|r| r.contains("broker→car")).expect("the 3.1.1 PUBACK row");
+            assert!(old.contains("PUBACK") && old.contains("id=3") && !old.contains("0x"), "{old}");
+            assert!(!rows.iter().any(|r| r.starts_with("│✗")), "nothing is malformed: {rows:#?}");
+        }
+        app.lang = Lang::Zh;
+        let rows = screen(&draw(&app, Theme::new(false), 120, 40));
+        let connect = rows.iter().find(|r| r.contains("#2→服务端")).expect("the 5.0 CONNECT row");
+        assert!(connect.contains("v5 id=sensor 新开始=1 心跳=60 会话过期=120"), "{connect}");
+        let puback = rows.iter().find(|r| r.contains("服务端→sensor")).expect("the 5.0 PUBACK row");
+        assert!(puback.contains("id=1 0x10 没有匹配的订阅者"), "{puback}");
+    }
+
+    #[test]
+    fn a_5_0_frame_shows_its_properties_as_a_tree_and_lights_each_one() {
+        let mut app = lab_v5();
+        app.inspector.selected = Some(5);
+        let theme = Theme::new(false);
+        let (_, spans) = app.inspector.row(5).unwrap().spans();
+        let at = |key: &str| spans.iter().position(|s| s.field.key == key).unwrap();
+        let props_len = at("mqtt.prop.session_expiry_interval") - 1 - 1;
+        assert_eq!(spans[props_len].field.key, "mqtt.props_len");
+        let (id, value) = (&spans[props_len + 1], &spans[props_len + 2]);
+        assert_eq!(id.field.key, "mqtt.prop.id");
+        for (w, h) in [(80, 24), (120, 40)] {
+            // From the property length, → moves onto the identifier of the first property, then its value.
+            app.focus = Pane::Inspector;
+            app.inspector.field = props_len;
+            app.update(Msg::Action(crate::app::Action::FieldNext));
+            assert_eq!(app.inspector.field, props_len + 1);
+            let buf = draw(&app, theme, w, h);
+            let rows = screen(&buf);
+            assert!(reversed(&buf, id.start) && !reversed(&buf, id.start - 1) && !reversed(&buf, id.end), "{rows:#?}");
+            let line = rows.iter().find(|r| r.contains("Property identifier")).expect("the identifier line");
+            assert!(line.contains("0x11 (Session Expiry Interval)"), "{line}");
+            assert!(
+                joined(&rows).contains("Seconds the session outlives the connection"),
+                "the identifier is explained by its property: {rows:#?}"
+            );
+            app.update(Msg::Action(crate::app::Action::FieldNext));
+            let buf = draw(&app, theme, w, h);
+            let rows = screen(&buf);
+            assert!((value.start..value.end).all(|b| reversed(&buf, b)), "{rows:#?}");
+            assert!(!reversed(&buf, id.start) && !reversed(&buf, value.end), "{rows:#?}");
+            // Nested: the identifier under the property length, the value under the identifier.
+            // The tree line a label starts (after the border and the indentation), and its column.
+            let tree_line = |label: &str| {
+                let starts = |r: &&String| r.trim_start_matches(['│', ' ']).starts_with(label);
+                rows.iter().find(starts).unwrap_or_else(|| panic!("{label}: {rows:#?}"))
+            };
+            let indent = |label: &str| {
+                let r = tree_line(label);
+                r.find(label).unwrap()
+            };
+            let len_x = indent("Property length");
+            assert_eq!(indent("Property identifier"), len_x + 2, "{rows:#?}");
+            // (At 80 columns the label is cut: "Session Expiry Interv…".)
+            assert_eq!(indent("Session Expiry Interv"), len_x + 4, "{rows:#?}");
+            let line = tree_line("Session Expiry Interv");
+            assert!(line.contains("  120  ") && line.contains("[14..18]"), "{line}");
+            assert!(rows.iter().any(|r| r.contains("· MQTT 5.0")), "the header says the version: {rows:#?}");
+            if h >= 40 {
+                // Every property is in the tree: Receive Maximum, the user property's name and value.
+                assert!(rows.iter().any(|r| r.contains("Receive Maximum") && r.contains("10")), "{rows:#?}");
+                assert!(rows.iter().any(|r| r.contains("User Property (name)") && r.contains("\"unit\"")), "{rows:#?}");
+                assert!(
+                    rows.iter().any(|r| r.contains("User Property (value)") && r.contains("\"celsius\"")),
+                    "{rows:#?}"
+                );
+                assert!(rows.iter().any(|r| r.contains("0x26 (User Property)")), "{rows:#?}");
+            }
+        }
+        app.lang = Lang::Zh;
+        let rows = screen(&draw(&app, theme, 120, 40));
+        assert!(rows.iter().any(|r| r.contains("会话过期间隔") && r.contains("120")), "{rows:#?}");
+        assert!(rows.iter().any(|r| r.contains("属性标识符") && r.contains("0x11（会话过期间隔）")), "{rows:#?}");
+        assert!(joined(&rows).contains("断开后会话保留的秒数"), "{rows:#?}");
+    }
+
+    #[test]
+    fn a_5_0_reason_code_is_explained_in_the_chosen_language() {
+        let mut app = lab_v5();
+        app.inspector.selected = Some(6);
+        app.inspector.field = span_index(&app, "mqtt.puback.reason_code");
+        let theme = Theme::new(false);
+        let buf = draw(&app, theme, 80, 24);
+        let rows = screen(&buf);
+        let line = rows.iter().find(|r| r.contains("PUBACK reason code")).expect("the reason code line");
+        assert!(line.contains("0x10 (no matching subscribers)"), "{line}");
+        // 40 03 | 00 01 | 10: the reason code is byte 4.
+        assert!(reversed(&buf, 4) && !reversed(&buf, 3), "{rows:#?}");
+        let text = joined(&rows);
+        assert!(text.contains("PUBACK reason code [4..5] = 0x10 (no matching subscribers): MQTT 5.0:"), "{rows:#?}");
+        assert!(text.contains("0x10 taken but nobody subscribes"), "{rows:#?}");
+        app.lang = Lang::Zh;
+        let rows = screen(&draw(&app, theme, 80, 24));
+        assert!(
+            rows.iter().any(|r| r.contains("PUBACK 原因码") && r.contains("0x10（没有匹配的订阅者）")),
+            "{rows:#?}"
+        );
+        assert!(joined(&rows).contains("收下了但没有订阅者"), "{rows:#?}");
     }
 
     #[test]

@@ -305,8 +305,14 @@ fn labels(r: &FrameRow) -> Vec<String> {
         _ => String::new(),
     };
     let id = r.pid.map(|p| format!(" id={p}")).unwrap_or_default();
-    let extra = match r.kind {
-        Some(PacketType::ConnAck) if !r.malformed => r.bytes.get(3).map(|c| format!(" rc={c}")).unwrap_or_default(),
+    // A 5.0 reason code is told when it is not plain success (a CONNACK's always).
+    let reason = r.reason.filter(|c| r.kind == Some(PacketType::ConnAck) || *c != crate::proto::ReasonCode::Success);
+    let extra = match (r.kind, reason) {
+        (_, Some(c)) => format!(" {c}"),
+        (Some(PacketType::ConnAck), None) if !r.malformed => {
+            r.bytes.get(3).map(|c| format!(" rc={c}")).unwrap_or_default()
+        }
+        (Some(PacketType::Connect), None) if r.version == crate::proto::Protocol::V5 => " v5".to_string(),
         _ => r.topic.as_ref().map(|t| format!(" {t}")).unwrap_or_default(),
     };
     vec![
@@ -348,6 +354,18 @@ mod tests {
         let x = at + name.width() / 2;
         assert!(rows[2..rows.len() - 1].iter().any(|r| r.chars().nth(x) == Some('│')), "lane {name} at {x}: {rows:#?}");
         x
+    }
+
+    #[test]
+    fn a_5_0_connection_tells_its_version_and_reason_codes() {
+        let app = crate::ui::inspector::tests::lab_v5();
+        for (w, h) in [(80, 24), (120, 30)] {
+            let rows = screen(&draw(&app, Theme::new(false), w, h, 0));
+            assert!(rows.iter().any(|r| r.contains("CONNECT v5")), "{w}×{h}: {rows:#?}");
+            assert!(rows.iter().any(|r| r.contains("PUBACK id=1 0x10")), "{w}×{h}: {rows:#?}");
+            // The 3.1.1 PUBACK says no reason code.
+            assert!(rows.iter().any(|r| r.contains("PUBACK id=3") && !r.contains("0x")), "{w}×{h}: {rows:#?}");
+        }
     }
 
     #[test]

@@ -33,7 +33,13 @@ pub fn render_narration(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 crate::world::record::Dir::Out => format!("broker→{who}"),
             };
             lines.push(Line::from(Span::styled(
-                truncate(&format!("  {arrow} {}", crate::app::inspector::frame_summary(&h.bytes, app.lang)), w),
+                truncate(
+                    &format!(
+                        "  {arrow} {}",
+                        crate::app::inspector::frame_summary_v(&h.bytes, app.conn_version(h.conn), app.lang)
+                    ),
+                    w,
+                ),
                 theme.held(),
             )));
         }
