@@ -352,6 +352,41 @@ pub fn decode_spans_v(frame: &[u8], version: Protocol) -> (Result<AnyPacket, Dec
     (r, rec.0)
 }
 
+/// The protocol a CONNECT asks for (`None` for any other frame, or a level MQTT does not have). A
+/// malformed CONNECT tells its level byte when the decoder got that far.
+pub fn connect_version(bytes: &[u8]) -> Option<Protocol> {
+    if bytes.first().map(|b| b >> 4) != Some(1) {
+        return None;
+    }
+    match decode_slice_v(bytes, Protocol::V5) {
+        Ok(AnyPacket::V5(_)) => Some(Protocol::V5),
+        Ok(AnyPacket::V3(Packet::Connect(c))) => Some(c.protocol),
+        Ok(AnyPacket::V3(_)) => None,
+        Err(_) => {
+            let (_, spans) = decode_spans_v(bytes, Protocol::V5);
+            let level = spans.iter().find(|s| s.field.key == field::CONNECT_LEVEL.key)?;
+            match bytes.get(level.start)? {
+                3 => Some(Protocol::V31),
+                4 => Some(Protocol::V311),
+                5 => Some(Protocol::V5),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// The protocol one frame of a connection speaking `version` is read in: the connection's, but for
+/// a CONNACK of remaining length 2 on a 5.0 connection. A 5.0 CONNACK always has a property
+/// length, so that one is the 3.1.1 answer of a broker that does not speak 5.0 (return code 1,
+/// unacceptable protocol version).
+pub fn frame_version(bytes: &[u8], version: Protocol) -> Protocol {
+    if version == Protocol::V5 && bytes.len() == 4 && bytes[0] == 0x20 && bytes[1] == 2 {
+        Protocol::V311
+    } else {
+        version
+    }
+}
+
 /// The fixed header, read the same way for every protocol: the type and flags with their spans, the
 /// remaining length, and the flags the type requires. Returns the type, the flags and the frame's
 /// extent. `v5` makes type 15 AUTH.

@@ -657,3 +657,42 @@ fn serial_list_prints_ports_or_says_there_are_none() {
         }
     }
 }
+
+/// A 5.0 client's frames are written to the tap file as 5.0: its CONNECT's properties decoded field
+/// by field (the broker refuses it with CONNACK 1 for now, and that answer is read as the 3.1.1
+/// CONNACK it is).
+#[test]
+fn tap_file_reads_a_5_0_connection_in_5_0() {
+    use std::io::{Read, Write};
+    let path = scratch("tap-v5.jsonl");
+    let p = path.display();
+    let b = Broker::start(&["--lang", "en", "--tap", &p], "broker listening on 127.0.0.1:");
+    std::thread::sleep(Duration::from_millis(300));
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", b.port)).expect("connect");
+    s.set_read_timeout(Some(WAIT)).expect("timeout");
+    // CONNECT, 5.0, clean start, keep alive 60, properties (5 bytes): Session Expiry Interval 120;
+    // client id "v5"
+    s.write_all(&support::hex("10 14 | 00 04 4d 51 54 54 | 05 | 02 | 00 3c | 05 | 11 00 00 00 78 | 00 02 76 35"))
+        .expect("CONNECT");
+    let mut ack = [0u8; 4];
+    s.read_exact(&mut ack).expect("CONNACK");
+    assert_eq!(ack, [0x20, 0x02, 0x00, 0x01], "refused: unacceptable protocol version");
+    let deadline = Instant::now() + WAIT;
+    let lines = loop {
+        let text = std::fs::read_to_string(&path.0).unwrap_or_default();
+        let lines: Vec<serde_json::Value> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+        if lines.iter().filter(|l| l["type"].is_string()).count() >= 2 || Instant::now() > deadline {
+            break lines;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    drop(b);
+    let connect = lines.iter().find(|l| l["type"] == "CONNECT").expect("a CONNECT line");
+    assert!(connect["error"].is_null(), "the 5.0 CONNECT decodes: {connect}");
+    let fields = connect["fields"].as_array().expect("fields");
+    let expiry = fields.iter().find(|f| f["key"].as_str().is_some_and(|k| k.contains("session_expiry")));
+    let expiry = expiry.unwrap_or_else(|| panic!("no session expiry field: {connect}"));
+    assert!(expiry["value"].as_str().is_some_and(|v| v.contains("120")), "{expiry}");
+    let connack = lines.iter().find(|l| l["type"] == "CONNACK").expect("a CONNACK line");
+    assert!(connack["error"].is_null(), "{connack}");
+}

@@ -34,7 +34,12 @@ fn json_str(out: &mut String, s: &str) {
 /// and `error` and `rule` for a frame that does not decode. Written by hand into one reused buffer:
 /// the writer formats hundreds of thousands of frames a second.
 pub fn write_frame_json(out: &mut String, f: &TapFrame) {
-    let (result, spans) = proto::decode_spans(&f.bytes);
+    write_frame_json_v(out, f, proto::Protocol::V311)
+}
+
+/// [`write_frame_json`] for a frame of a connection speaking `version` (its CONNECT said so).
+pub fn write_frame_json_v(out: &mut String, f: &TapFrame, version: proto::Protocol) {
+    let (result, spans) = proto::decode_spans_v(&f.bytes, proto::frame_version(&f.bytes, version));
     let kind = f.bytes.first().and_then(|b| PacketType::from_u8(b >> 4)).map(PacketType::name);
     let _ =
         write!(out, "{{\"seq\":{},\"t_ms\":{:?},\"conn\":{},\"client\":", f.seq, f.at.as_secs_f64() * 1000.0, f.conn);
@@ -127,6 +132,8 @@ pub fn spawn_tap_writer(path: PathBuf, rx: TapReceiver, handle: tokio::runtime::
         let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
         let mut text = String::new();
         let mut busy = std::time::Duration::ZERO;
+        // Each connection's version, from its CONNECT: its frames are read in it.
+        let mut versions: std::collections::HashMap<u64, proto::Protocol> = std::collections::HashMap::new();
         loop {
             let first = handle.block_on(async {
                 tokio::select! {
@@ -147,7 +154,18 @@ pub fn spawn_tap_writer(path: PathBuf, rx: TapReceiver, handle: tokio::runtime::
             loop {
                 for item in items.drain(..) {
                     match item {
-                        TapItem::Frame(f) => write_frame_json(&mut text, &f),
+                        TapItem::Frame(f) => {
+                            if f.dir == Dir::In
+                                && let Some(v) = proto::connect_version(&f.bytes)
+                            {
+                                versions.insert(f.conn, v);
+                            }
+                            let v = versions.get(&f.conn).copied().unwrap_or(proto::Protocol::V311);
+                            write_frame_json_v(&mut text, &f, v);
+                            if versions.len() > 1_000_000 {
+                                versions.clear();
+                            }
+                        }
                         TapItem::Lost(n) => {
                             let _ = write!(text, "{{\"lost\":{n}}}");
                         }
