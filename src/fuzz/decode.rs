@@ -1,4 +1,5 @@
-//! `mqtt-lab fuzz decode`: millions of inputs through the framer, the decoder and the span recorder.
+//! `mqtt-lab fuzz decode`: millions of inputs through the framer, the decoder and the span recorder,
+//! each read both as a frame of a 3.1.1 connection and as one of a 5.0 connection.
 //! No input may panic; a frame that decodes must encode again and decode to the same packet; the
 //! span-recording decoder must agree with the plain one and give spans inside the frame, byte
 //! fields in order and not overlapping.
@@ -79,6 +80,7 @@ fn check(buf: &[u8], spans: bool, report: &mut DecodeReport) -> Result<(), Text>
             }
         }
     }
+    check_v5(frame, spans)?;
     if spans {
         let (with_spans, list) = proto::decode_spans(frame);
         if with_spans != plain {
@@ -105,6 +107,60 @@ fn check(buf: &[u8], spans: bool, report: &mut DecodeReport) -> Result<(), Text>
                 }
                 last_end = s.end;
             }
+        }
+    }
+    Ok(())
+}
+
+/// The same frame read as one of a 5.0 connection: whatever decodes must encode again and decode to
+/// the same packet, and the span decoder must agree and stay inside the frame.
+fn check_v5(frame: &[u8], spans: bool) -> Result<(), Text> {
+    use proto::{AnyPacket, Protocol};
+    let plain = proto::decode_slice_v(frame, Protocol::V5);
+    match &plain {
+        Ok(AnyPacket::V5(p)) => {
+            p.check_encodable().map_err(|e| {
+                Text::new(
+                    format!("5.0 解码出的 {p:?} 无法再编码：{e}"),
+                    format!("5.0: decoded {p:?} cannot be encoded: {e}"),
+                )
+            })?;
+            let again = p.to_bytes();
+            match proto::decode_slice_v(&again, Protocol::V5) {
+                Ok(AnyPacket::V5(q)) if &q == p => {}
+                other => {
+                    let h = hex(&again);
+                    return Err(Text::new(
+                        format!("5.0：{p:?} 编码为 {h}，再解码却得到 {other:?}"),
+                        format!("5.0: {p:?} encodes to {h} which decodes to {other:?}"),
+                    ));
+                }
+            }
+        }
+        Ok(AnyPacket::V3(_)) => {}
+        Err(e) if e.offset > frame.len() => {
+            let (at, n) = (e.offset, frame.len());
+            return Err(Text::new(
+                format!("5.0：错误位置 {at} 超出了报文的 {n} 个字节"),
+                format!("5.0: error offset {at} past the frame's {n} bytes"),
+            ));
+        }
+        Err(_) => {}
+    }
+    if spans {
+        let (with_spans, list) = proto::decode_spans_v(frame, Protocol::V5);
+        if with_spans != plain {
+            return Err(Text::new(
+                format!("5.0：记录字段范围的解码器给出 {with_spans:?}，普通解码器给出 {plain:?}"),
+                format!("5.0: the span decoder says {with_spans:?}, the plain one {plain:?}"),
+            ));
+        }
+        if let Some(s) = list.iter().find(|s| s.start > s.end || s.end > frame.len()) {
+            let (a, b, key, n) = (s.start, s.end, s.field.key, frame.len());
+            return Err(Text::new(
+                format!("5.0：{key} 的字段范围 {a}..{b} 超出了 {n} 字节的报文"),
+                format!("5.0: span {a}..{b} of {key} outside the {n}-byte frame"),
+            ));
         }
     }
     Ok(())
