@@ -79,23 +79,8 @@ impl Connect {
     }
 
     pub fn flags(&self) -> u8 {
-        let mut b = 0;
-        if self.username.is_some() {
-            b |= 0x80;
-        }
-        if self.password.is_some() {
-            b |= 0x40;
-        }
-        if let Some(w) = &self.will {
-            b |= 0x04 | (w.qos.as_u8() << 3);
-            if w.retain {
-                b |= 0x20;
-            }
-        }
-        if self.clean_session {
-            b |= 0x02;
-        }
-        b
+        let will = self.will.as_ref().map(|w| (w.qos, w.retain));
+        connect_flags(self.username.is_some(), self.password.is_some(), will, self.clean_session)
     }
 
     pub(crate) fn body_len(&self) -> usize {
@@ -196,6 +181,28 @@ pub(crate) fn decode_rest<R: Recorder>(protocol: Protocol, r: &mut Reader<'_, R>
         if bit(0x80) { Some(r.string(&f::CONNECT_USERNAME_LEN, &f::CONNECT_USERNAME)?.to_string()) } else { None };
     let password = if bit(0x40) { Some(r.binary_bytes(&f::CONNECT_PASSWORD_LEN, &f::CONNECT_PASSWORD)?) } else { None };
     Ok(Connect { protocol, clean_session: bit(0x02), keep_alive, client_id, will, username, password })
+}
+
+/// The connect flags byte, the same in 3.1, 3.1.1 and 5.0: user name (bit 7), password (bit 6),
+/// will retain (bit 5), will QoS (bits 4-3), will (bit 2), clean session / clean start (bit 1).
+pub(crate) fn connect_flags(username: bool, password: bool, will: Option<(QoS, bool)>, clean: bool) -> u8 {
+    let mut b = 0;
+    if username {
+        b |= 0x80;
+    }
+    if password {
+        b |= 0x40;
+    }
+    if let Some((qos, retain)) = will {
+        b |= 0x04 | (qos.as_u8() << 3);
+        if retain {
+            b |= 0x20;
+        }
+    }
+    if clean {
+        b |= 0x02;
+    }
+    b
 }
 
 #[cfg(test)]

@@ -50,23 +50,8 @@ impl Connect {
     }
 
     pub fn flags(&self) -> u8 {
-        let mut b = 0;
-        if self.username.is_some() {
-            b |= 0x80;
-        }
-        if self.password.is_some() {
-            b |= 0x40;
-        }
-        if let Some(w) = &self.will {
-            b |= 0x04 | (w.qos.as_u8() << 3);
-            if w.retain {
-                b |= 0x20;
-            }
-        }
-        if self.clean_start {
-            b |= 0x02;
-        }
-        b
+        let will = self.will.as_ref().map(|w| (w.qos, w.retain));
+        super::super::connect::connect_flags(self.username.is_some(), self.password.is_some(), will, self.clean_start)
     }
 
     pub(crate) fn body_len(&self) -> usize {
