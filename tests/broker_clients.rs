@@ -5,8 +5,8 @@
 mod support;
 
 use mqtt_lab::broker::{Event, WillCause};
-use mqtt_lab::proto::{ConnectReturnCode, Protocol, QoS as LabQoS};
-use mqtt_lab::runtime::{Dir, Server, TapItem};
+use mqtt_lab::proto::{Protocol, QoS as LabQoS};
+use mqtt_lab::runtime::Server;
 use rumqttc::{
     AsyncClient, ConnAck, Event as REvent, Incoming, LastWill, MqttOptions, Publish, QoS, SubscribeReasonCode,
 };
@@ -351,34 +351,82 @@ async fn mosquitto_mqtt_31() {
     assert_eq!(sub.stdout(), "car/speed 50\n");
 }
 
-/// [MQTT-3.1.2-2] `-V mqttv5`: the broker answers CONNACK 1 (`20 02 00 01`) and the mosquitto
-/// clients exit non-zero reporting an unsupported protocol version.
+/// `-V mqttv5`: a 5.0 subscriber gets a 5.0 publisher's message with its user property, response
+/// topic, content type and message expiry unchanged [MQTT-3.3.2-15] [MQTT-3.3.2-17] [MQTT-3.3.2-20],
+/// and the subscription identifier of its SUBSCRIBE [MQTT-3.3.4-3].
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mosquitto_mqtt_5_is_refused_with_connack_1() {
+async fn mosquitto_mqtt_5_properties_reach_the_subscriber() {
     require_mosquitto();
     let (server, addr) = broker(config()).await;
     let mut events = server.events();
-    let tap = server.tap(64);
-    for (program, extra) in [("mosquitto_pub", ["-m", "x"]), ("mosquitto_sub", ["-C", "1"])] {
-        let mut args = vec!["-V", "mqttv5", "-t", "car/speed"];
-        args.extend(extra);
-        let (ok, out, err) = run(program, addr, &args).await;
-        assert!(!ok, "{program} -V mqttv5 should fail; stdout {out:?}");
-        assert!(err.contains("Unsupported Protocol Version"), "{program} -V mqttv5: stderr {err:?}");
-        let code = wait_event(&mut events, |e| match e {
-            Event::ConnectRefused { code, .. } => Some(*code),
-            _ => None,
-        })
-        .await;
-        assert_eq!(code, ConnectReturnCode::BadProtocolVersion);
+    let format = "%t %p|%P|%R|%C|%E|%S";
+    let sub_args =
+        ["-V", "mqttv5", "-C", "1", "-t", "car/speed", "-F", format, "-D", "subscribe", "subscription-identifier", "7"];
+    let mut sub = mosquitto("mosquitto_sub", addr, &sub_args);
+    let protocol = wait_event(&mut events, |e| match e {
+        Event::Connected { protocol, .. } => Some(*protocol),
+        _ => None,
+    })
+    .await;
+    assert_eq!(protocol, Protocol::V5);
+    wait_subscribed(&mut events, "car/speed").await;
+    let pub_args = [
+        "-V",
+        "mqttv5",
+        "-q",
+        "1",
+        "-t",
+        "car/speed",
+        "-m",
+        "50",
+        "-D",
+        "publish",
+        "user-property",
+        "unit",
+        "kmh",
+        "-D",
+        "publish",
+        "response-topic",
+        "car/reply",
+        "-D",
+        "publish",
+        "content-type",
+        "text/plain",
+        "-D",
+        "publish",
+        "message-expiry-interval",
+        "60",
+    ];
+    let (ok, _, err) = run("mosquitto_pub", addr, &pub_args).await;
+    assert!(ok, "mosquitto_pub -V mqttv5 failed: {err}");
+    let status = sub.wait_exit_async(WAIT).await;
+    assert!(status.success(), "mosquitto_sub -V mqttv5 failed: {}", sub.stderr());
+    assert_eq!(sub.stdout(), "car/speed 50|unit:kmh|car/reply|text/plain|60|7\n");
+}
+
+/// 3.1.1 and 5.0 clients share topics: a 3.1.1 subscriber gets a 5.0 message (in 3.1.1 framing),
+/// and a 5.0 subscriber a 3.1.1 one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mosquitto_mqtt_5_and_3_1_1_share_topics() {
+    require_mosquitto();
+    let (server, addr) = broker(config()).await;
+    let mut events = server.events();
+    let mut v3 = mosquitto("mosquitto_sub", addr, &["-V", "mqttv311", "-C", "2", "-v", "-t", "car/#", "-i", "old"]);
+    wait_subscribed(&mut events, "car/#").await;
+    let mut v5 = mosquitto("mosquitto_sub", addr, &["-V", "mqttv5", "-C", "2", "-v", "-t", "car/#", "-i", "new"]);
+    wait_subscribed(&mut events, "car/#").await;
+    let (ok, _, err) = run(
+        "mosquitto_pub",
+        addr,
+        &["-V", "mqttv5", "-q", "2", "-t", "car/speed", "-m", "50", "-D", "publish", "user-property", "unit", "kmh"],
+    )
+    .await;
+    assert!(ok, "mosquitto_pub -V mqttv5 failed: {err}");
+    let (ok, _, err) = run("mosquitto_pub", addr, &["-V", "mqttv311", "-q", "1", "-t", "car/rpm", "-m", "3000"]).await;
+    assert!(ok, "mosquitto_pub -V mqttv311 failed: {err}");
+    for (name, p) in [("3.1.1", &mut v3), ("5.0", &mut v5)] {
+        let status = p.wait_exit_async(WAIT).await;
+        assert!(status.success(), "the {name} subscriber failed: {}", p.stderr());
+        assert_eq!(p.stdout(), "car/speed 50\ncar/rpm 3000\n", "the {name} subscriber");
     }
-    let mut connacks = Vec::new();
-    while let Some(item) = tap.try_recv() {
-        if let TapItem::Frame(f) = item
-            && f.dir == Dir::Out
-        {
-            connacks.push(to_hex(&f.bytes));
-        }
-    }
-    assert_eq!(connacks, vec!["20 02 00 01", "20 02 00 01"], "the only frames out are two CONNACK 1");
 }

@@ -58,14 +58,13 @@ async fn connack_0_for_mqtt_311_and_31() {
 }
 
 /// [MQTT-3.1.2-2] [MQTT-3.2.2-4] [MQTT-3.2.2-5] An unsupported protocol level gets CONNACK 1
-/// (session present 0), then the connection is closed: level 5 with "MQTT" (an MQTT 5 client) and
-/// with "MQIsdp".
+/// (session present 0), then the connection is closed: level 6 with "MQTT" (a level no MQTT
+/// version has) and level 5 with "MQIsdp" (3.1's name, which 5.0 does not use).
 #[tokio::test]
 async fn connack_1_unacceptable_protocol_level() {
     let (_server, addr) = broker(config()).await;
-    // An MQTT 5 CONNECT: level 5, then a property length of 0 before the client id.
-    let mut c = Raw::open(addr, "mqtt5").await;
-    c.send_hex("10 10 | 00 04 4d 51 54 54 | 05 | 02 | 00 3c | 00 | 00 03 63 61 72").await;
+    let mut c = Raw::open(addr, "mqtt6").await;
+    c.send_hex("10 0f | 00 04 4d 51 54 54 | 06 | 02 | 00 3c | 00 03 63 61 72").await;
     c.expect("20 02 | 00 | 01").await;
     c.expect_closed().await;
 

@@ -659,8 +659,7 @@ fn serial_list_prints_ports_or_says_there_are_none() {
 }
 
 /// A 5.0 client's frames are written to the tap file as 5.0: its CONNECT's properties decoded field
-/// by field (the broker refuses it with CONNACK 1 for now, and that answer is read as the 3.1.1
-/// CONNACK it is).
+/// by field, and the broker's 5.0 CONNACK with its reason code and properties.
 #[test]
 fn tap_file_reads_a_5_0_connection_in_5_0() {
     use std::io::{Read, Write};
@@ -674,9 +673,12 @@ fn tap_file_reads_a_5_0_connection_in_5_0() {
     // client id "v5"
     s.write_all(&support::hex("10 14 | 00 04 4d 51 54 54 | 05 | 02 | 00 3c | 05 | 11 00 00 00 78 | 00 02 76 35"))
         .expect("CONNECT");
-    let mut ack = [0u8; 4];
-    s.read_exact(&mut ack).expect("CONNACK");
-    assert_eq!(ack, [0x20, 0x02, 0x00, 0x01], "refused: unacceptable protocol version");
+    let mut head = [0u8; 2];
+    s.read_exact(&mut head).expect("CONNACK");
+    let mut body = vec![0u8; head[1] as usize];
+    s.read_exact(&mut body).expect("CONNACK body");
+    assert_eq!(head[0], 0x20, "CONNACK");
+    assert_eq!(&body[..2], &[0x00, 0x00], "session present 0, reason code 0x00 success");
     let deadline = Instant::now() + WAIT;
     let lines = loop {
         let text = std::fs::read_to_string(&path.0).unwrap_or_default();
@@ -695,4 +697,7 @@ fn tap_file_reads_a_5_0_connection_in_5_0() {
     assert!(expiry["value"].as_str().is_some_and(|v| v.contains("120")), "{expiry}");
     let connack = lines.iter().find(|l| l["type"] == "CONNACK").expect("a CONNACK line");
     assert!(connack["error"].is_null(), "{connack}");
+    let keys: Vec<&str> =
+        connack["fields"].as_array().expect("fields").iter().filter_map(|f| f["key"].as_str()).collect();
+    assert!(keys.iter().any(|k| k.contains("receive_maximum")), "the 5.0 CONNACK's properties: {keys:?}");
 }

@@ -295,9 +295,17 @@ fn event_index(e: &Event) -> usize {
         SlowConsumer { .. } => 25,
         Throttled { .. } => 26,
         DeviceJoined { .. } => 27,
+        WillDelayed { .. } => 28,
+        WillCancelled { .. } => 29,
+        Agreed5 { .. } => 30,
+        SessionExpired { .. } => 31,
+        AliasSet { .. } => 32,
+        MessageExpired { .. } => 33,
+        TooLargeForClient { .. } => 34,
+        SharedDelivered { .. } => 35,
     }
 }
-const EVENT_VARIANTS: usize = 28;
+const EVENT_VARIANTS: usize = 36;
 
 fn delivery(qos: QoS, downgraded: bool, queued: bool, dropped: bool, offline: bool) -> Delivery {
     Delivery { client_id: "phone".into(), qos, downgraded, queued, dropped, offline, budget: false }
@@ -352,8 +360,34 @@ fn every_broker_event_speaks_both_languages() {
         Throttled { publisher: id(), behind: "phone".into() },
         DeviceJoined { conn: 1, client_id: "esp8266-5C:CF:7F:12:34:56".into(), from: "192.168.1.40".into(), lan: true },
         DeviceJoined { conn: 1, client_id: id(), from: "203.0.113.5".into(), lan: false },
+        WillDelayed { client_id: id(), topic: "car/status".into(), delay: 5, cause: WillCause::ConnectionLost },
+        WillCancelled { client_id: id() },
+        Agreed5 { client_id: id(), session_expiry: 0, keep_alive: Some(30) },
+        Agreed5 { client_id: id(), session_expiry: 300, keep_alive: None },
+        Agreed5 { client_id: id(), session_expiry: u32::MAX, keep_alive: None },
+        SessionExpired { client_id: id(), after: 300 },
+        AliasSet { client_id: id(), alias: 3, topic: "car/speed".into(), inbound: true },
+        AliasSet { client_id: "phone".into(), alias: 3, topic: "car/speed".into(), inbound: false },
+        MessageExpired { client_id: "phone".into(), topic: "car/speed".into(), after: 10 },
+        TooLargeForClient { client_id: "phone".into(), topic: "car/photo".into(), size: 4096, max: 1024 },
+        SharedDelivered {
+            group: "g".into(),
+            filter: "car/speed".into(),
+            topic: "car/speed".into(),
+            from: id(),
+            to: "phone".into(),
+            others: vec!["computer".into()],
+        },
+        SharedDelivered {
+            group: "g".into(),
+            filter: "car/#".into(),
+            topic: "car/speed".into(),
+            from: id(),
+            to: "phone".into(),
+            others: vec![],
+        },
     ];
-    for protocol in [Protocol::V31, Protocol::V311] {
+    for protocol in [Protocol::V31, Protocol::V311, Protocol::V5] {
         for (clean, sp, assigned) in [(true, false, false), (false, true, false), (true, false, true)] {
             all.push(Connected {
                 conn: 1,
@@ -366,9 +400,14 @@ fn every_broker_event_speaks_both_languages() {
             });
         }
     }
-    for cause in
-        [WillCause::KeepAliveExpired, WillCause::ConnectionLost, WillCause::ProtocolError, WillCause::TakenOver]
-    {
+    for cause in [
+        WillCause::KeepAliveExpired,
+        WillCause::ConnectionLost,
+        WillCause::ProtocolError,
+        WillCause::TakenOver,
+        WillCause::Requested,
+        WillCause::Delayed,
+    ] {
         all.push(WillPublished {
             client_id: id(),
             topic: "car/status".into(),

@@ -14,6 +14,10 @@ pub enum WillCause {
     ProtocolError,
     /// A new connection with the same client id closed this one.
     TakenOver,
+    /// 5.0: the client's DISCONNECT had reason code 0x04, "disconnect with will message".
+    Requested,
+    /// 5.0: its Will Delay Interval ran out (or its session ended) after the connection was lost.
+    Delayed,
 }
 
 /// Why a SUBSCRIBE's filter got return code 0x80.
@@ -156,6 +160,60 @@ pub enum Event {
     },
     WillDiscarded {
         client_id: String,
+    },
+    /// 5.0: the will waits `delay` seconds (or for the session's end) before it is published.
+    WillDelayed {
+        client_id: String,
+        topic: String,
+        delay: u32,
+        cause: WillCause,
+    },
+    /// 5.0: the client came back within its will's delay: the will is not published.
+    WillCancelled {
+        client_id: String,
+    },
+    /// 5.0: what CONNACK agreed beyond 3.1.1 (a session that outlives its connection, the broker's
+    /// keep alive).
+    Agreed5 {
+        client_id: String,
+        /// Seconds; `u32::MAX` never expires.
+        session_expiry: u32,
+        keep_alive: Option<u16>,
+    },
+    /// 5.0: a disconnected session's expiry interval passed: it is gone.
+    SessionExpired {
+        client_id: String,
+        after: u32,
+    },
+    /// 5.0: a topic alias now stands for a topic on one connection (`inbound`: set by the client,
+    /// otherwise by the broker towards it).
+    AliasSet {
+        client_id: String,
+        alias: u16,
+        topic: String,
+        inbound: bool,
+    },
+    /// 5.0: a message's expiry interval passed while it waited for this client: not delivered.
+    MessageExpired {
+        client_id: String,
+        topic: String,
+        after: u32,
+    },
+    /// 5.0: a message is larger than the client's Maximum Packet Size: not sent to it.
+    TooLargeForClient {
+        client_id: String,
+        topic: String,
+        size: usize,
+        max: u32,
+    },
+    /// 5.0: one message of a shared subscription went to one member of its group.
+    SharedDelivered {
+        group: String,
+        filter: String,
+        topic: String,
+        from: String,
+        to: String,
+        others: Vec<String>,
     },
     Subscribed {
         client_id: String,
@@ -450,6 +508,10 @@ impl Event {
                     (WillCause::ProtocolError, false) => "protocol error",
                     (WillCause::TakenOver, true) => "被同一客户端ID的新连接顶替",
                     (WillCause::TakenOver, false) => "taken over by a new connection with the same client id",
+                    (WillCause::Requested, true) => "发送了原因码 0x04 的 DISCONNECT（断开并发布遗嘱）",
+                    (WillCause::Requested, false) => "sent DISCONNECT 0x04 (disconnect with will message)",
+                    (WillCause::Delayed, true) => "遗嘱延迟到期（或会话结束）",
+                    (WillCause::Delayed, false) => "its will delay ran out (or its session ended)",
                 };
                 let q = qos.as_u8();
                 if zh {
@@ -471,6 +533,94 @@ impl Event {
                     format!(
                         "{client_id}'s will is discarded: it sent DISCONNECT, and a normal goodbye publishes no will"
                     )
+                }
+            }
+            WillDelayed { client_id, topic, delay, .. } => {
+                if zh {
+                    format!(
+                        "{client_id} 的连接异常结束：遗嘱（{topic}）等 {delay} 秒（遗嘱延迟间隔）再发布，它在这之前回来就不发 [MQTT-3.1.3-9]"
+                    )
+                } else {
+                    format!(
+                        "{client_id}'s connection ended abnormally: its will ({topic}) waits {delay} s (Will Delay Interval) and is not published if it comes back first [MQTT-3.1.3-9]"
+                    )
+                }
+            }
+            WillCancelled { client_id } => {
+                if zh {
+                    format!("{client_id} 在遗嘱延迟内重新连上了：遗嘱不发布 [MQTT-3.1.3-9]")
+                } else {
+                    format!("{client_id} reconnected within its will delay: the will is not published [MQTT-3.1.3-9]")
+                }
+            }
+            Agreed5 { client_id, session_expiry, keep_alive } => {
+                let expiry = match (*session_expiry, zh) {
+                    (0, true) => "会话随连接结束".to_string(),
+                    (0, false) => "the session ends with the connection".to_string(),
+                    (u32::MAX, true) => "会话永不过期".to_string(),
+                    (u32::MAX, false) => "the session never expires".to_string(),
+                    (n, true) => format!("断开后会话保留 {n} 秒（会话过期间隔）"),
+                    (n, false) => format!("the session is kept {n} s after a disconnect (Session Expiry Interval)"),
+                };
+                let ka = match (keep_alive, zh) {
+                    (None, _) => String::new(),
+                    (Some(k), true) => format!("；服务端规定心跳 {k} 秒（服务端保持连接）[MQTT-3.2.2-21]"),
+                    (Some(k), false) => {
+                        format!("; the broker sets keep alive to {k} s (Server Keep Alive) [MQTT-3.2.2-21]")
+                    }
+                };
+                if zh {
+                    format!("{client_id}（MQTT 5）：{expiry}{ka}")
+                } else {
+                    format!("{client_id} (MQTT 5): {expiry}{ka}")
+                }
+            }
+            SessionExpired { client_id, after } => {
+                if zh {
+                    format!("{client_id} 的会话断开 {after} 秒后过期：订阅和排队的消息都删除了 [MQTT-4.1.0-2]")
+                } else {
+                    format!(
+                        "{client_id}'s session expired {after} s after it disconnected: its subscriptions and queued messages are gone [MQTT-4.1.0-2]"
+                    )
+                }
+            }
+            AliasSet { client_id, alias, topic, inbound } => match (inbound, zh) {
+                (true, true) => format!("{client_id} 设定主题别名 {alias} = {topic}：以后它只发别名"),
+                (true, false) => {
+                    format!("alias {alias} now means {topic} from {client_id}: it may send the alias alone")
+                }
+                (false, true) => format!("服务端发给 {client_id} 的主题别名 {alias} 现在代表 {topic}"),
+                (false, false) => format!("alias {alias} now means {topic} for {client_id}"),
+            },
+            MessageExpired { client_id, topic, after } => {
+                if zh {
+                    format!(
+                        "发给 {client_id} 的 {topic} 消息在队列里等了超过 {after} 秒，已过期：不再投递 [MQTT-3.3.2-5]"
+                    )
+                } else {
+                    format!(
+                        "message {topic} for {client_id} expired after {after} s in the queue: not delivered [MQTT-3.3.2-5]"
+                    )
+                }
+            }
+            TooLargeForClient { client_id, topic, size, max } => {
+                if zh {
+                    format!(
+                        "{topic} 的消息有 {size} 字节，超过了 {client_id} 的最大报文长度 {max}：不发给它 [MQTT-3.1.2-24]"
+                    )
+                } else {
+                    format!(
+                        "message {topic} is {size} bytes, more than {client_id}'s Maximum Packet Size {max}: not sent to it [MQTT-3.1.2-24]"
+                    )
+                }
+            }
+            SharedDelivered { group, topic, to, others, .. } => {
+                let not = others.join(if zh { "、" } else { ", " });
+                match (others.is_empty(), zh) {
+                    (true, true) => format!("共享组 {group}：{topic} 投递给 {to}（组里只有它）"),
+                    (true, false) => format!("shared group {group}: {topic} delivered to {to} (its only member)"),
+                    (false, true) => format!("共享组 {group}：{topic} 投递给 {to}，不给 {not}"),
+                    (false, false) => format!("shared group {group}: {topic} delivered to {to}, not {not}"),
                 }
             }
             Subscribed { client_id, filter, requested, granted, retained } => {

@@ -1,7 +1,7 @@
 //! Broker core tests: packets in, packets and events out, time passed in explicitly.
 
 use super::*;
-use crate::proto::{Connect, Will};
+use crate::proto::{Connect, Subscribe, Will};
 use std::time::{Duration, Instant};
 
 struct Lab {

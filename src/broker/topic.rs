@@ -9,7 +9,27 @@
 
 use super::Map;
 use crate::proto::QoS;
+use std::num::NonZeroU32;
 use std::sync::Arc;
+
+/// What one subscription asked for: its (granted) QoS and, for MQTT 5.0, its options and its
+/// subscription identifier. A 3.1.1 subscription is only its QoS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SubOpts {
+    pub qos: QoS,
+    /// No Local: the subscriber's own messages are not sent back to it [MQTT-3.8.3-3].
+    pub no_local: bool,
+    /// Retain As Published: forwarded messages keep their RETAIN flag [MQTT-3.3.1-12].
+    pub rap: bool,
+    /// The Subscription Identifier, sent back in every PUBLISH this subscription matches.
+    pub id: Option<NonZeroU32>,
+}
+
+impl From<QoS> for SubOpts {
+    fn from(qos: QoS) -> SubOpts {
+        SubOpts { qos, no_local: false, rap: false, id: None }
+    }
+}
 
 /// Index of a node in the arena; 0 is the root and, in a child slot, "none".
 type NodeId = u32;
@@ -27,8 +47,8 @@ struct Node {
     plus: NodeId,
     /// The `#` child, or [`NONE`].
     hash: NodeId,
-    /// Client ids whose filter ends at this node, with the granted QoS.
-    subs: Map<Arc<str>, QoS>,
+    /// Client ids whose filter ends at this node, with the granted QoS and options.
+    subs: Map<Arc<str>, SubOpts>,
 }
 
 impl Node {
@@ -86,7 +106,8 @@ impl SubscriptionTree {
     }
 
     /// Adds or replaces `client`'s subscription to `filter`. Returns true if it replaced one.
-    pub fn insert(&mut self, filter: &str, client: &Arc<str>, qos: QoS) -> bool {
+    pub fn insert(&mut self, filter: &str, client: &Arc<str>, opts: impl Into<SubOpts>) -> bool {
+        let opts = opts.into();
         let mut node = ROOT;
         for level in filter.split('/') {
             node = match self.child(node, level) {
@@ -105,7 +126,7 @@ impl SubscriptionTree {
                 }
             };
         }
-        let replaced = self.nodes[node as usize].subs.insert(client.clone(), qos).is_some();
+        let replaced = self.nodes[node as usize].subs.insert(client.clone(), opts).is_some();
         if !replaced {
             self.count += 1;
         }
@@ -156,9 +177,9 @@ impl SubscriptionTree {
         self.nodes.len() - self.free.len()
     }
 
-    /// Calls `f(client, granted_qos)` for every subscription whose filter matches `topic`. A client
+    /// Calls `f(client, options)` for every subscription whose filter matches `topic`. A client
     /// with several matching filters is reported once per filter.
-    pub fn for_each_match(&mut self, topic: &str, mut f: impl FnMut(&Arc<str>, QoS)) {
+    pub fn for_each_match(&mut self, topic: &str, mut f: impl FnMut(&Arc<str>, SubOpts)) {
         let dollar = topic.starts_with('$');
         let mut stack = std::mem::take(&mut self.stack);
         stack.clear();
@@ -200,7 +221,7 @@ impl SubscriptionTree {
         while let Some((id, path)) = stack.pop() {
             let n = &self.nodes[id as usize];
             for (c, q) in &n.subs {
-                out.push((path.clone(), c.clone(), *q));
+                out.push((path.clone(), c.clone(), q.qos));
             }
             let join = |level: &str| if id == ROOT { level.to_string() } else { format!("{path}/{level}") };
             for (level, &c) in &n.children {
@@ -242,7 +263,7 @@ mod tests {
 
     fn matched(tree: &mut SubscriptionTree, topic: &str) -> Vec<String> {
         let mut v = Vec::new();
-        tree.for_each_match(topic, |c, q| v.push(format!("{c}:{}", q.as_u8())));
+        tree.for_each_match(topic, |c, q| v.push(format!("{c}:{}", q.qos.as_u8())));
         v.sort();
         v
     }

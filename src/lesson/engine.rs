@@ -414,6 +414,8 @@ fn cause_name(c: WillCause) -> &'static str {
         WillCause::ConnectionLost => "connection_lost",
         WillCause::ProtocolError => "protocol_error",
         WillCause::TakenOver => "taken_over",
+        WillCause::Requested => "disconnect_with_will",
+        WillCause::Delayed => "delayed",
     }
 }
 

@@ -7,13 +7,13 @@ use super::lan;
 use super::tap::{Dir, Pending, Tap, TapReceiver};
 use crate::broker::{self, Broker, ConnId, Event, Output};
 use crate::i18n::Lang;
-use crate::proto::{self, Framing, Packet};
+use crate::proto::{self, AnyPacket, Framing, Packet, Protocol};
 use crate::world::record::Fate;
 use bytes::{Buf, Bytes, BytesMut};
 use std::collections::VecDeque;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::io::Interest;
@@ -120,6 +120,8 @@ struct ConnIo {
     out: Mutex<OutState>,
     notify: Notify,
     client: OnceLock<Arc<str>>,
+    /// The protocol level its CONNECT asked for (0 until a CONNECT is read): frames are decoded in it.
+    level: AtomicU8,
     /// Bytes waiting in `out.buf` (kept beside it, so that senders can look without the lock).
     buffered: AtomicUsize,
     /// When the client last took bytes, or when its output last became pending (ms since start).
@@ -137,11 +139,30 @@ struct ConnIo {
 }
 
 impl ConnIo {
+    /// Decodes one frame from this connection, in the version its CONNECT asked for (the first
+    /// CONNECT sets it).
+    fn decode(&self, frame: &[u8]) -> Decoded {
+        let level = self.level.load(Ordering::Relaxed);
+        let version = match level {
+            0 => {
+                let v = proto::connect_version(frame).unwrap_or(Protocol::V311);
+                if frame.first().is_some_and(|b| b >> 4 == 1) {
+                    self.level.store(v.level(), Ordering::Relaxed);
+                }
+                v
+            }
+            5 => Protocol::V5,
+            _ => Protocol::V311,
+        };
+        proto::decode_slice_v(frame, version)
+    }
+
     fn new(now_ms: u64, peer: IpAddr) -> ConnIo {
         ConnIo {
             out: Mutex::new(OutState { buf: BytesMut::new(), close: false, reset: false }),
             notify: Notify::new(),
             client: OnceLock::new(),
+            level: AtomicU8::new(0),
             buffered: AtomicUsize::new(0),
             progress_at: AtomicU64::new(now_ms),
             pressuring: AtomicBool::new(false),
@@ -476,7 +497,9 @@ impl Shared {
     fn pass(&self, f: &HeldFrame) {
         match f.dir {
             Dir::In => {
-                let mut q = VecDeque::from([proto::decode(&f.bytes)]);
+                let d = self.lock().conns.get(&f.conn).map(|io| io.decode(&f.bytes));
+                let Some(d) = d else { return };
+                let mut q = VecDeque::from([d]);
                 self.handle_packets(f.conn, &mut q, false, None);
             }
             Dir::Out => {
@@ -511,7 +534,7 @@ impl Shared {
                     name: named.clone(),
                 }));
             }
-            into.extend(ranges.iter().map(|r| proto::decode_slice(&block[r.clone()])));
+            into.extend(ranges.iter().map(|r| io.decode(&block[r.clone()])));
             return;
         }
         let client = io.client.get().cloned();
@@ -529,7 +552,7 @@ impl Shared {
                     continue;
                 }
             }
-            into.push_back(proto::decode(&f));
+            into.push_back(io.decode(&f));
         }
     }
 
@@ -565,7 +588,7 @@ impl Shared {
         let mut blockers = Vec::new();
         while let Some(d) = packets.pop_front() {
             match d {
-                Ok(p) => core.broker.handle_packet(conn, p, now),
+                Ok(p) => core.broker.handle_any(conn, p, now),
                 Err(e) => {
                     core.broker.handle_error(conn, &e, now);
                     packets.clear();
@@ -665,7 +688,15 @@ impl Shared {
         while let Some(o) = core.broker.poll_output() {
             match o {
                 Output::Send(conn, p) => {
-                    let congested = self.send(core, conn, &p, &mut batch);
+                    let congested = self.send(core, conn, Wire::V3(&p), &mut batch);
+                    if let (Some(io), Some(bs)) = (congested, blockers.as_deref_mut())
+                        && !bs.iter().any(|b| b.conn() == conn)
+                    {
+                        bs.push(Blocker::Output(conn, io));
+                    }
+                }
+                Output::Send5(conn, p) => {
+                    let congested = self.send(core, conn, Wire::V5(&p), &mut batch);
                     if let (Some(io), Some(bs)) = (congested, blockers.as_deref_mut())
                         && !bs.iter().any(|b| b.conn() == conn)
                     {
@@ -726,13 +757,10 @@ impl Shared {
 
     /// Sends one packet to `conn`. Returns the connection's I/O when that leaves it congested: more
     /// unsent bytes than the pause mark while it is still reading.
-    fn send(&self, core: &Core, conn: ConnId, p: &Packet, batch: &mut TapBatch) -> Option<Arc<ConnIo>> {
+    fn send(&self, core: &Core, conn: ConnId, p: Wire<'_>, batch: &mut TapBatch) -> Option<Arc<ConnIo>> {
         let io = core.conns.get(&conn)?;
         let buffered = io.buffered.load(Ordering::Relaxed);
-        if let Packet::Publish(pb) = p
-            && pb.qos() == crate::proto::QoS::AtMostOnce
-            && buffered > self.pause_at
-        {
+        if p.is_qos0_publish() && buffered > self.pause_at {
             // Shed only for a client that stopped reading, for one far over its own limit, or when
             // all clients together hold more than the budget.
             let live = self.is_live(io);
@@ -744,7 +772,7 @@ impl Shared {
                 return None;
             }
         }
-        if let Packet::ConnAck(_) = p
+        if p.is_connack()
             && io.client.get().is_none()
             && let Some(c) = core.broker.client_of(conn)
         {
@@ -822,7 +850,39 @@ impl Shared {
     }
 }
 
-type Decoded = Result<Packet, proto::DecodeError>;
+type Decoded = Result<AnyPacket, proto::DecodeError>;
+
+/// A packet the broker sends, of either protocol.
+#[derive(Clone, Copy)]
+enum Wire<'a> {
+    V3(&'a Packet),
+    V5(&'a proto::v5::Packet),
+}
+
+impl Wire<'_> {
+    fn is_qos0_publish(self) -> bool {
+        match self {
+            Wire::V3(Packet::Publish(p)) => p.qos() == crate::proto::QoS::AtMostOnce,
+            Wire::V5(proto::v5::Packet::Publish(p)) => p.qos() == crate::proto::QoS::AtMostOnce,
+            _ => false,
+        }
+    }
+    fn is_connack(self) -> bool {
+        matches!(self, Wire::V3(Packet::ConnAck(_)) | Wire::V5(proto::v5::Packet::ConnAck(_)))
+    }
+    fn encoded_len(self) -> usize {
+        match self {
+            Wire::V3(p) => p.encoded_len(),
+            Wire::V5(p) => p.encoded_len(),
+        }
+    }
+    fn encode(self, out: &mut BytesMut) {
+        match self {
+            Wire::V3(p) => p.encode(out),
+            Wire::V5(p) => p.encode(out),
+        }
+    }
+}
 
 /// Frames just read, for the tap: listed by [`Shared::inbound`], recorded by
 /// [`Shared::handle_packets`].

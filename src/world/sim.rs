@@ -59,6 +59,8 @@ pub struct World {
     next_held: u64,
     /// Connections cut silently (in the tunnel).
     silent: HashSet<ConnId>,
+    /// The protocol each connection's CONNECT asked for: the broker reads its frames in it.
+    levels: HashMap<ConnId, crate::proto::Protocol>,
     events: Vec<WorldEvent>,
 }
 
@@ -79,6 +81,7 @@ impl World {
             held: VecDeque::new(),
             next_held: 0,
             silent: HashSet::new(),
+            levels: HashMap::new(),
             events: Vec::new(),
         }
     }
@@ -326,8 +329,18 @@ impl World {
                 Wire::Frame(t) => match t.dir {
                     Dir::In => {
                         if let Ok(Framing::Whole(_)) = proto::frame(&t.bytes, usize::MAX) {
-                            match proto::decode(&t.bytes) {
-                                Ok(p) => self.broker.handle_packet(t.conn, p, now),
+                            let version = match self.levels.get(&t.conn) {
+                                Some(&v) => v,
+                                None => {
+                                    let v = proto::connect_version(&t.bytes).unwrap_or_default();
+                                    if t.bytes.first().is_some_and(|b| b >> 4 == 1) {
+                                        self.levels.insert(t.conn, v);
+                                    }
+                                    v
+                                }
+                            };
+                            match proto::decode_v(&t.bytes, version) {
+                                Ok(p) => self.broker.handle_any(t.conn, p, now),
                                 Err(e) => self.broker.handle_error(t.conn, &e, now),
                             }
                         }
@@ -348,6 +361,7 @@ impl World {
                     }
                 },
                 Wire::BrokerClosed(conn) => {
+                    self.levels.remove(&conn);
                     let Some(name) = self.owners.remove(&conn) else { continue };
                     let Some(slot) = self.slots.get_mut(&name) else { continue };
                     if slot.conn == Some(conn) {
@@ -374,6 +388,11 @@ impl World {
         while let Some(o) = self.broker.poll_output() {
             match o {
                 Output::Send(conn, p) => {
+                    if p.check_encodable().is_ok() {
+                        self.send(conn, Dir::Out, p.to_bytes());
+                    }
+                }
+                Output::Send5(conn, p) => {
                     if p.check_encodable().is_ok() {
                         self.send(conn, Dir::Out, p.to_bytes());
                     }
