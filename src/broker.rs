@@ -1612,7 +1612,24 @@ impl Broker {
         } else {
             self.send(conn, Packet::SubAck(SubAck { pid, codes }));
         }
-        // Retained messages go to each new (or renewed) subscription with RETAIN=1 [MQTT-3.3.1-6].
+        // A retained message whose expiry has passed is no longer kept [MQTT-3.3.2-5].
+        if !granted_filters.is_empty()
+            && self.retained.values().any(|r| r.meta.as_ref().is_some_and(|m| m.expired(now)))
+        {
+            let gone: Vec<Arc<str>> = self
+                .retained
+                .iter()
+                .filter(|(_, r)| r.meta.as_ref().is_some_and(|m| m.expired(now)))
+                .map(|(t, _)| t.clone())
+                .collect();
+            for t in gone {
+                if let Some(r) = self.retained.remove(&t) {
+                    self.stored -= cost(&r.publish);
+                }
+            }
+        }
+        // Retained messages go to each new (or renewed) subscription with RETAIN=1 [MQTT-3.3.1-6]:
+        // 5.0 as its Retain Handling says [MQTT-3.3.1-9] [MQTT-3.3.1-10] [MQTT-3.3.1-11].
         for (filter, requested, granted, send_retained, id) in granted_filters {
             let mut n = 0;
             if send_retained {
@@ -1801,3 +1818,5 @@ fn transmit(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests5;

@@ -170,6 +170,26 @@ QoS 0 messages at once",
         "Sessions kept at once, persistent ones of offline clients included; more get CONNACK 3",
     ),
     e(
+        "receive_maximum",
+        "MQTT 5.0：客户端发给服务端、尚未确认的 QoS 1/2 消息最多几条（CONNACK 里的接收最大值）；再多一条就收到 DISCONNECT 0x93",
+        "MQTT 5.0: QoS 1/2 messages a client may have unacknowledged towards the broker (Receive Maximum in CONNACK); one more gets DISCONNECT 0x93",
+    ),
+    e(
+        "topic_alias_maximum",
+        "MQTT 5.0：客户端最多可设的主题别名数（CONNACK 里的主题别名最大值；0 表示不接受别名）",
+        "MQTT 5.0: topic aliases a client may set (Topic Alias Maximum in CONNACK; 0: none)",
+    ),
+    e(
+        "server_keep_alive",
+        "MQTT 5.0：服务端要求 5.0 客户端使用的心跳间隔（CONNACK 里的服务端保持连接）",
+        "MQTT 5.0: the keep alive the broker imposes on 5.0 clients (Server Keep Alive in CONNACK)",
+    ),
+    e(
+        "max_session_expiry",
+        "MQTT 5.0：服务端允许的最长会话过期间隔（秒），更长的会被截短",
+        "MQTT 5.0: the longest Session Expiry Interval granted, in seconds (longer ones are cut)",
+    ),
+    e(
         "inspector_cap",
         "报文查看器保存的报文数（更早的会被忘掉）",
         "Frames the inspector keeps (older ones are forgotten)",

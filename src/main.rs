@@ -167,6 +167,19 @@ struct NetArgs {
     /// Sessions kept at once, persistent ones of offline clients included; more get CONNACK 3.
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     max_sessions: usize,
+    /// MQTT 5.0: QoS 1/2 messages a client may have unacknowledged towards the broker (Receive
+    /// Maximum in CONNACK); one more gets DISCONNECT 0x93.
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = in_range(1u16, u16::MAX))]
+    receive_maximum: u16,
+    /// MQTT 5.0: topic aliases a client may set (Topic Alias Maximum in CONNACK; 0: none).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    topic_alias_maximum: u16,
+    /// MQTT 5.0: the keep alive the broker imposes on 5.0 clients (Server Keep Alive in CONNACK).
+    #[arg(long, value_name = "SECONDS")]
+    server_keep_alive: Option<u16>,
+    /// MQTT 5.0: the longest Session Expiry Interval granted, in seconds (longer ones are cut).
+    #[arg(long, value_name = "SECONDS", default_value_t = u32::MAX)]
+    max_session_expiry: u32,
 }
 
 #[derive(Args, Debug)]
@@ -333,6 +346,10 @@ fn broker_config(net: &NetArgs, verbose: bool, lang: Lang) -> Result<broker::Con
         max_subscriptions: net.max_subscriptions,
         max_stored_bytes: net.max_stored_bytes,
         max_sessions: net.max_sessions.max(1),
+        receive_maximum: net.receive_maximum.max(1),
+        topic_alias_maximum: net.topic_alias_maximum,
+        server_keep_alive: net.server_keep_alive,
+        max_session_expiry: net.max_session_expiry,
         ..broker::Config::default()
     };
     if let Some(p) = &net.passwd {

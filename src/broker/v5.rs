@@ -258,7 +258,7 @@ impl Broker {
                                 "topic alias {a} with an empty topic, but no topic was set for it on this connection"
                             ),
                             format!("主题别名 {a} 的主题为空，而这个连接上从没给它设过主题"),
-                            "MQTT-3.3.2-7",
+                            "§3.3.2.3.4",
                             ReasonCode::ProtocolError,
                         );
                     }
