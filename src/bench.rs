@@ -91,6 +91,9 @@ pub struct BenchArgs {
     /// Print one JSON object line instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Speak MQTT 5.0 instead of 3.1.1 (the same load, 5.0 framing: property lengths, reason codes).
+    #[arg(long)]
+    pub v5: bool,
     /// Language of the output: zh or en (default: from the locale).
     #[arg(long, value_name = "zh|en", value_parser = crate::cli_text::parse_lang)]
     pub lang: Option<Lang>,
@@ -101,6 +104,8 @@ pub struct BenchArgs {
 pub(crate) struct Target {
     pub host: String,
     pub port: u16,
+    /// The clients speak MQTT 5.0.
+    pub v5: bool,
 }
 
 impl std::fmt::Display for Target {
@@ -123,7 +128,7 @@ pub async fn run(args: BenchArgs, lang: Lang) -> Result<(), String> {
 }
 
 async fn measure(args: &BenchArgs, lang: Lang) -> Result<report::Report, Text> {
-    let target = Target { host: args.host.clone(), port: args.port };
+    let target = Target { host: args.host.clone(), port: args.port, v5: args.v5 };
     let qos = QoS::from_u8(args.qos).ok_or_else(|| {
         Text::new(format!("--qos {}：只能是 0、1 或 2", args.qos), format!("--qos {}: must be 0, 1 or 2", args.qos))
     })?;
@@ -191,6 +196,7 @@ async fn measure(args: &BenchArgs, lang: Lang) -> Result<report::Report, Text> {
                 window: args.inflight,
                 stamp: latency,
                 timeout,
+                v5: args.v5,
             };
             report::Report::Flow(flow::run(&target, &plan).await?)
         }

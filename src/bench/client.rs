@@ -12,9 +12,10 @@ use tokio::time::timeout;
 use super::Target;
 use crate::cli_text::io_zh;
 use crate::i18n::Text;
+use crate::proto::v5::Packet as P5;
 use crate::proto::{
-    Connect, ConnectReturnCode, FrameHeader, Framing, MAX_REMAINING_LENGTH, Packet, PacketId, PacketType, QoS,
-    SubAckCode, Subscribe, decode_slice, frame,
+    AnyPacket, Connect, ConnectReturnCode, FrameHeader, Framing, MAX_REMAINING_LENGTH, Packet, PacketId, PacketType,
+    Protocol, QoS, ReasonPacket, SubAckCode, Subscribe, decode_slice_v, frame, frame_version,
 };
 
 /// How long a handshake (TCP connect + CONNACK, or SUBACK) may take.
@@ -56,15 +57,34 @@ pub async fn connect(target: &Target, client_id: &str, keep_alive: u16, buf: usi
     })?;
     let mut conn =
         Conn { stream, rbuf: BytesMut::with_capacity(buf), wbuf: BytesMut::with_capacity(buf), target: target.clone() };
-    let mut c = Connect::new(client_id);
-    c.keep_alive = keep_alive;
-    Packet::Connect(Box::new(c)).encode(&mut conn.wbuf);
+    if target.v5 {
+        let mut c = crate::proto::v5::Connect::new(client_id);
+        c.keep_alive = keep_alive;
+        crate::proto::v5::Packet::Connect(Box::new(c)).encode(&mut conn.wbuf);
+    } else {
+        let mut c = Connect::new(client_id);
+        c.keep_alive = keep_alive;
+        Packet::Connect(Box::new(c)).encode(&mut conn.wbuf);
+    }
     conn.flush().await.map_err(|e| {
         Text::new(format!("向 {target} 发送 CONNECT 失败：{}", io_zh(&e)), format!("sending CONNECT to {target}: {e}"))
     })?;
     match conn.handshake_reply("CONNACK").await? {
-        Packet::ConnAck(a) if a.code == ConnectReturnCode::Accepted => Ok(conn),
-        Packet::ConnAck(a) => Err(Text::new(
+        AnyPacket::V5(P5::ConnAck(a)) if !a.reason.is_error() => Ok(conn),
+        AnyPacket::V5(P5::ConnAck(a)) => Err(Text::new(
+            format!(
+                "{target} 的服务端拒绝了连接：{}（CONNACK 原因码 {}）",
+                a.reason.describe(ReasonPacket::ConnAck, crate::i18n::Lang::Zh),
+                a.reason
+            ),
+            format!(
+                "broker at {target} refused the connection: {} (CONNACK reason code {})",
+                a.reason.describe(ReasonPacket::ConnAck, crate::i18n::Lang::En),
+                a.reason
+            ),
+        )),
+        AnyPacket::V3(Packet::ConnAck(a)) if a.code == ConnectReturnCode::Accepted => Ok(conn),
+        AnyPacket::V3(Packet::ConnAck(a)) => Err(Text::new(
             format!(
                 "{target} 的服务端拒绝了连接：{}（CONNACK 返回码 {}）",
                 a.code.describe(crate::i18n::Lang::Zh),
@@ -81,8 +101,8 @@ pub async fn connect(target: &Target, client_id: &str, keep_alive: u16, buf: usi
 }
 
 /// Another packet than the one awaited.
-fn unexpected(target: &Target, what: &str, p: &Packet) -> Text {
-    let got = p.packet_type().name();
+fn unexpected(target: &Target, what: &str, p: &AnyPacket) -> Text {
+    let got = p.name();
     Text::new(format!("等待 {target} 的 {what}，却收到了 {got}"), format!("expected {what} from {target}, got {got}"))
 }
 
@@ -90,7 +110,13 @@ impl Conn {
     /// Subscribes to one filter and waits for its SUBACK; a failure code is an error.
     pub async fn subscribe(&mut self, filter: &str, qos: QoS) -> Result<(), Text> {
         let pid = PacketId::new(1).expect("1 is not 0");
-        Packet::Subscribe(Subscribe { pid, filters: vec![(filter.to_string(), qos)] }).encode(&mut self.wbuf);
+        if self.target.v5 {
+            let filters = vec![(filter.to_string(), crate::proto::v5::SubscriptionOptions::new(qos))];
+            P5::Subscribe(crate::proto::v5::Subscribe { pid, properties: Default::default(), filters })
+                .encode(&mut self.wbuf);
+        } else {
+            Packet::Subscribe(Subscribe { pid, filters: vec![(filter.to_string(), qos)] }).encode(&mut self.wbuf);
+        }
         let target = self.target.clone();
         self.flush().await.map_err(|e| {
             Text::new(
@@ -99,8 +125,9 @@ impl Conn {
             )
         })?;
         match self.handshake_reply("SUBACK").await? {
-            Packet::SubAck(a) if a.codes.first().is_some_and(|c| *c != SubAckCode::Failure) => Ok(()),
-            Packet::SubAck(_) => Err(Text::new(
+            AnyPacket::V3(Packet::SubAck(a)) if a.codes.first().is_some_and(|c| *c != SubAckCode::Failure) => Ok(()),
+            AnyPacket::V5(P5::SubAck(a)) if a.reasons.first().is_some_and(|r| !r.is_error()) => Ok(()),
+            AnyPacket::V3(Packet::SubAck(_)) | AnyPacket::V5(P5::SubAck(_)) => Err(Text::new(
                 format!("{target} 的服务端拒绝了对 {filter:?} 的订阅"),
                 format!("broker at {target} refused the subscription to {filter:?}"),
             )),
@@ -109,13 +136,15 @@ impl Conn {
     }
 
     /// Reads until one whole frame is buffered and decodes it (handshakes only: not the hot path).
-    async fn handshake_reply(&mut self, what: &str) -> Result<Packet, Text> {
+    async fn handshake_reply(&mut self, what: &str) -> Result<AnyPacket, Text> {
         let target = &self.target;
+        let version = if target.v5 { Protocol::V5 } else { Protocol::V311 };
         let read = async {
             loop {
                 match frame(&self.rbuf, MAX_FRAME) {
                     Ok(Framing::Whole(h)) => {
-                        let p = decode_slice(&self.rbuf[..h.frame_len()]).map_err(|e| {
+                        let f = &self.rbuf[..h.frame_len()];
+                        let p = decode_slice_v(f, frame_version(f, version)).map_err(|e| {
                             Text::new(
                                 format!("{target} 发来的 {what} 格式错误：{}", e.message(crate::i18n::Lang::Zh)),
                                 format!("malformed {what} from {target}: {e}"),
@@ -234,8 +263,9 @@ pub fn each_frame(buf: &mut BytesMut, mut f: impl FnMut(FrameHeader, &[u8]) -> R
     r
 }
 
-/// Views a PUBLISH frame in place; `None` if it is not a well-formed PUBLISH.
-pub fn publish_view(h: FrameHeader, f: &[u8]) -> Option<PublishView<'_>> {
+/// Views a PUBLISH frame in place (`v5`: one of MQTT 5.0, whose properties are skipped); `None` if
+/// it is not a well-formed PUBLISH.
+pub fn publish_view(h: FrameHeader, f: &[u8], v5: bool) -> Option<PublishView<'_>> {
     if h.packet_type() != Some(PacketType::Publish) {
         return None;
     }
@@ -250,12 +280,26 @@ pub fn publish_view(h: FrameHeader, f: &[u8]) -> Option<PublishView<'_>> {
     } else {
         None
     };
+    if v5 {
+        // The property length, a variable byte integer, then that many bytes.
+        let mut len = 0usize;
+        for shift in 0..4 {
+            let b = *f.get(at)?;
+            at += 1;
+            len |= ((b & 0x7f) as usize) << (7 * shift);
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        at += len;
+    }
     Some(PublishView { qos, pid, payload: f.get(at..)? })
 }
 
-/// The packet id of a two-byte acknowledgement (PUBACK, PUBREC, PUBREL, PUBCOMP) frame.
+/// The packet id of an acknowledgement (PUBACK, PUBREC, PUBREL, PUBCOMP) frame: two bytes in
+/// 3.1.1, followed by a reason code and properties in 5.0.
 pub fn ack_pid(h: FrameHeader, f: &[u8]) -> Option<u16> {
-    if h.remaining != 2 {
+    if h.remaining < 2 {
         return None;
     }
     Some(u16::from_be_bytes([f[h.header_len], f[h.header_len + 1]]))

@@ -37,6 +37,8 @@ pub struct Plan {
     /// Put the send time in the first 8 payload bytes and measure latency.
     pub stamp: bool,
     pub timeout: Duration,
+    /// The clients speak MQTT 5.0.
+    pub v5: bool,
 }
 
 /// What happened.
@@ -95,18 +97,26 @@ struct Template {
 }
 
 impl Template {
-    fn new(topic: &str, qos: QoS, payload_bytes: usize) -> Template {
+    fn new(topic: &str, qos: QoS, payload_bytes: usize, v5: bool) -> Template {
         let payload: Vec<u8> = (0..payload_bytes).map(|i| b'a' + (i % 26) as u8).collect();
-        let mut p = Publish::new(topic, payload);
-        p.qos_pid = QosPid::from_qos(qos, PacketId::new(1).expect("1 is not 0"));
         let mut b = BytesMut::new();
-        Packet::Publish(p).encode(&mut b);
+        let qos_pid = QosPid::from_qos(qos, PacketId::new(1).expect("1 is not 0"));
+        if v5 {
+            let mut p = crate::proto::v5::Publish::new(topic, payload);
+            p.qos_pid = qos_pid;
+            crate::proto::v5::Packet::Publish(p).encode(&mut b);
+        } else {
+            let mut p = Publish::new(topic, payload);
+            p.qos_pid = qos_pid;
+            Packet::Publish(p).encode(&mut b);
+        }
         let header_len = match frame(&b, usize::MAX) {
             Ok(Framing::Whole(h)) => h.header_len,
             other => unreachable!("our own PUBLISH frames itself: {other:?}"),
         };
         let pid_at = header_len + 2 + topic.len();
-        let payload_at = pid_at + if qos == QoS::AtMostOnce { 0 } else { 2 };
+        // 5.0: a property length of 0 (one byte) before the payload.
+        let payload_at = pid_at + if qos == QoS::AtMostOnce { 0 } else { 2 } + usize::from(v5);
         Template { bytes: b.to_vec(), pid_at, payload_at }
     }
 }
@@ -137,7 +147,7 @@ pub async fn run(target: &Target, plan: &Plan) -> Result<FlowReport, Text> {
         c.subscribe(&topic, plan.qos).await?;
         subs.push(c);
     }
-    let template = Arc::new(Template::new(&topic, plan.qos, plan.payload_bytes));
+    let template = Arc::new(Template::new(&topic, plan.qos, plan.payload_bytes, target.v5));
     let mut pubs = Vec::with_capacity(plan.pubs);
     for i in 0..plan.pubs {
         let buf = WRITE_BATCH.max(template.bytes.len()) + template.bytes.len();
@@ -418,8 +428,9 @@ async fn subscriber(mut conn: Conn, shared: Arc<Shared>, plan: Arc<Plan>) -> Sub
                 let before = s.received;
                 let wbuf = &mut conn.wbuf;
                 let (received, latencies) = (&mut s.received, &mut s.latencies);
+                let v5 = conn.target.v5;
                 let r = each_frame(&mut conn.rbuf, |h, f| {
-                    if let Some(p) = publish_view(h, f) {
+                    if let Some(p) = publish_view(h, f, v5) {
                         *received += 1;
                         if plan.stamp && p.payload.len() >= 8 {
                             let sent = u64::from_be_bytes(p.payload[..8].try_into().expect("8 bytes"));

@@ -67,6 +67,7 @@ fn flow_json(r: &FlowReport) -> Value {
         "pubs": p.pubs,
         "subs": p.subs,
         "payload_bytes": p.payload_bytes,
+        "mqtt": if p.v5 { "5.0" } else { "3.1.1" },
         "msgs_per_pub": p.msgs,
         "seconds": p.seconds.map(|d| d.as_secs_f64()),
         "rate": p.rate,
@@ -144,6 +145,9 @@ fn flow_table(r: &FlowReport, lang: Lang) -> String {
             plural(subs)
         ),
     };
+    if p.v5 {
+        title.push_str("  MQTT 5.0");
+    }
     if let Some(rate) = p.rate {
         title.push_str(&match lang {
             Lang::Zh => format!("  每个发布者 {rate} 条/秒"),
