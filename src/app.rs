@@ -1193,7 +1193,13 @@ impl App {
                     && send
                 {
                     let line = format!("{} pub {} … -q {}", c.name, c.topic, c.qos.as_u8());
-                    let cmd = ClientCmd::Publish { topic: c.topic, payload: text, qos: c.qos, retain: c.retain };
+                    let cmd = ClientCmd::Publish {
+                        topic: c.topic,
+                        payload: text,
+                        qos: c.qos,
+                        retain: c.retain,
+                        v5: Default::default(),
+                    };
                     return vec![self.client_effect(c.name, cmd, &line)];
                 }
             }
@@ -1610,7 +1616,8 @@ impl App {
         self.console_on.insert(n, on);
         let payload = if on { sw.on.clone() } else { sw.off.clone() };
         let qos = QoS::from_u8(sw.qos).unwrap_or(QoS::AtMostOnce);
-        let cmd = ClientCmd::Publish { topic: sw.topic.value.clone(), payload, qos, retain: false };
+        let cmd =
+            ClientCmd::Publish { topic: sw.topic.value.clone(), payload, qos, retain: false, v5: Default::default() };
         vec![self.client_effect("console".into(), cmd, line)]
     }
 

@@ -1,9 +1,14 @@
-//! The client core, sans-I/O: one MQTT 3.1 / 3.1.1 client and its session — CONNECT and CONNACK,
+//! The client core, sans-I/O: one MQTT 3.1 / 3.1.1 or 5.0 client and its session — CONNECT and CONNACK,
 //! QoS 0, 1 and 2 in both directions (exactly-once bookkeeping for incoming QoS 2), SUBSCRIBE and
 //! UNSUBSCRIBE, keep alive with PINGREQ and a ping timeout, redelivery of unacknowledged messages
 //! after reconnecting to a stored session, an optional in-session retry, and a freeze switch that
 //! behaves like a sketch that stopped calling `loop()`. It is the engine behind the lab's virtual
 //! clients; [`Profile::PubSubClient`] makes it behave like Arduino PubSubClient on a NodeMCU.
+//!
+//! With [`Protocol::V5`] in its [`Options`] it speaks MQTT 5.0 (see [`v5`]): properties on CONNECT,
+//! PUBLISH and SUBSCRIBE, the limits the broker's CONNACK sets, topic aliases both ways, reason codes
+//! on every acknowledgement, and a DISCONNECT from the broker. Packets go out as [`AnyPacket`]s of
+//! the connection's version; packets come in through [`Client::handle`].
 //!
 //! The runtime tells it what happened, with the time ([`Client::handle_packet`],
 //! [`Client::connection_lost`], [`Client::handle_timeout`] no later than [`Client::poll_timeout`]),
@@ -15,18 +20,23 @@
 pub mod error;
 pub mod event;
 pub mod session;
+pub mod v5;
 
 pub use error::ClientError;
-pub use event::{ClientEvent, DiscardCause, DropReason, Silence, SubResult, Violation, payload_preview};
+pub use event::{
+    ClientEvent, DiscardCause, DropReason, MessageProps, ServerProps, Silence, SubResult, Violation, payload_preview,
+};
 pub use session::{Inflight, Stage, Subscription};
+pub use v5::{DisconnectOpts, PublishProps, SubscribeProps, V5Options};
 
 use crate::proto::{
-    ConnAck, Connect, ConnectReturnCode, DecodeError, MAX_REMAINING_LENGTH, Packet, PacketId, PacketType, Protocol,
-    Publish, QoS, QosPid, SubAck, SubAckCode, Subscribe, Unsubscribe, Will, topic_filter_error, validate_topic_name,
+    AnyPacket, ConnAck, Connect, ConnectReturnCode, DecodeError, MAX_REMAINING_LENGTH, Packet, PacketId, PacketType,
+    Protocol, Publish, QoS, QosPid, ReasonCode, SubAckCode, Subscribe, Unsubscribe, Will, topic_filter_error,
+    validate_topic_name,
 };
 use bytes::Bytes;
 use session::Session;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -110,6 +120,8 @@ pub struct Options {
     pub retry_interval: Option<Duration>,
     /// Give up waiting for CONNACK after this long (state -4); `None` waits for ever.
     pub connect_timeout: Option<Duration>,
+    /// What a 5.0 CONNECT says besides the 3.1.1 fields (ignored by 3.1 and 3.1.1).
+    pub v5: V5Options,
 }
 
 impl Options {
@@ -126,7 +138,19 @@ impl Options {
             profile: Profile::Full,
             retry_interval: None,
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
+            v5: V5Options::default(),
         }
+    }
+
+    /// A full MQTT 5.0 client with the defaults of [`new`](Self::new): Clean Start, keep alive 60 s,
+    /// no properties (so a Session Expiry Interval of 0: the session ends with the connection).
+    pub fn v5(client_id: impl Into<String>) -> Options {
+        Options { protocol: Protocol::V5, ..Options::new(client_id) }
+    }
+
+    /// Whether the client speaks MQTT 5.0.
+    pub fn is_v5(&self) -> bool {
+        self.protocol == Protocol::V5
     }
 
     /// What PubSubClient's `connect(id)` sends: MQTT 3.1.1, clean session, keep alive 15 s, and a
@@ -150,6 +174,15 @@ impl Options {
             will: self.will.clone(),
             username: self.username.clone(),
             password: self.password.clone(),
+        }
+    }
+
+    /// The CONNECT these options make, in the version they speak.
+    pub fn connect_packet(&self) -> AnyPacket {
+        if self.is_v5() {
+            AnyPacket::V5(crate::proto::v5::Packet::Connect(Box::new(self.to_connect5())))
+        } else {
+            AnyPacket::V3(Packet::Connect(Box::new(self.to_connect())))
         }
     }
 }
@@ -183,6 +216,10 @@ pub enum State {
     Connected,
     /// CONNACK 1–5 received.
     Refused(ConnectReturnCode),
+    /// A 5.0 CONNACK with a reason code of 0x80 or above.
+    Refused5(ReasonCode),
+    /// The broker sent a 5.0 DISCONNECT with this reason code, and closed.
+    DisconnectedByServer(ReasonCode),
     /// The network connection could not be opened.
     ConnectFailed,
     /// The connection died, or the client closed it because the server broke the protocol.
@@ -203,6 +240,8 @@ impl State {
             State::Disconnected | State::Connecting => -1,
             State::Connected => 0,
             State::Refused(code) => code as i8,
+            State::Refused5(reason) => v5::pubsub_code(reason),
+            State::DisconnectedByServer(_) => -1,
         }
     }
     /// PubSubClient's name for [`pubsub_code`](Self::pubsub_code).
@@ -215,10 +254,13 @@ impl State {
     }
 }
 
-/// What the runtime must do.
+/// What the runtime must do. A 5.0 packet makes `Send` the largest by far; outputs are drained at
+/// once, so it is not boxed (like [`AnyPacket`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)]
 pub enum Output {
-    Send(Packet),
+    /// Send this packet: a 3.1 / 3.1.1 one on such a connection, a 5.0 one on a 5.0 connection.
+    Send(AnyPacket),
     /// Send what is queued, then close the connection.
     Close,
     Event(ClientEvent),
@@ -233,7 +275,7 @@ pub struct Client {
     out: VecDeque<Output>,
     frozen: bool,
     /// Packets that arrived while frozen, unprocessed.
-    inbox: VecDeque<Packet>,
+    inbox: VecDeque<AnyPacket>,
     connect_sent: Option<Instant>,
     last_sent: Option<Instant>,
     last_received: Option<Instant>,
@@ -241,11 +283,26 @@ pub struct Client {
     last_in_activity: Option<Instant>,
     /// When the outstanding PINGREQ was sent.
     ping_sent: Option<Instant>,
+    /// The keep alive in force: the options', or the broker's Server Keep Alive (5.0).
+    keep_alive: u16,
+    /// 5.0: the Session Expiry Interval in force (the CONNECT's, the CONNACK's, then the DISCONNECT's).
+    session_expiry: u32,
+    /// 5.0: what the broker's CONNACK allows on this connection.
+    limits: v5::Limits,
+    /// 5.0: topic aliases the broker set on this connection.
+    aliases_in: BTreeMap<u16, std::sync::Arc<str>>,
+    /// 5.0: the topic aliases this client set on this connection.
+    aliases_out: v5::OutAliases,
 }
 
 impl Client {
     pub fn new(opts: Options) -> Client {
         Client {
+            keep_alive: opts.keep_alive,
+            session_expiry: opts.v5.session_expiry.unwrap_or(0),
+            limits: v5::Limits::default(),
+            aliases_in: BTreeMap::new(),
+            aliases_out: v5::OutAliases::default(),
             opts,
             state: State::Disconnected,
             session: Session::default(),
@@ -271,22 +328,32 @@ impl Client {
         if self.state.is_open() {
             return Err(ClientError::AlreadyConnected);
         }
-        let c = self.opts.to_connect();
+        let o = &self.opts;
         let strings = [
-            Some(c.client_id.len()),
-            c.will.as_ref().map(|w| w.topic.len()),
-            c.will.as_ref().map(|w| w.message.len()),
-            c.username.as_ref().map(String::len),
-            c.password.as_ref().map(Bytes::len),
+            Some(o.client_id.len()),
+            o.will.as_ref().map(|w| w.topic.len()),
+            o.will.as_ref().map(|w| w.message.len()),
+            o.username.as_ref().map(String::len),
+            o.password.as_ref().map(Bytes::len),
         ];
         for len in strings.into_iter().flatten() {
             check_str(len)?;
         }
-        let packet = Packet::Connect(Box::new(c));
+        for (k, v) in &o.v5.user_properties {
+            check_str(k.len())?;
+            check_str(v.len())?;
+        }
+        let packet = self.opts.connect_packet();
         self.check_size(&packet)?;
         if self.opts.clean_session {
-            self.discard_session(DiscardCause::CleanSession);
+            let cause = if self.opts.is_v5() { DiscardCause::CleanStart } else { DiscardCause::CleanSession };
+            self.discard_session(cause);
         }
+        self.keep_alive = self.opts.keep_alive;
+        self.session_expiry = self.opts.v5.session_expiry.unwrap_or(0);
+        self.limits = v5::Limits::default();
+        self.aliases_in.clear();
+        self.aliases_out = v5::OutAliases::default();
         self.state = State::Connecting;
         self.connect_sent = Some(now);
         self.last_in_activity = Some(now);
@@ -305,12 +372,26 @@ impl Client {
         retain: bool,
         now: Instant,
     ) -> Result<Option<PacketId>, ClientError> {
+        self.publish_with(topic, payload, qos, retain, &PublishProps::default(), now)
+    }
+
+    /// [`publish`](Self::publish) with the properties of a 5.0 PUBLISH (and, with
+    /// [`PublishProps::alias`], a topic alias). A 3.1 / 3.1.1 client refuses any property.
+    pub fn publish_with(
+        &mut self,
+        topic: &str,
+        payload: Bytes,
+        qos: QoS,
+        retain: bool,
+        props: &PublishProps,
+        now: Instant,
+    ) -> Result<Option<PacketId>, ClientError> {
         self.check_ready()?;
         if let Err(kind) = validate_topic_name(topic) {
             let rule = DecodeError::new(0, kind).rule().unwrap_or("§4.7.3");
             return Err(ClientError::InvalidTopic { topic: topic.to_string(), rule });
         }
-        self.publish_inner(topic, payload, qos, retain, now)
+        self.publish_inner(topic, payload, qos, retain, props, now)
     }
 
     /// Like [`publish`](Self::publish) but sends a topic name with wildcards or an empty one, for the
@@ -323,8 +404,21 @@ impl Client {
         retain: bool,
         now: Instant,
     ) -> Result<Option<PacketId>, ClientError> {
+        self.publish_unchecked_with(topic, payload, qos, retain, &PublishProps::default(), now)
+    }
+
+    /// [`publish_unchecked`](Self::publish_unchecked) with 5.0 properties.
+    pub fn publish_unchecked_with(
+        &mut self,
+        topic: &str,
+        payload: Bytes,
+        qos: QoS,
+        retain: bool,
+        props: &PublishProps,
+        now: Instant,
+    ) -> Result<Option<PacketId>, ClientError> {
         self.check_ready()?;
-        self.publish_inner(topic, payload, qos, retain, now)
+        self.publish_inner(topic, payload, qos, retain, props, now)
     }
 
     /// Subscribes to valid topic filters; the SUBSCRIBE's packet id is returned.
@@ -336,14 +430,25 @@ impl Client {
         if let Some((filter, rule)) = filters.iter().find_map(|(f, _)| topic_filter_error(f).map(|r| (f, r))) {
             return Err(ClientError::InvalidFilter { filter: filter.clone(), rule });
         }
-        self.subscribe_inner(filters, now)
+        self.subscribe_inner(filters, &SubscribeProps::default(), now)
     }
 
     /// Like [`subscribe`](Self::subscribe) but sends invalid filters (and an empty list) as they are,
     /// for the lessons that show what the broker answers.
     pub fn subscribe_unchecked(&mut self, filters: Vec<(String, QoS)>, now: Instant) -> Result<PacketId, ClientError> {
+        self.subscribe_unchecked_with(filters, &SubscribeProps::default(), now)
+    }
+
+    /// [`subscribe_unchecked`](Self::subscribe_unchecked) with the subscription options and the
+    /// Subscription Identifier of a 5.0 SUBSCRIBE (refused by a 3.1 / 3.1.1 client).
+    pub fn subscribe_unchecked_with(
+        &mut self,
+        filters: Vec<(String, QoS)>,
+        props: &SubscribeProps,
+        now: Instant,
+    ) -> Result<PacketId, ClientError> {
         self.check_ready()?;
-        self.subscribe_inner(filters, now)
+        self.subscribe_inner(filters, props, now)
     }
 
     /// Unsubscribes from valid topic filters (compared letter by letter by the broker).
@@ -367,12 +472,7 @@ impl Client {
     /// Says goodbye: DISCONNECT, then close. The broker discards the will. A persistent session's
     /// unacknowledged messages are kept for the next connection. Does nothing without a connection.
     pub fn disconnect(&mut self, now: Instant) {
-        if !self.state.is_open() {
-            return;
-        }
-        self.emit(ClientEvent::Disconnected);
-        self.send(Packet::Disconnect, now);
-        self.close(State::Disconnected);
+        let _ = self.disconnect_with(&DisconnectOpts::default(), now);
     }
 
     /// Stops processing, like a sketch that no longer calls `loop()`: [`handle_timeout`] sends
@@ -409,17 +509,30 @@ impl Client {
         if self.state.is_open() {
             return Err(ClientError::AlreadyConnected);
         }
-        if opts.client_id != self.opts.client_id {
+        if opts.client_id != self.opts.client_id || opts.is_v5() != self.opts.is_v5() {
             self.discard_session(DiscardCause::NewClientId);
         }
+        self.keep_alive = opts.keep_alive;
         self.opts = opts;
         Ok(())
     }
 
     // ---- what happened on the wire --------------------------------------------------------------
 
-    /// A whole, well-formed packet arrived from the server.
+    /// A whole, well-formed 3.1 / 3.1.1 packet arrived from the server.
     pub fn handle_packet(&mut self, packet: Packet, now: Instant) {
+        self.handle(AnyPacket::V3(packet), now);
+    }
+
+    /// A whole, well-formed 5.0 packet arrived from the server.
+    pub fn handle_packet5(&mut self, packet: crate::proto::v5::Packet, now: Instant) {
+        self.handle(AnyPacket::V5(packet), now);
+    }
+
+    /// A whole, well-formed packet arrived from the server, decoded in the connection's version (a
+    /// 5.0 client can get the 3.1.1 CONNACK of a broker that does not speak 5.0: see
+    /// [`proto::frame_version`](crate::proto::frame_version)).
+    pub fn handle(&mut self, packet: AnyPacket, now: Instant) {
         if self.frozen {
             self.inbox.push_back(packet);
         } else {
@@ -515,6 +628,18 @@ impl Client {
     pub fn options(&self) -> &Options {
         &self.opts
     }
+    /// The keep alive in force, in seconds: the options', or the broker's Server Keep Alive (5.0).
+    pub fn keep_alive(&self) -> u16 {
+        self.keep_alive
+    }
+    /// 5.0: the Session Expiry Interval in force, in seconds.
+    pub fn session_expiry(&self) -> u32 {
+        self.session_expiry
+    }
+    /// 5.0: what the broker's CONNACK allows on this connection.
+    pub fn limits(&self) -> &v5::Limits {
+        &self.limits
+    }
     pub fn is_frozen(&self) -> bool {
         self.frozen
     }
@@ -552,7 +677,11 @@ impl Client {
 
     // ---- incoming packets -----------------------------------------------------------------------
 
-    fn process(&mut self, packet: Packet, now: Instant) {
+    fn process(&mut self, packet: AnyPacket, now: Instant) {
+        let packet = match packet {
+            AnyPacket::V3(p) => p,
+            AnyPacket::V5(p) => return self.process5(p, now),
+        };
         let ptype = packet.packet_type();
         if !self.state.is_open() {
             self.emit(ClientEvent::Dropped { packet: ptype, reason: DropReason::NotConnected });
@@ -578,16 +707,19 @@ impl Client {
         match packet {
             Packet::ConnAck(_) => self.violation(ptype, Violation::SecondConnAck),
             Packet::Publish(p) => self.on_publish(p, now),
-            Packet::PubAck(pid) => self.on_puback(pid),
-            Packet::PubRec(pid) => self.on_pubrec(pid, now),
+            Packet::PubAck(pid) => self.on_puback(pid, ReasonCode::Success, None),
+            Packet::PubRec(pid) => self.on_pubrec(pid, ReasonCode::Success, None, now),
             Packet::PubRel(pid) => {
                 let known = self.session.awaiting_pubrel.remove(&pid);
                 self.emit(ClientEvent::Released { pid, known });
-                self.send(Packet::PubComp(pid), now);
+                self.send3(Packet::PubComp(pid), now);
             }
-            Packet::PubComp(pid) => self.on_pubcomp(pid),
-            Packet::SubAck(s) => self.on_suback(s),
-            Packet::UnsubAck(pid) => self.on_unsuback(pid),
+            Packet::PubComp(pid) => self.on_pubcomp(pid, ReasonCode::Success, None),
+            Packet::SubAck(s) => {
+                let codes = s.codes.iter().map(|c| (sub_code_qos(*c), None)).collect();
+                self.on_suback(s.pid, codes)
+            }
+            Packet::UnsubAck(pid) => self.on_unsuback(pid, Vec::new()),
             Packet::PingResp => match self.ping_sent.take() {
                 Some(sent) => self.emit(ClientEvent::PingResponse { rtt: now.saturating_duration_since(sent) }),
                 None => self.emit(ClientEvent::UnexpectedPingResp),
@@ -619,30 +751,39 @@ impl Client {
             self.session.last_pid = 1;
         }
         self.emit(ClientEvent::Connected { session_present: a.session_present });
-        if !a.session_present {
+        self.session_continues(a.session_present, now);
+    }
+
+    /// After an accepting CONNACK: the session the server has is continued, or ours is dropped.
+    fn session_continues(&mut self, session_present: bool, now: Instant) {
+        if !session_present {
             self.discard_session(DiscardCause::NoSessionOnServer);
             return;
         }
         // Resend what is unacknowledged with the original ids, oldest first [MQTT-4.4.0-1].
-        let resend: Vec<Packet> = self
+        let resend: Vec<(PacketId, bool, AnyPacket)> = self
             .session
             .inflight
             .iter_mut()
             .map(|m| {
                 m.sent_at = now;
                 m.sends += 1;
-                resend_packet(m)
+                (m.pid(), m.stage == Stage::AwaitingPubComp, resend_packet(m))
             })
             .collect();
-        for p in resend {
-            let pid = p.packet_id().expect("resent packets have ids");
-            let pubrel = matches!(p, Packet::PubRel(_));
+        for (pid, pubrel, p) in resend {
             self.emit(ClientEvent::Resent { pid, pubrel, reconnect: true });
             self.send(p, now);
         }
     }
 
     fn on_publish(&mut self, p: Publish, now: Instant) {
+        self.deliver(p, None, now)
+    }
+
+    /// An incoming application message (its topic already resolved from an alias): delivered once,
+    /// and acknowledged.
+    fn deliver(&mut self, p: Publish, props: Option<Box<MessageProps>>, now: Instant) {
         let pid = p.qos_pid.pid();
         let deliver = match p.qos_pid {
             QosPid::ExactlyOnce(id) => self.session.awaiting_pubrel.insert(id),
@@ -656,37 +797,54 @@ impl Client {
                 retain: p.retain,
                 dup: p.dup,
                 pid,
+                props,
             });
         }
         match p.qos_pid {
             QosPid::AtMostOnce => {}
-            QosPid::AtLeastOnce(id) => self.send(Packet::PubAck(id), now),
+            QosPid::AtLeastOnce(id) => self.send_ack(PacketType::PubAck, id, ReasonCode::Success, now),
             QosPid::ExactlyOnce(id) => {
                 if !deliver {
                     self.emit(ClientEvent::DuplicateQos2 { pid: id });
                 }
-                self.send(Packet::PubRec(id), now);
+                self.send_ack(PacketType::PubRec, id, ReasonCode::Success, now);
             }
         }
     }
 
-    fn on_puback(&mut self, pid: PacketId) {
-        match self.find_inflight(pid, Stage::AwaitingPubAck) {
-            Some(i) => {
-                self.session.inflight.remove(i);
-                self.emit(ClientEvent::PubAcked { pid });
-            }
-            None => self.emit(ClientEvent::UnexpectedAck { packet: PacketType::PubAck, pid }),
+    /// PUBACK (or, in 5.0, PUBACK with a reason code) for our QoS 1 message.
+    fn on_puback(&mut self, pid: PacketId, reason: ReasonCode, reason_string: Option<String>) {
+        let Some(i) = self.find_inflight(pid, Stage::AwaitingPubAck) else {
+            self.emit(ClientEvent::UnexpectedAck { packet: PacketType::PubAck, pid });
+            return;
+        };
+        self.session.inflight.remove(i);
+        if reason.is_error() {
+            self.emit(ClientEvent::PubRefused { packet: PacketType::PubAck, pid, reason, reason_string });
+            return;
         }
+        if reason == ReasonCode::NoMatchingSubscribers {
+            self.emit(ClientEvent::NoMatchingSubscribers { packet: PacketType::PubAck, pid });
+        }
+        self.emit(ClientEvent::PubAcked { pid });
     }
 
-    fn on_pubrec(&mut self, pid: PacketId, now: Instant) {
+    fn on_pubrec(&mut self, pid: PacketId, reason: ReasonCode, reason_string: Option<String>, now: Instant) {
         let i =
             self.find_inflight(pid, Stage::AwaitingPubRec).or_else(|| self.find_inflight(pid, Stage::AwaitingPubComp));
         let Some(i) = i else {
             self.emit(ClientEvent::UnexpectedAck { packet: PacketType::PubRec, pid });
             return;
         };
+        if reason.is_error() {
+            // The exchange ends here: no PUBREL follows a failing PUBREC (§4.3.3).
+            self.session.inflight.remove(i);
+            self.emit(ClientEvent::PubRefused { packet: PacketType::PubRec, pid, reason, reason_string });
+            return;
+        }
+        if reason == ReasonCode::NoMatchingSubscribers {
+            self.emit(ClientEvent::NoMatchingSubscribers { packet: PacketType::PubRec, pid });
+        }
         let m = &mut self.session.inflight[i];
         if m.stage == Stage::AwaitingPubRec {
             m.stage = Stage::AwaitingPubComp;
@@ -696,37 +854,37 @@ impl Client {
         m.sent_at = now;
         m.sends += 1;
         self.emit(ClientEvent::PubReceived { pid });
-        self.send(Packet::PubRel(pid), now);
+        self.send_ack(PacketType::PubRel, pid, ReasonCode::Success, now);
     }
 
-    fn on_pubcomp(&mut self, pid: PacketId) {
-        match self.find_inflight(pid, Stage::AwaitingPubComp) {
-            Some(i) => {
-                self.session.inflight.remove(i);
-                self.emit(ClientEvent::PubCompleted { pid });
-            }
-            None => self.emit(ClientEvent::UnexpectedAck { packet: PacketType::PubComp, pid }),
+    fn on_pubcomp(&mut self, pid: PacketId, reason: ReasonCode, reason_string: Option<String>) {
+        let Some(i) = self.find_inflight(pid, Stage::AwaitingPubComp) else {
+            self.emit(ClientEvent::UnexpectedAck { packet: PacketType::PubComp, pid });
+            return;
+        };
+        self.session.inflight.remove(i);
+        if reason.is_error() {
+            self.emit(ClientEvent::PubRefused { packet: PacketType::PubComp, pid, reason, reason_string });
+        } else {
+            self.emit(ClientEvent::PubCompleted { pid });
         }
     }
 
-    fn on_suback(&mut self, ack: SubAck) {
-        let Some(filters) = self.session.pending_subs.remove(&ack.pid) else {
-            self.emit(ClientEvent::UnexpectedAck { packet: PacketType::SubAck, pid: ack.pid });
+    /// SUBACK: for each filter the granted QoS, or (`None`) the failure with its 5.0 reason code.
+    fn on_suback(&mut self, pid: PacketId, codes: Vec<(Option<QoS>, Option<ReasonCode>)>) {
+        let Some(filters) = self.session.pending_subs.remove(&pid) else {
+            self.emit(ClientEvent::UnexpectedAck { packet: PacketType::SubAck, pid });
             return;
         };
-        if filters.len() != ack.codes.len() {
-            let v = Violation::SubAckCodeCount { filters: filters.len(), codes: ack.codes.len() };
+        if filters.len() != codes.len() {
+            let v = Violation::SubAckCodeCount { filters: filters.len(), codes: codes.len() };
             self.violation(PacketType::SubAck, v);
             return;
         }
         let mut results = Vec::with_capacity(filters.len());
-        for ((filter, requested), code) in filters.into_iter().zip(ack.codes) {
-            let granted = match code {
-                SubAckCode::Granted(q) => Some(q),
-                SubAckCode::Failure => None,
-            };
+        for ((filter, requested), (granted, reason)) in filters.into_iter().zip(codes) {
             if let Some(s) = self.session.subscriptions.get_mut(&filter)
-                && s.pending.is_some_and(|(p, _)| p == ack.pid)
+                && s.pending.is_some_and(|(p, _)| p == pid)
             {
                 s.pending = None;
                 if granted.is_some() {
@@ -737,37 +895,47 @@ impl Client {
                     self.session.subscriptions.remove(&filter);
                 }
             }
-            results.push(SubResult { filter, requested, granted });
+            results.push(SubResult { filter, requested, granted, reason });
         }
-        self.emit(ClientEvent::Subscribed { pid: ack.pid, results });
+        self.emit(ClientEvent::Subscribed { pid, results });
     }
 
-    fn on_unsuback(&mut self, pid: PacketId) {
+    /// UNSUBACK; `reasons` are a 5.0 UNSUBACK's, one per filter (empty for 3.1.1). A filter whose
+    /// reason code is 0x80 or above stays subscribed.
+    fn on_unsuback(&mut self, pid: PacketId, reasons: Vec<ReasonCode>) {
         let Some(filters) = self.session.pending_unsubs.remove(&pid) else {
             self.emit(ClientEvent::UnexpectedAck { packet: PacketType::UnsubAck, pid });
             return;
         };
-        for f in &filters {
+        if !reasons.is_empty() && reasons.len() != filters.len() {
+            let v = Violation::UnsubAckCodeCount { filters: filters.len(), codes: reasons.len() };
+            self.violation(PacketType::UnsubAck, v);
+            return;
+        }
+        for (i, f) in filters.iter().enumerate() {
+            let failed = reasons.get(i).is_some_and(|r| r.is_error());
             if let Some(s) = self.session.subscriptions.get_mut(f)
                 && s.unsubscribing == Some(pid)
             {
                 s.unsubscribing = None;
-                s.granted = None;
-                if s.pending.is_none() {
-                    self.session.subscriptions.remove(f);
+                if !failed {
+                    s.granted = None;
+                    if s.pending.is_none() {
+                        self.session.subscriptions.remove(f);
+                    }
                 }
             }
         }
-        self.emit(ClientEvent::Unsubscribed { pid, filters });
+        self.emit(ClientEvent::Unsubscribed { pid, filters, reasons });
     }
 
     // ---- timers ---------------------------------------------------------------------------------
 
     fn keep_alive_deadline(&self) -> Option<Instant> {
-        if self.opts.keep_alive == 0 {
+        if self.keep_alive == 0 {
             return None;
         }
-        let ka = Duration::from_secs(self.opts.keep_alive.into());
+        let ka = Duration::from_secs(self.keep_alive.into());
         let last_sent = self.last_sent?;
         match self.opts.profile {
             Profile::Full => Some(self.ping_sent.unwrap_or(last_sent) + ka),
@@ -779,7 +947,7 @@ impl Client {
     }
 
     fn check_keep_alive(&mut self, now: Instant) {
-        let keep_alive = self.opts.keep_alive;
+        let keep_alive = self.keep_alive;
         if keep_alive == 0 {
             return;
         }
@@ -816,20 +984,25 @@ impl Client {
     }
 
     fn ping(&mut self, silence: Silence, now: Instant) {
-        self.emit(ClientEvent::KeepAlivePing { keep_alive: self.opts.keep_alive, silence });
-        self.send(Packet::PingReq, now);
+        self.emit(ClientEvent::KeepAlivePing { keep_alive: self.keep_alive, silence });
+        let ping = if self.opts.is_v5() {
+            AnyPacket::V5(crate::proto::v5::Packet::PingReq)
+        } else {
+            AnyPacket::V3(Packet::PingReq)
+        };
+        self.send(ping, now);
         self.ping_sent = Some(now);
     }
 
     fn ping_timeout(&mut self, sent: Instant, now: Instant) {
         let waited = now.saturating_duration_since(sent);
-        self.emit(ClientEvent::PingTimeout { keep_alive: self.opts.keep_alive, waited });
+        self.emit(ClientEvent::PingTimeout { keep_alive: self.keep_alive, waited });
         self.close(State::TimedOut);
     }
 
     fn retry(&mut self, now: Instant) {
         let Some(every) = self.opts.retry_interval else { return };
-        let due: Vec<Packet> = self
+        let due: Vec<(PacketId, bool, AnyPacket)> = self
             .session
             .inflight
             .iter_mut()
@@ -837,12 +1010,10 @@ impl Client {
             .map(|m| {
                 m.sent_at = now;
                 m.sends += 1;
-                resend_packet(m)
+                (m.pid(), m.stage == Stage::AwaitingPubComp, resend_packet(m))
             })
             .collect();
-        for p in due {
-            let pid = p.packet_id().expect("resent packets have ids");
-            let pubrel = matches!(p, Packet::PubRel(_));
+        for (pid, pubrel, p) in due {
             self.emit(ClientEvent::Resent { pid, pubrel, reconnect: false });
             self.send(p, now);
         }
@@ -860,11 +1031,20 @@ impl Client {
         }
     }
 
-    fn check_size(&self, packet: &Packet) -> Result<(), ClientError> {
+    fn check_size(&self, packet: &AnyPacket) -> Result<(), ClientError> {
         let max = self.opts.profile.max_packet_size().unwrap_or(MAX_FRAME);
         let size = packet.encoded_len();
+        let ptype = match packet {
+            AnyPacket::V3(p) => p.packet_type(),
+            AnyPacket::V5(p) => p.packet_type().v3().unwrap_or(PacketType::Connect),
+        };
         if size > max {
-            return Err(ClientError::PacketTooLarge { packet: packet.packet_type(), size, max });
+            return Err(ClientError::PacketTooLarge { packet: ptype, size, max });
+        }
+        if let Some(max) = self.limits.maximum_packet_size
+            && size > max as usize
+        {
+            return Err(ClientError::TooLargeForBroker { packet: ptype, size, max: max as usize });
         }
         Ok(())
     }
@@ -875,6 +1055,7 @@ impl Client {
         payload: Bytes,
         qos: QoS,
         retain: bool,
+        props: &PublishProps,
         now: Instant,
     ) -> Result<Option<PacketId>, ClientError> {
         check_str(topic.len())?;
@@ -882,24 +1063,43 @@ impl Client {
         if qos > max {
             return Err(ClientError::QosNotSupported { qos, max, subscribe: false });
         }
+        let v5 = self.opts.is_v5();
+        if !v5 && let Some(what) = props.first_property() {
+            return Err(ClientError::NeedsV5 { what });
+        }
+        if v5 {
+            self.check_publish5(qos, retain, props)?;
+        }
         let pid = match qos {
             QoS::AtMostOnce => None,
             _ => Some(self.session.next_free_pid().ok_or(ClientError::NoPacketIds)?),
         };
         let qos_pid = pid.map_or(QosPid::AtMostOnce, |id| QosPid::from_qos(qos, id));
         let publish = Publish { dup: false, qos_pid, retain, topic: Arc::from(topic), payload };
-        let packet = Packet::Publish(publish);
+        let properties = v5.then(|| Box::new(props.properties()));
+        let (packet, alias) = match &properties {
+            None => (AnyPacket::V3(Packet::Publish(publish.clone())), None),
+            Some(p) => self.publish5_packet(&publish, p, props.alias)?,
+        };
         self.check_size(&packet)?;
-        if let (Some(id), Packet::Publish(p)) = (pid, &packet) {
+        if let Some((alias, topic)) = alias {
+            self.aliases_out.set(alias, topic);
+        }
+        if let Some(id) = pid {
             self.session.use_pid(id);
             let stage = if qos == QoS::AtLeastOnce { Stage::AwaitingPubAck } else { Stage::AwaitingPubRec };
-            self.session.inflight.push_back(Inflight { publish: p.clone(), stage, sent_at: now, sends: 1 });
+            self.session.inflight.push_back(Inflight { publish, properties, stage, sent_at: now, sends: 1 });
         }
         self.send(packet, now);
         Ok(pid)
     }
 
-    fn subscribe_inner(&mut self, filters: Vec<(String, QoS)>, now: Instant) -> Result<PacketId, ClientError> {
+    fn subscribe_inner(
+        &mut self,
+        filters: Vec<(String, QoS)>,
+        props: &SubscribeProps,
+        now: Instant,
+    ) -> Result<PacketId, ClientError> {
         let max = self.opts.profile.max_subscribe_qos();
         for (f, q) in &filters {
             check_str(f.len())?;
@@ -907,8 +1107,16 @@ impl Client {
                 return Err(ClientError::QosNotSupported { qos: *q, max, subscribe: true });
             }
         }
+        let v5 = self.opts.is_v5();
+        if !v5 && let Some(what) = props.first_option() {
+            return Err(ClientError::NeedsV5 { what });
+        }
         let pid = self.session.next_free_pid().ok_or(ClientError::NoPacketIds)?;
-        let packet = Packet::Subscribe(Subscribe { pid, filters: filters.clone() });
+        let packet = if v5 {
+            AnyPacket::V5(crate::proto::v5::Packet::Subscribe(props.subscribe(pid, &filters)))
+        } else {
+            AnyPacket::V3(Packet::Subscribe(Subscribe { pid, filters: filters.clone() }))
+        };
         self.check_size(&packet)?;
         self.session.use_pid(pid);
         for (f, q) in &filters {
@@ -924,7 +1132,15 @@ impl Client {
             check_str(f.len())?;
         }
         let pid = self.session.next_free_pid().ok_or(ClientError::NoPacketIds)?;
-        let packet = Packet::Unsubscribe(Unsubscribe { pid, filters: filters.clone() });
+        let packet = if self.opts.is_v5() {
+            AnyPacket::V5(crate::proto::v5::Packet::Unsubscribe(crate::proto::v5::Unsubscribe {
+                pid,
+                properties: Default::default(),
+                filters: filters.clone(),
+            }))
+        } else {
+            AnyPacket::V3(Packet::Unsubscribe(Unsubscribe { pid, filters: filters.clone() }))
+        };
         self.check_size(&packet)?;
         self.session.use_pid(pid);
         for f in &filters {
@@ -941,17 +1157,48 @@ impl Client {
         self.session.inflight.iter().position(|m| m.pid() == pid && m.stage == stage)
     }
 
-    fn send(&mut self, packet: Packet, now: Instant) {
+    fn send(&mut self, packet: AnyPacket, now: Instant) {
         self.last_sent = Some(now);
         self.out.push_back(Output::Send(packet));
+    }
+
+    fn send3(&mut self, packet: Packet, now: Instant) {
+        self.send(AnyPacket::V3(packet), now);
+    }
+
+    /// PUBACK, PUBREC, PUBREL or PUBCOMP in the connection's version (3.1.1 has no reason code).
+    fn send_ack(&mut self, kind: PacketType, pid: PacketId, reason: ReasonCode, now: Instant) {
+        use crate::proto::v5;
+        let p = if self.opts.is_v5() {
+            let a = v5::Ack { pid, reason, properties: Default::default() };
+            AnyPacket::V5(match kind {
+                PacketType::PubAck => v5::Packet::PubAck(a),
+                PacketType::PubRec => v5::Packet::PubRec(a),
+                PacketType::PubRel => v5::Packet::PubRel(a),
+                _ => v5::Packet::PubComp(a),
+            })
+        } else {
+            AnyPacket::V3(match kind {
+                PacketType::PubAck => Packet::PubAck(pid),
+                PacketType::PubRec => Packet::PubRec(pid),
+                PacketType::PubRel => Packet::PubRel(pid),
+                _ => Packet::PubComp(pid),
+            })
+        };
+        self.send(p, now);
     }
 
     fn emit(&mut self, e: ClientEvent) {
         self.out.push_back(Output::Event(e));
     }
 
+    /// The server broke the protocol: a 5.0 client says why in a DISCONNECT before it closes.
     fn violation(&mut self, packet: PacketType, violation: Violation) {
         self.emit(ClientEvent::ProtocolViolation { packet, violation });
+        if self.opts.is_v5() {
+            let d = crate::proto::v5::Disconnect::new(violation.reason());
+            self.out.push_back(Output::Send(AnyPacket::V5(crate::proto::v5::Packet::Disconnect(d))));
+        }
         self.close(State::ConnectionLost);
     }
 
@@ -968,7 +1215,14 @@ impl Client {
         self.connect_sent = None;
         self.ping_sent = None;
         self.session.forget_pending();
-        if self.opts.clean_session {
+        self.aliases_in.clear();
+        self.aliases_out = v5::OutAliases::default();
+        if self.opts.is_v5() {
+            // 5.0: the session outlives the connection by its Session Expiry Interval (§3.1.2.11.2).
+            if self.session_expiry == 0 {
+                self.discard_session(DiscardCause::SessionExpiryZero);
+            }
+        } else if self.opts.clean_session {
             self.discard_session(DiscardCause::CleanSession);
         }
     }
@@ -986,11 +1240,33 @@ impl Client {
     }
 }
 
-/// What resending an inflight message means at its stage: the PUBLISH again with DUP=1, or the PUBREL.
-fn resend_packet(m: &Inflight) -> Packet {
-    match m.stage {
-        Stage::AwaitingPubComp => Packet::PubRel(m.pid()),
-        Stage::AwaitingPubAck | Stage::AwaitingPubRec => Packet::Publish(Publish { dup: true, ..m.publish.clone() }),
+/// What resending an inflight message means at its stage: the PUBLISH again with DUP=1, or the PUBREL
+/// (in 5.0 with its properties and the whole topic name: aliases do not outlive a connection).
+fn resend_packet(m: &Inflight) -> AnyPacket {
+    use crate::proto::v5;
+    match (&m.properties, m.stage) {
+        (None, Stage::AwaitingPubComp) => AnyPacket::V3(Packet::PubRel(m.pid())),
+        (None, _) => AnyPacket::V3(Packet::Publish(Publish { dup: true, ..m.publish.clone() })),
+        (Some(_), Stage::AwaitingPubComp) => AnyPacket::V5(v5::Packet::PubRel(v5::Ack::new(m.pid()))),
+        (Some(props), _) => {
+            let p = &m.publish;
+            AnyPacket::V5(v5::Packet::Publish(v5::Publish {
+                dup: true,
+                qos_pid: p.qos_pid,
+                retain: p.retain,
+                topic: p.topic.clone(),
+                properties: (**props).clone(),
+                payload: p.payload.clone(),
+            }))
+        }
+    }
+}
+
+/// A 3.1.1 SUBACK return code as the granted QoS (`None`: 0x80, failure).
+fn sub_code_qos(code: SubAckCode) -> Option<QoS> {
+    match code {
+        SubAckCode::Granted(q) => Some(q),
+        SubAckCode::Failure => None,
     }
 }
 

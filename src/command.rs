@@ -4,7 +4,7 @@
 use crate::i18n::{Lang, Text};
 use crate::proto::QoS;
 
-pub use crate::world::cmd::{ClientCmd, ConnectOpts};
+pub use crate::world::cmd::{ClientCmd, ConnectOpts, DisconnectOpts, PubOpts, SubOpts};
 
 /// One parsed command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,10 +141,10 @@ pub const CLIENT_VERBS: &[Spec<VerbKind>] = &[
     Spec {
         names: &["sub", "subscribe"],
         kind: VerbKind::Sub,
-        usage: "NAME sub FILTER [-q 0|1|2]",
+        usage: "NAME sub FILTER [-q 0|1|2] [--no-local] [--rap] [--rh 0|1|2] [--sub-id N]",
         example: "phone sub car/# -q 1",
-        zh: "订阅主题过滤器（+ 匹配一层；# 匹配任意多层，car/# 也匹配 car 本身）",
-        en: "subscribe to a topic filter (+ matches one level; # any number of levels, so car/# matches car itself too)",
+        zh: "订阅主题过滤器（+ 匹配一层；# 匹配任意多层，car/# 也匹配 car 本身）；-- 开头的选项是 MQTT 5.0 的，客户端要用 --v5 连接",
+        en: "subscribe to a topic filter (+ matches one level; # any number of levels, so car/# matches car itself too); the -- options are MQTT 5.0's and need a client connected with --v5",
     },
     Spec {
         names: &["unsub", "unsubscribe"],
@@ -157,10 +157,10 @@ pub const CLIENT_VERBS: &[Spec<VerbKind>] = &[
     Spec {
         names: &["pub", "publish"],
         kind: VerbKind::Pub,
-        usage: "NAME pub TOPIC PAYLOAD [-q 0|1|2] [-r]",
+        usage: "NAME pub TOPIC PAYLOAD [-q 0|1|2] [-r] [--expiry S] [--user-prop K=V]… [--response-topic T] [--correlation D] [--content-type T] [--alias]",
         example: "car pub car/speed 60 -q 1 -r",
-        zh: "发布消息（-r 作为保留消息；含空格的消息加引号）",
-        en: "publish a message (-r retained; quote a payload with spaces)",
+        zh: "发布消息（-r 作为保留消息；含空格的消息加引号）；-- 开头的选项是 MQTT 5.0 的属性，客户端要用 --v5 连接",
+        en: "publish a message (-r retained; quote a payload with spaces); the -- options are MQTT 5.0 properties and need a client connected with --v5",
     },
     Spec {
         names: &["compose"],
@@ -173,7 +173,7 @@ pub const CLIENT_VERBS: &[Spec<VerbKind>] = &[
     Spec {
         names: &["connect"],
         kind: VerbKind::Connect,
-        usage: "NAME connect [--clean false] [--keepalive S] [--will-topic T --will-msg M [--will-qos Q] [--will-retain]] [--user U --pass P] [--id ID]",
+        usage: "NAME connect [--clean false] [--keepalive S] [--will-topic T --will-msg M [--will-qos Q] [--will-retain]] [--user U --pass P] [--id ID] [--v5 [--session-expiry S] [--receive-max N] [--max-packet N] [--alias-max N] [--user-prop K=V]… [--will-delay S]]",
         example: "car connect --clean false --keepalive 10 --will-topic car/status --will-msg offline",
         zh: "（重新）连接，可改选项；服务端要密码时用 --user 用户名 --pass 密码",
         en: "connect (again) with these options; a broker with passwords needs --user U --pass P",
@@ -181,10 +181,10 @@ pub const CLIENT_VERBS: &[Spec<VerbKind>] = &[
     Spec {
         names: &["disconnect"],
         kind: VerbKind::Disconnect,
-        usage: "NAME disconnect",
+        usage: "NAME disconnect [--with-will] [--session-expiry S]",
         example: "car disconnect",
-        zh: "发送 DISCONNECT 正常断开（遗嘱不会发布）",
-        en: "send DISCONNECT and leave normally (the will is not published)",
+        zh: "发送 DISCONNECT 正常断开（遗嘱不会发布）；MQTT 5.0（--v5）：--with-will 用原因码 0x04 让服务端照样发布遗嘱，--session-expiry 改会话过期间隔",
+        en: "send DISCONNECT and leave normally (the will is not published); MQTT 5.0 (--v5): --with-will sends reason code 0x04 so the broker publishes the will all the same, --session-expiry changes the session expiry interval",
     },
     Spec {
         names: &["cut"],
@@ -235,8 +235,8 @@ pub const LAB_COMMANDS: &[Spec<LabKind>] = &[
         kind: LabKind::New,
         usage: "new NAME [connect options]",
         example: "new esp --keepalive 15",
-        zh: "添加一个客户端并连接",
-        en: "put a new client on stage and connect it",
+        zh: "添加一个客户端并连接（new 名字 --v5：说 MQTT 5.0 的客户端）",
+        en: "put a new client on stage and connect it (new NAME --v5: a client that speaks MQTT 5.0)",
     },
     Spec {
         names: &["rm"],
@@ -442,7 +442,176 @@ pub const CONNECT_OPTS: &[Opt] = &[
         zh: "只用于 new：上台但先不连接",
         en: "new only: put the client on stage without connecting it",
     },
+    Opt {
+        name: "--v5",
+        arg: "",
+        zh: "说 MQTT 5.0（级别 5）：CONNECT 带属性，每个确认带原因码；下面的选项只能和 --v5 一起用",
+        en: "speak MQTT 5.0 (level 5): a CONNECT with properties, a reason code in every acknowledgement; the options below need --v5",
+    },
+    Opt {
+        name: "--session-expiry",
+        arg: "S",
+        zh: "会话过期间隔（秒，默认 0）：连接断开后服务端还保留会话这么久；0 表示会话随连接结束",
+        en: "session expiry interval in seconds (default 0): how long the broker keeps the session after the connection ends; 0 ends it with the connection",
+    },
+    Opt {
+        name: "--receive-max",
+        arg: "N",
+        zh: "接收最大值：服务端最多同时向这个客户端发 N 条未确认的 QoS 1/2 消息",
+        en: "receive maximum: the broker sends this client at most N unacknowledged QoS 1/2 messages at once",
+    },
+    Opt {
+        name: "--max-packet",
+        arg: "N",
+        zh: "最大报文长度（字节）：服务端不能发来更大的报文",
+        en: "maximum packet size in bytes: the broker may not send this client a larger packet",
+    },
+    Opt {
+        name: "--alias-max",
+        arg: "N",
+        zh: "主题别名最大值：服务端最多可为这个客户端设 N 个主题别名（默认 0：不用别名）",
+        en: "topic alias maximum: the broker may set up to N topic aliases for this client (default 0: none)",
+    },
+    Opt {
+        name: "--user-prop",
+        arg: "K=V",
+        zh: "CONNECT 的用户属性（可以写多次）",
+        en: "a user property of the CONNECT (may be given several times)",
+    },
+    Opt {
+        name: "--will-delay",
+        arg: "S",
+        zh: "遗嘱延时间隔（秒）：连接断开后服务端等这么久才发布遗嘱（需要 --will-topic）",
+        en: "will delay interval in seconds: the broker waits this long after the connection ends before it publishes the will (needs --will-topic)",
+    },
 ];
+
+/// The MQTT 5.0 connect options: given without `--v5`, they are refused by name.
+const V5_CONNECT_OPTS: &[&str] =
+    &["--session-expiry", "--receive-max", "--max-packet", "--alias-max", "--user-prop", "--will-delay"];
+
+/// An option of a client verb other than `connect` (the MQTT 5.0 options of pub, sub and disconnect).
+pub struct VerbOpt {
+    pub verb: &'static str,
+    pub opt: Opt,
+}
+
+/// The MQTT 5.0 options of `pub`, `sub` and `disconnect` (a 3.1.1 client refuses them by name).
+pub const V5_VERB_OPTS: &[VerbOpt] = &[
+    VerbOpt {
+        verb: "pub",
+        opt: Opt {
+            name: "--expiry",
+            arg: "S",
+            zh: "消息过期间隔（秒）：服务端在这段时间内送不出去就丢弃；订阅者收到的是剩下的秒数",
+            en: "message expiry interval in seconds: the broker drops the message if it cannot deliver it in time; subscribers get the seconds left",
+        },
+    },
+    VerbOpt {
+        verb: "pub",
+        opt: Opt {
+            name: "--user-prop",
+            arg: "K=V",
+            zh: "用户属性（可以写多次）：原样转发给订阅者",
+            en: "a user property (may be given several times): forwarded to subscribers as it is",
+        },
+    },
+    VerbOpt {
+        verb: "pub",
+        opt: Opt {
+            name: "--response-topic",
+            arg: "T",
+            zh: "响应主题：请求/响应模式里，接收方把回答发布到这个主题",
+            en: "response topic: in request/response, the receiver publishes its answer there",
+        },
+    },
+    VerbOpt {
+        verb: "pub",
+        opt: Opt {
+            name: "--correlation",
+            arg: "D",
+            zh: "对比数据：请求方用它认出是哪个请求的回答",
+            en: "correlation data: lets the requester tell which request an answer belongs to",
+        },
+    },
+    VerbOpt {
+        verb: "pub",
+        opt: Opt {
+            name: "--content-type",
+            arg: "T",
+            zh: "内容类型，例如 application/json",
+            en: "content type, e.g. application/json",
+        },
+    },
+    VerbOpt {
+        verb: "pub",
+        opt: Opt {
+            name: "--alias",
+            arg: "",
+            zh: "用主题别名（在服务端的主题别名最大值以内）：第一次发主题和别名，之后只发别名、主题名为空",
+            en: "use a topic alias (within the broker's topic alias maximum): the first PUBLISH sends the topic and the alias, later ones the alias and an empty topic",
+        },
+    },
+    VerbOpt {
+        verb: "sub",
+        opt: Opt {
+            name: "--no-local",
+            arg: "",
+            zh: "不要把自己发布的消息发回给自己",
+            en: "no local: do not send this client its own messages",
+        },
+    },
+    VerbOpt {
+        verb: "sub",
+        opt: Opt {
+            name: "--rap",
+            arg: "",
+            zh: "保留发布时的 RETAIN 标志（Retain As Published）",
+            en: "retain as published: forwarded messages keep the RETAIN flag their publisher set",
+        },
+    },
+    VerbOpt {
+        verb: "sub",
+        opt: Opt {
+            name: "--rh",
+            arg: "0|1|2",
+            zh: "保留消息处理：0 订阅时发送保留消息，1 只在新订阅时发送，2 不发送",
+            en: "retain handling: 0 send retained messages on subscribing, 1 only for a new subscription, 2 never",
+        },
+    },
+    VerbOpt {
+        verb: "sub",
+        opt: Opt {
+            name: "--sub-id",
+            arg: "N",
+            zh: "订阅标识符（1–268435455）：服务端转发的消息带上它，说明是哪个订阅匹配的",
+            en: "subscription identifier (1–268435455): messages forwarded for this subscription carry it",
+        },
+    },
+    VerbOpt {
+        verb: "disconnect",
+        opt: Opt {
+            name: "--with-will",
+            arg: "",
+            zh: "原因码 0x04（断开并发布遗嘱）：正常断开，服务端照样发布遗嘱",
+            en: "reason code 0x04 (disconnect with will message): a normal goodbye, and the broker publishes the will all the same",
+        },
+    },
+    VerbOpt {
+        verb: "disconnect",
+        opt: Opt {
+            name: "--session-expiry",
+            arg: "S",
+            zh: "新的会话过期间隔（秒）；CONNECT 里是 0 时不能改成非 0",
+            en: "a new session expiry interval in seconds; not allowed to become non-zero when the CONNECT's was 0",
+        },
+    },
+];
+
+/// The 5.0 options of `verb` (for completion).
+fn verb_opt_names(verb: &str) -> Vec<&'static str> {
+    V5_VERB_OPTS.iter().filter(|o| o.verb == verb).map(|o| o.opt.name).collect()
+}
 
 /// The option names, for messages and completion.
 pub fn connect_opt_names() -> Vec<&'static str> {
@@ -516,6 +685,44 @@ fn qos_arg(v: Option<&String>, flag: &str) -> Result<QoS, CmdError> {
         .and_then(QoS::from_u8)
         .ok_or_else(|| err(format!("{flag} {v}: QoS must be 0, 1 or 2"), format!("{flag} {v}：QoS 只能是 0、1 或 2")))
 }
+
+/// A whole number from `lo` to `hi` after `flag`.
+fn num_arg<T>(v: Option<&String>, flag: &str, lo: T, hi: T) -> Result<T, CmdError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    let v = v.ok_or_else(|| {
+        err(format!("{flag} needs a number from {lo} to {hi}"), format!("{flag} 后面要写 {lo} 到 {hi} 之间的数"))
+    })?;
+    v.parse::<T>().ok().filter(|n| *n >= lo && *n <= hi).ok_or_else(|| {
+        err(format!("{flag} {v}: a number from {lo} to {hi}"), format!("{flag} {v}：应是 {lo} 到 {hi} 之间的数"))
+    })
+}
+
+/// A user property after `flag`: `name=value` (the value may be empty, the name not).
+fn user_prop_arg(v: Option<&String>, flag: &str) -> Result<(String, String), CmdError> {
+    let v = v.ok_or_else(|| {
+        err(
+            format!("{flag} needs NAME=VALUE, e.g. {flag} unit=km/h"),
+            format!("{flag} 后面要写 名字=值，例如 {flag} unit=km/h"),
+        )
+    })?;
+    match v.split_once('=') {
+        Some((k, val)) if !k.is_empty() => Ok((k.to_string(), val.to_string())),
+        _ => Err(err(
+            format!("{flag} {v}: write NAME=VALUE, e.g. {flag} unit=km/h"),
+            format!("{flag} {v}：要写成 名字=值，例如 {flag} unit=km/h"),
+        )),
+    }
+}
+
+/// A text value after `flag`.
+fn text_arg(v: Option<&String>, flag: &str, what_en: &str, what_zh: &str) -> Result<String, CmdError> {
+    v.cloned().ok_or_else(|| err(format!("{flag} needs {what_en}"), format!("{flag} 后面要写{what_zh}")))
+}
+
+/// The largest Subscription Identifier (a four-byte variable byte integer).
+const MAX_SUB_ID: u32 = 268_435_455;
 
 fn bool_arg(v: Option<&String>, flag: &str) -> Result<bool, CmdError> {
     match v.map(String::as_str) {
@@ -644,6 +851,16 @@ fn connect_opts(args: &[String]) -> Result<ConnectOpts, CmdError> {
             "--id" => {
                 o.client_id = Some(val.ok_or_else(|| err("--id needs a client id", "--id 后面要写客户端ID"))?.clone())
             }
+            "--v5" => {
+                o.v5 = true;
+                take = 1;
+            }
+            "--session-expiry" => o.session_expiry = Some(num_arg(val, flag, 0, u32::MAX)?),
+            "--receive-max" => o.receive_max = Some(num_arg(val, flag, 1, u16::MAX)?),
+            "--max-packet" => o.max_packet = Some(num_arg(val, flag, 1, u32::MAX)?),
+            "--alias-max" => o.alias_max = Some(num_arg(val, flag, 0, u16::MAX)?),
+            "--user-prop" => o.user_props.push(user_prop_arg(val, flag)?),
+            "--will-delay" => o.will_delay = Some(num_arg(val, flag, 0, u32::MAX)?),
             other => {
                 let all = connect_opt_names().join(" ");
                 return Err(err(
@@ -656,6 +873,91 @@ fn connect_opts(args: &[String]) -> Result<ConnectOpts, CmdError> {
     }
     if o.will_msg.is_some() && o.will_topic.is_none() {
         return Err(err("--will-msg needs --will-topic too", "有 --will-msg 就必须有 --will-topic"));
+    }
+    if !o.v5
+        && let Some(flag) = V5_CONNECT_OPTS.iter().find(|f| args.iter().any(|a| a == *f))
+    {
+        return Err(needs_v5_flag(flag));
+    }
+    if o.v5 && (o.v31 || o.pubsubclient) {
+        let other = if o.v31 { "--v31" } else { "--pubsubclient" };
+        return Err(err(
+            format!("--v5 and {other} do not go together: a client speaks one version"),
+            format!("--v5 不能和 {other} 一起用：一个客户端只说一个版本"),
+        ));
+    }
+    if o.will_delay.is_some() && o.will_topic.is_none() {
+        return Err(err("--will-delay needs --will-topic too", "有 --will-delay 就必须有 --will-topic"));
+    }
+    Ok(o)
+}
+
+/// A 5.0 option without `--v5`.
+fn needs_v5_flag(flag: &str) -> CmdError {
+    err(
+        format!("{flag} needs --v5 (it is an MQTT 5.0 property): add --v5 to connect with MQTT 5.0"),
+        format!("{flag} 需要 --v5（它是 MQTT 5.0 的属性）：加上 --v5，用 MQTT 5.0 连接"),
+    )
+}
+
+/// `sub`'s words after the filter.
+fn sub_opts(name: &str, args: &[String]) -> Result<(QoS, SubOpts), CmdError> {
+    let (mut qos, mut o) = (QoS::AtMostOnce, SubOpts::default());
+    let mut i = 0;
+    while i < args.len() {
+        let flag = args[i].as_str();
+        let val = args.get(i + 1);
+        let mut take = 2;
+        match flag {
+            "-q" | "--qos" => qos = qos_arg(val, "-q")?,
+            "--no-local" => {
+                o.no_local = true;
+                take = 1;
+            }
+            "--rap" => {
+                o.rap = true;
+                take = 1;
+            }
+            "--rh" => o.rh = Some(num_arg(val, flag, 0, 2)?),
+            "--sub-id" => o.sub_id = Some(num_arg(val, flag, 1, MAX_SUB_ID)?),
+            other => {
+                return Err(err(
+                    format!(
+                        "unexpected {other:?}; use {name} sub FILTER [-q N] [--no-local] [--rap] [--rh 0|1|2] [--sub-id N]"
+                    ),
+                    format!(
+                        "多余的参数 {other:?}；格式是 {name} sub 主题过滤器 [-q N] [--no-local] [--rap] [--rh 0|1|2] [--sub-id N]"
+                    ),
+                ));
+            }
+        }
+        i += take;
+    }
+    Ok((qos, o))
+}
+
+/// `disconnect`'s words.
+fn disconnect_opts(name: &str, args: &[String]) -> Result<DisconnectOpts, CmdError> {
+    let mut o = DisconnectOpts::default();
+    let mut i = 0;
+    while i < args.len() {
+        let flag = args[i].as_str();
+        match flag {
+            "--with-will" => {
+                o.with_will = true;
+                i += 1;
+            }
+            "--session-expiry" => {
+                o.session_expiry = Some(num_arg(args.get(i + 1), flag, 0, u32::MAX)?);
+                i += 2;
+            }
+            other => {
+                return Err(err(
+                    format!("unexpected {other:?}; use {name} disconnect [--with-will] [--session-expiry S]"),
+                    format!("多余的参数 {other:?}；格式是 {name} disconnect [--with-will] [--session-expiry 秒数]"),
+                ));
+            }
+        }
     }
     Ok(o)
 }
@@ -763,7 +1065,7 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
             };
             let cmd = match spec.kind {
                 VerbKind::Connect => ClientCmd::Connect(connect_opts(args)?),
-                VerbKind::Disconnect => ClientCmd::Disconnect,
+                VerbKind::Disconnect => ClientCmd::Disconnect(disconnect_opts(&name, args)?),
                 VerbKind::Cut => ClientCmd::Cut,
                 VerbKind::Freeze => ClientCmd::Freeze,
                 VerbKind::Thaw => ClientCmd::Thaw,
@@ -785,17 +1087,8 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
                             format!("{name} sub 后面要写主题过滤器：{name} sub car/# [-q 1]"),
                         )
                     })?;
-                    let qos = match args.get(1).map(String::as_str) {
-                        None => QoS::AtMostOnce,
-                        Some("-q" | "--qos") => qos_arg(args.get(2), "-q")?,
-                        Some(o) => {
-                            return Err(err(
-                                format!("unexpected {o:?}; use {name} sub FILTER [-q N]"),
-                                format!("多余的参数 {o:?}；格式是 {name} sub 主题过滤器 [-q N]"),
-                            ));
-                        }
-                    };
-                    ClientCmd::Subscribe { filter: filter.clone(), qos }
+                    let (qos, v5) = sub_opts(&name, &args[1..])?;
+                    ClientCmd::Subscribe { filter: filter.clone(), qos, v5 }
                 }
                 VerbKind::Unsub => {
                     let filter = args.first().ok_or_else(|| {
@@ -815,16 +1108,37 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
                     })?;
                     let mut payload = None;
                     let (mut qos, mut retain) = (QoS::AtMostOnce, false);
+                    let mut v5 = PubOpts::default();
                     let mut i = 1;
                     while i < args.len() {
-                        match args[i].as_str() {
+                        let (flag, val) = (args[i].as_str(), args.get(i + 1));
+                        let v5_flag = verb != "compose" && verb_opt_names("pub").contains(&flag);
+                        match flag {
                             "-q" | "--qos" => {
-                                qos = qos_arg(args.get(i + 1), "-q")?;
+                                qos = qos_arg(val, "-q")?;
                                 i += 2;
                             }
                             "-r" | "--retain" => {
                                 retain = true;
                                 i += 1;
+                            }
+                            "--alias" if v5_flag => {
+                                v5.alias = true;
+                                i += 1;
+                            }
+                            _ if v5_flag => {
+                                match flag {
+                                    "--expiry" => v5.expiry = Some(num_arg(val, flag, 0, u32::MAX)?),
+                                    "--user-prop" => v5.user_props.push(user_prop_arg(val, flag)?),
+                                    "--response-topic" => {
+                                        v5.response_topic = Some(text_arg(val, flag, "a topic", "主题")?)
+                                    }
+                                    "--correlation" => {
+                                        v5.correlation = Some(text_arg(val, flag, "the correlation data", "对比数据")?)
+                                    }
+                                    _ => v5.content_type = Some(text_arg(val, flag, "a content type", "内容类型")?),
+                                }
+                                i += 2;
                             }
                             p if payload.is_none() && verb != "compose" => {
                                 payload = Some(p.to_string());
@@ -847,7 +1161,7 @@ pub fn parse(line: &str, clients: &[String]) -> Result<Command, CmdError> {
                             format!("{name} pub 的主题后面要写消息（空消息写 \"\"）"),
                         )
                     })?;
-                    ClientCmd::Publish { topic: topic.clone(), payload, qos, retain }
+                    ClientCmd::Publish { topic: topic.clone(), payload, qos, retain, v5 }
                 }
             };
             Ok(Command::Client { name, cmd })
@@ -896,7 +1210,11 @@ pub fn complete(line: &str, clients: &[String], topics: &[String]) -> Vec<String
             connect_opt_names().into_iter().map(String::from).collect()
         }
         n if n >= 3 && clients.contains(&done[0]) && matches!(done[1].as_str(), "pub" | "sub") => {
-            vec!["-q".into(), "-r".into()]
+            let verb = if done[1] == "pub" { "pub" } else { "sub" };
+            ["-q", "-r"].into_iter().chain(verb_opt_names(verb)).map(String::from).collect()
+        }
+        n if n >= 2 && clients.contains(&done[0]) && done[1] == "disconnect" => {
+            verb_opt_names("disconnect").into_iter().map(String::from).collect()
         }
         _ => Vec::new(),
     };
@@ -920,7 +1238,7 @@ mod tests {
             parse("phone sub car/speed -q 1", &cast()).unwrap(),
             Command::Client {
                 name: "phone".into(),
-                cmd: ClientCmd::Subscribe { filter: "car/speed".into(), qos: QoS::AtLeastOnce }
+                cmd: ClientCmd::Subscribe { filter: "car/speed".into(), qos: QoS::AtLeastOnce, v5: Default::default() }
             }
         );
         assert_eq!(
@@ -931,7 +1249,8 @@ mod tests {
                     topic: "汽车速度".into(),
                     payload: "60".into(),
                     qos: QoS::ExactlyOnce,
-                    retain: true
+                    retain: true,
+                    v5: Default::default()
                 }
             }
         );
@@ -963,6 +1282,102 @@ mod tests {
     }
 
     #[test]
+    fn parses_the_5_0_options() {
+        let Command::New { opts: o, .. } = parse(
+            "new truck --v5 --session-expiry 300 --receive-max 10 --max-packet 2048 --alias-max 4 --user-prop a=b --user-prop 'room=living room' --will-topic car/status --will-delay 5",
+            &cast(),
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert!(o.v5);
+        assert_eq!(
+            (o.session_expiry, o.receive_max, o.max_packet, o.alias_max),
+            (Some(300), Some(10), Some(2048), Some(4))
+        );
+        assert_eq!(o.user_props, vec![("a".into(), "b".into()), ("room".into(), "living room".into())]);
+        assert_eq!(o.will_delay, Some(5));
+        assert_eq!(
+            parse("car pub car/speed 60 -q 1 --expiry 30 --user-prop unit=km/h --response-topic car/ans --correlation r1 --content-type text/plain --alias", &cast()).unwrap(),
+            Command::Client {
+                name: "car".into(),
+                cmd: ClientCmd::Publish {
+                    topic: "car/speed".into(),
+                    payload: "60".into(),
+                    qos: QoS::AtLeastOnce,
+                    retain: false,
+                    v5: PubOpts {
+                        expiry: Some(30),
+                        user_props: vec![("unit".into(), "km/h".into())],
+                        response_topic: Some("car/ans".into()),
+                        correlation: Some("r1".into()),
+                        content_type: Some("text/plain".into()),
+                        alias: true,
+                    },
+                }
+            }
+        );
+        assert_eq!(
+            parse("phone sub car/# --no-local -q 2 --rap --rh 1 --sub-id 7", &cast()).unwrap(),
+            Command::Client {
+                name: "phone".into(),
+                cmd: ClientCmd::Subscribe {
+                    filter: "car/#".into(),
+                    qos: QoS::ExactlyOnce,
+                    v5: SubOpts { no_local: true, rap: true, rh: Some(1), sub_id: Some(7) },
+                }
+            }
+        );
+        assert_eq!(
+            parse("car disconnect --with-will --session-expiry 0", &cast()).unwrap(),
+            Command::Client {
+                name: "car".into(),
+                cmd: ClientCmd::Disconnect(DisconnectOpts { with_will: true, session_expiry: Some(0) })
+            }
+        );
+        assert_eq!(
+            parse("car disconnect", &cast()).unwrap(),
+            Command::Client { name: "car".into(), cmd: ClientCmd::Disconnect(DisconnectOpts::default()) }
+        );
+    }
+
+    #[test]
+    fn a_5_0_option_without_v5_says_it_needs_v5() {
+        for (line, flag) in [
+            ("car connect --session-expiry 60", "--session-expiry"),
+            ("new esp --user-prop a=b", "--user-prop"),
+            ("car connect --will-topic t --will-delay 3", "--will-delay"),
+            ("car connect --alias-max 3 --clean false", "--alias-max"),
+        ] {
+            let e = parse(line, &cast()).unwrap_err();
+            assert!(e.en.contains(&format!("{flag} needs --v5")), "{line}: {}", e.en);
+            assert!(e.zh.contains(&format!("{flag} 需要 --v5")), "{line}: {}", e.zh);
+        }
+        let e = parse("car connect --v5 --v31", &cast()).unwrap_err();
+        assert!(e.en.contains("--v5 and --v31 do not go together"), "{}", e.en);
+        let e = parse("car sub a --rh 3", &cast()).unwrap_err();
+        assert!(e.en.contains("--rh 3: a number from 0 to 2"), "{}", e.en);
+        let e = parse("car sub a --sub-id 0", &cast()).unwrap_err();
+        assert!(e.en.contains("--sub-id 0: a number from 1 to 268435455"), "{}", e.en);
+        let e = parse("car pub a 1 --user-prop nokey", &cast()).unwrap_err();
+        assert!(e.en.contains("write NAME=VALUE"), "{}", e.en);
+        let e = parse("car disconnect --now", &cast()).unwrap_err();
+        assert!(e.en.contains("unexpected \"--now\"; use car disconnect [--with-will]"), "{}", e.en);
+        let e = parse("car connect --v5 --will-delay 3", &cast()).unwrap_err();
+        assert!(e.en.contains("--will-delay needs --will-topic"), "{}", e.en);
+    }
+
+    #[test]
+    fn completion_offers_the_5_0_options() {
+        let topics = vec!["car/speed".to_string()];
+        assert_eq!(complete("car pub car/speed 60 --ex", &cast(), &topics), vec!["--expiry"]);
+        assert_eq!(complete("phone sub car/# --no", &cast(), &topics), vec!["--no-local"]);
+        assert_eq!(complete("car disconnect --w", &cast(), &topics), vec!["--with-will"]);
+        assert_eq!(complete("car connect --v", &cast(), &topics), vec!["--v31", "--v5"]);
+        assert_eq!(complete("car connect --session", &cast(), &topics), vec!["--session-expiry"]);
+    }
+
+    #[test]
     fn completion_offers_clients_verbs_and_topics() {
         let topics = vec!["car/speed".to_string(), "car/ac/temp".to_string()];
         assert_eq!(complete("ph", &cast(), &topics), vec!["phone"]);
@@ -982,7 +1397,7 @@ mod tests {
                 (v.kind, &c),
                 (VerbKind::Compose, Command::Compose { .. })
                     | (VerbKind::Connect, Command::Client { cmd: ClientCmd::Connect(_), .. })
-                    | (VerbKind::Disconnect, Command::Client { cmd: ClientCmd::Disconnect, .. })
+                    | (VerbKind::Disconnect, Command::Client { cmd: ClientCmd::Disconnect(_), .. })
                     | (VerbKind::Sub, Command::Client { cmd: ClientCmd::Subscribe { .. }, .. })
                     | (VerbKind::Unsub, Command::Client { cmd: ClientCmd::Unsubscribe { .. }, .. })
                     | (VerbKind::Pub, Command::Client { cmd: ClientCmd::Publish { .. }, .. })

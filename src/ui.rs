@@ -373,6 +373,10 @@ mod tests {
             for o in crate::app::command::CONNECT_OPTS {
                 assert!(whole.contains(o.name), "{lang:?} help lacks {}", o.name);
             }
+            for v in crate::app::command::V5_VERB_OPTS {
+                let lead = format!("{} {}", v.verb, v.opt.name);
+                assert!(whole.contains(&lead), "{lang:?} help lacks {lead}");
+            }
             assert!(whole.contains("--user U --pass P"));
             // Scrolled page by page to the end at 80×24, every line of the page is seen once, and
             // no pane border shows through.

@@ -189,6 +189,7 @@ fn a_message_starting_with_1_lights_the_led() {
             payload: payload.into(),
             qos: mqtt_lab::proto::QoS::AtMostOnce,
             retain: false,
+            v5: Default::default(),
         },
     };
     w.apply(pub_("1"));

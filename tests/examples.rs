@@ -800,6 +800,7 @@ fn emulated(s: &Sketch) -> (Vec<String>, String) {
                     payload: payload.into(),
                     qos: QoS::AtMostOnce,
                     retain: false,
+                    v5: Default::default(),
                 },
             });
             w.advance(Duration::from_secs(1));

@@ -8,11 +8,14 @@
 
 use mqtt_lab::app::{Action, App, Msg};
 use mqtt_lab::broker::{self, Delivery, Event, PublishRefusal, RetainAction, SubscribeRefusal, WillCause};
-use mqtt_lab::client::{ClientError, ClientEvent, DiscardCause, DropReason, Silence, SubResult, Violation};
+use mqtt_lab::client::{
+    ClientError, ClientEvent, DiscardCause, DropReason, MessageProps, ServerProps, Silence, SubResult, Violation,
+};
 use mqtt_lab::i18n::{Lang, Text, check_bilingual};
 use mqtt_lab::proto::v5::PropContext;
 use mqtt_lab::proto::{
-    ConnectReturnCode, DecodeError, ErrorKind, PACKET_BODY, PacketId, PacketType, Protocol, QoS, ReasonPacket,
+    ConnectReturnCode, DecodeError, ErrorKind, PACKET_BODY, PacketId, PacketType, Protocol, QoS, ReasonCode,
+    ReasonPacket,
 };
 use mqtt_lab::world::actor::options_from;
 use mqtt_lab::world::cmd::{ClientCmd, ConnectOpts, LabCmd};
@@ -616,6 +619,13 @@ fn client_event_index(e: &ClientEvent) -> usize {
         ProtocolViolation { .. } => 22,
         Frozen => 23,
         Thawed { .. } => 24,
+        Refused5 { .. } => 25,
+        ConnAckProps(_) => 26,
+        PubRefused { .. } => 27,
+        NoMatchingSubscribers { .. } => 28,
+        ServerDisconnected { .. } => 29,
+        Disconnected5 { .. } => 30,
+        UnrequestedAuth => 31,
     }
 }
 
@@ -637,6 +647,25 @@ fn every_client_event_and_error_speaks_both_languages() {
             retain: true,
             dup: true,
             pid: Some(id),
+            props: None,
+        },
+        Message {
+            topic: "car/speed".into(),
+            payload: "60".into(),
+            qos: QoS::AtLeastOnce,
+            retain: false,
+            dup: false,
+            pid: Some(id),
+            props: Some(Box::new(MessageProps {
+                message_expiry: Some(59),
+                payload_utf8: Some(true),
+                content_type: Some("text/plain".into()),
+                response_topic: Some("car/answer".into()),
+                correlation_data: Some("req-1".into()),
+                user_properties: vec![("unit".into(), "km/h".into())],
+                subscription_ids: vec![3],
+                topic_alias: Some(2),
+            })),
         },
         Message {
             topic: "car/speed".into(),
@@ -645,6 +674,7 @@ fn every_client_event_and_error_speaks_both_languages() {
             retain: false,
             dup: false,
             pid: None,
+            props: None,
         },
         DuplicateQos2 { pid: id },
         Released { pid: id, known: true },
@@ -656,11 +686,27 @@ fn every_client_event_and_error_speaks_both_languages() {
         Subscribed {
             pid: id,
             results: vec![
-                SubResult { filter: "a".into(), requested: QoS::AtLeastOnce, granted: Some(QoS::AtMostOnce) },
-                SubResult { filter: "b/#/c".into(), requested: QoS::AtLeastOnce, granted: None },
+                SubResult {
+                    filter: "a".into(),
+                    requested: QoS::AtLeastOnce,
+                    granted: Some(QoS::AtMostOnce),
+                    reason: None,
+                },
+                SubResult { filter: "b/#/c".into(), requested: QoS::AtLeastOnce, granted: None, reason: None },
+                SubResult {
+                    filter: "c".into(),
+                    requested: QoS::AtLeastOnce,
+                    granted: None,
+                    reason: Some(ReasonCode::NotAuthorized),
+                },
             ],
         },
-        Unsubscribed { pid: id, filters: vec!["a".into()] },
+        Unsubscribed { pid: id, filters: vec!["a".into()], reasons: vec![] },
+        Unsubscribed {
+            pid: id,
+            filters: vec!["a".into(), "b".into()],
+            reasons: vec![ReasonCode::NoSubscriptionExisted, ReasonCode::NotAuthorized],
+        },
         KeepAlivePing { keep_alive: 15, silence: Silence::Inbound },
         KeepAlivePing { keep_alive: 15, silence: Silence::Outbound },
         PingResponse { rtt: Duration::from_millis(3) },
@@ -672,11 +718,52 @@ fn every_client_event_and_error_speaks_both_languages() {
         Dropped { packet: PacketType::Publish, reason: DropReason::NotConnected },
         Frozen,
         Thawed { buffered: 2 },
+        Refused5 { reason: ReasonCode::NotAuthorized, reason_string: Some("no".into()) },
+        Refused5 { reason: ReasonCode::BadUserNameOrPassword, reason_string: None },
+        ConnAckProps(Box::new(ServerProps {
+            assigned_client_id: Some("auto-1".into()),
+            server_keep_alive: Some((30, 60)),
+            session_expiry: Some(100),
+            receive_maximum: Some(10),
+            maximum_qos: Some(QoS::AtLeastOnce),
+            retain_available: Some(false),
+            topic_alias_maximum: Some(5),
+            maximum_packet_size: Some(1000),
+            reason_string: Some("hello".into()),
+            user_properties: vec![("a".into(), "b".into())],
+        })),
+        PubRefused {
+            packet: PacketType::PubAck,
+            pid: id,
+            reason: ReasonCode::NotAuthorized,
+            reason_string: Some("acl".into()),
+        },
+        PubRefused {
+            packet: PacketType::PubComp,
+            pid: id,
+            reason: ReasonCode::PacketIdentifierNotFound,
+            reason_string: None,
+        },
+        NoMatchingSubscribers { packet: PacketType::PubAck, pid: id },
+        ServerDisconnected {
+            reason: ReasonCode::SessionTakenOver,
+            reason_string: Some("x".into()),
+            server_reference: Some("other:1883".into()),
+        },
+        Disconnected5 { with_will: true, session_expiry: Some(0) },
+        Disconnected5 { with_will: false, session_expiry: Some(300) },
+        UnrequestedAuth,
     ];
     for code in (1..=5).filter_map(ConnectReturnCode::from_u8) {
         all.push(Refused { code });
     }
-    for cause in [DiscardCause::CleanSession, DiscardCause::NoSessionOnServer, DiscardCause::NewClientId] {
+    for cause in [
+        DiscardCause::CleanSession,
+        DiscardCause::NoSessionOnServer,
+        DiscardCause::NewClientId,
+        DiscardCause::CleanStart,
+        DiscardCause::SessionExpiryZero,
+    ] {
         all.push(SessionDiscarded { cause, inflight: 1, awaiting_pubrel: 2, subscriptions: 3 });
     }
     for violation in [
@@ -685,10 +772,14 @@ fn every_client_event_and_error_speaks_both_languages() {
         Violation::ClientOnlyPacket,
         Violation::SessionPresentWithCleanSession,
         Violation::SubAckCodeCount { filters: 2, codes: 1 },
+        Violation::UnsubAckCodeCount { filters: 2, codes: 1 },
+        Violation::UnknownTopicAlias { alias: 3 },
+        Violation::TopicAliasTooLarge { alias: 9, max: 2 },
+        Violation::PacketTooLarge { size: 300, max: 100 },
     ] {
         all.push(ProtocolViolation { packet: PacketType::SubAck, violation });
     }
-    let mut seen = [false; 25];
+    let mut seen = [false; 32];
     for e in &all {
         seen[client_event_index(e)] = true;
         both(&e.text(Lang::Zh), &e.text(Lang::En), &format!("{e:?}"));
@@ -709,6 +800,13 @@ fn every_client_event_and_error_speaks_both_languages() {
         E::NoFilters { unsubscribe: true },
         E::StringTooLong { len: 70_000 },
         E::NoPacketIds,
+        E::NeedsV5 { what: "Message Expiry Interval" },
+        E::BrokerMaxQos { qos: QoS::ExactlyOnce, max: QoS::AtLeastOnce },
+        E::RetainNotAvailable,
+        E::ReceiveMaximum { max: 2 },
+        E::NoTopicAlias,
+        E::TooLargeForBroker { packet: PacketType::Publish, size: 300, max: 100 },
+        E::SessionExpiryWasZero,
     ];
     for e in &errors {
         // Exhaustive: a new error is a compile error here until it has a sample above.
@@ -722,7 +820,14 @@ fn every_client_event_and_error_speaks_both_languages() {
             | E::InvalidFilter { .. }
             | E::NoFilters { .. }
             | E::StringTooLong { .. }
-            | E::NoPacketIds => {}
+            | E::NoPacketIds
+            | E::NeedsV5 { .. }
+            | E::BrokerMaxQos { .. }
+            | E::RetainNotAvailable
+            | E::ReceiveMaximum { .. }
+            | E::NoTopicAlias
+            | E::TooLargeForBroker { .. }
+            | E::SessionExpiryWasZero => {}
         }
         both(&e.text(Lang::Zh), &e.text(Lang::En), &format!("{e:?}"));
     }

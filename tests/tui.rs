@@ -457,7 +457,7 @@ fn help_at_80_by_24_in_chinese_scrolls_to_its_end() {
     let s = t.wait_for("help", |s| s.contains("Esc 关闭"), 5);
     assert!(s.lines().next().unwrap().starts_with("┌ 帮助"), "{s}");
     assert!(!s.contains("报文检查器 ─"), "pane borders show through:\n{s}");
-    for _ in 0..12 {
+    for _ in 0..20 {
         t.keys(&["PageDown"]);
     }
     let s = t.wait_for("the end", |s| s.contains("⏸ ✗ ✂"), 5);

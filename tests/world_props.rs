@@ -79,7 +79,12 @@ fn run(ops: &[Op], qos: QoS) -> (Vec<u64>, Vec<String>) {
     for name in ["car", "phone"] {
         w.apply(LabCmd::AddClient { name: name.into(), opts: persistent(10) });
     }
-    cmd(&mut w, 1, "phone", ClientCmd::Subscribe { filter: "car/#".into(), qos: QoS::ExactlyOnce });
+    cmd(
+        &mut w,
+        1,
+        "phone",
+        ClientCmd::Subscribe { filter: "car/#".into(), qos: QoS::ExactlyOnce, v5: Default::default() },
+    );
     events.extend(w.take_events());
     let mut id = 100;
     for o in ops {
@@ -90,7 +95,13 @@ fn run(ops: &[Op], qos: QoS) -> (Vec<u64>, Vec<String>) {
                     &mut w,
                     id,
                     "car",
-                    ClientCmd::Publish { topic: "car/speed".into(), payload: id.to_string(), qos, retain: false },
+                    ClientCmd::Publish {
+                        topic: "car/speed".into(),
+                        payload: id.to_string(),
+                        qos,
+                        retain: false,
+                        v5: Default::default(),
+                    },
                 );
             }
             Op::Step(on) => w.apply(LabCmd::Hold(*on)),
@@ -153,7 +164,12 @@ proptest! {
 fn a_cut_client_s_will_goes_out_after_one_and_a_half_keep_alives() {
     let mut w = world();
     w.apply(LabCmd::AddClient { name: "phone".into(), opts: ConnectOpts::default() });
-    cmd(&mut w, 1, "phone", ClientCmd::Subscribe { filter: "car/status".into(), qos: QoS::AtMostOnce });
+    cmd(
+        &mut w,
+        1,
+        "phone",
+        ClientCmd::Subscribe { filter: "car/status".into(), qos: QoS::AtMostOnce, v5: Default::default() },
+    );
     let will = ConnectOpts {
         keep_alive: Some(60),
         will_topic: Some("car/status".into()),
@@ -186,15 +202,26 @@ fn a_cut_client_s_will_goes_out_after_one_and_a_half_keep_alives() {
 fn queued_messages_arrive_after_a_reconnect() {
     let mut w = world();
     w.apply(LabCmd::AddClient { name: "phone".into(), opts: persistent(60) });
-    cmd(&mut w, 1, "phone", ClientCmd::Subscribe { filter: "car/#".into(), qos: QoS::AtLeastOnce });
+    cmd(
+        &mut w,
+        1,
+        "phone",
+        ClientCmd::Subscribe { filter: "car/#".into(), qos: QoS::AtLeastOnce, v5: Default::default() },
+    );
     w.apply(LabCmd::AddClient { name: "car".into(), opts: ConnectOpts::default() });
-    cmd(&mut w, 2, "phone", ClientCmd::Disconnect);
+    cmd(&mut w, 2, "phone", ClientCmd::Disconnect(Default::default()));
     for (i, q) in [(1, QoS::AtLeastOnce), (2, QoS::AtMostOnce), (3, QoS::AtLeastOnce)] {
         cmd(
             &mut w,
             10 + i,
             "car",
-            ClientCmd::Publish { topic: "car/speed".into(), payload: i.to_string(), qos: q, retain: false },
+            ClientCmd::Publish {
+                topic: "car/speed".into(),
+                payload: i.to_string(),
+                qos: q,
+                retain: false,
+                v5: Default::default(),
+            },
         );
     }
     w.take_events();

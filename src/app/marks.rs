@@ -6,8 +6,9 @@
 
 use crate::broker::{Event, PublishRefusal};
 use crate::client::ClientEvent;
+use crate::client::event::reason_words;
 use crate::i18n::{Lang, Text};
-use crate::proto::{PacketType, QoS};
+use crate::proto::{PacketType, QoS, ReasonCode, ReasonPacket};
 use crate::world::actor::Done;
 use crate::world::cmd::ClientCmd;
 use std::time::Duration;
@@ -351,6 +352,13 @@ impl Marks {
                     m.expect = Expect::Unsuback { pid: *pid };
                     m.state = MarkState::Pending(t("已发出，等待 UNSUBACK", "sent, waiting for UNSUBACK"));
                 }
+                (ClientCmd::Disconnect(o), PacketType::Disconnect, _) if o.with_will => {
+                    m.expect = Expect::Nothing;
+                    m.state = MarkState::Ok(t(
+                        "已发送 DISCONNECT 0x04：正常断开，服务端照样发布遗嘱",
+                        "DISCONNECT 0x04 sent: a normal goodbye, and the broker publishes the will",
+                    ));
+                }
                 (_, PacketType::Disconnect, _) => {
                     m.expect = Expect::Nothing;
                     m.state = MarkState::Ok(t(
@@ -375,6 +383,10 @@ impl Marks {
                     format!("CONNACK {}：{}", *code as u8, code.describe(Lang::Zh)),
                     format!("CONNACK {}: {}", *code as u8, code.describe(Lang::En)),
                 )),
+                (Expect::ConnAck, ClientEvent::Refused5 { reason, .. }) => MarkState::Failed(t(
+                    format!("CONNACK {}", reason_words(*reason, ReasonPacket::ConnAck, Lang::Zh)),
+                    format!("CONNACK {}", reason_words(*reason, ReasonPacket::ConnAck, Lang::En)),
+                )),
                 (Expect::ConnAck, ClientEvent::ConnectFailed) => MarkState::Failed(t(
                     "连不上服务端（TCP 连接失败，state() = -2）：检查 IP 和端口",
                     "cannot reach the broker (the TCP connection failed, state -2): check the IP address and port",
@@ -398,8 +410,36 @@ impl Marks {
                         format!("PUBCOMP id={pid} (step 4/4): the broker has it exactly once"),
                     ))
                 }
+                (Expect::Ack { pid, .. }, ClientEvent::PubRefused { packet, pid: p, reason, .. })
+                    if p.get() == *pid =>
+                {
+                    let rp = if *packet == PacketType::PubRec { ReasonPacket::PubRec } else { ReasonPacket::PubAck };
+                    let name = packet.name();
+                    MarkState::Failed(t(
+                        format!("{name} {}：服务端没有接受，不会投递", reason_words(*reason, rp, Lang::Zh)),
+                        format!(
+                            "{name} {}: the broker did not take it; not delivered",
+                            reason_words(*reason, rp, Lang::En)
+                        ),
+                    ))
+                }
                 (Expect::Suback { pid }, ClientEvent::Subscribed { pid: p, results }) if p.get() == *pid => {
                     match results.iter().find(|r| r.granted.is_none()) {
+                        Some(r) if r.reason.is_some() => {
+                            let c = r.reason.unwrap_or(ReasonCode::UnspecifiedError);
+                            MarkState::Failed(t(
+                                format!(
+                                    "SUBACK {}：服务端拒绝了 {}",
+                                    reason_words(c, ReasonPacket::SubAck, Lang::Zh),
+                                    r.filter
+                                ),
+                                format!(
+                                    "SUBACK {}: the broker refused {}",
+                                    reason_words(c, ReasonPacket::SubAck, Lang::En),
+                                    r.filter
+                                ),
+                            ))
+                        }
                         Some(r) => MarkState::Failed(t(
                             format!("SUBACK 0x80：服务端拒绝了 {}", r.filter),
                             format!("SUBACK 0x80: the broker refused {}", r.filter),
@@ -414,9 +454,32 @@ impl Marks {
                         }
                     }
                 }
-                (Expect::Unsuback { pid }, ClientEvent::Unsubscribed { pid: p, .. }) if p.get() == *pid => {
-                    MarkState::Ok(t("UNSUBACK：已取消订阅", "UNSUBACK: unsubscribed"))
+                (Expect::Unsuback { pid }, ClientEvent::Unsubscribed { pid: p, reasons, .. }) if p.get() == *pid => {
+                    match reasons.iter().find(|r| r.is_error() || **r == ReasonCode::NoSubscriptionExisted) {
+                        Some(r) if r.is_error() => MarkState::Failed(t(
+                            format!("UNSUBACK {}：订阅还在", reason_words(*r, ReasonPacket::UnsubAck, Lang::Zh)),
+                            format!(
+                                "UNSUBACK {}: still subscribed",
+                                reason_words(*r, ReasonPacket::UnsubAck, Lang::En)
+                            ),
+                        )),
+                        Some(r) => MarkState::Ok(t(
+                            format!("UNSUBACK {}", reason_words(*r, ReasonPacket::UnsubAck, Lang::Zh)),
+                            format!("UNSUBACK {}", reason_words(*r, ReasonPacket::UnsubAck, Lang::En)),
+                        )),
+                        None => MarkState::Ok(t("UNSUBACK：已取消订阅", "UNSUBACK: unsubscribed")),
+                    }
                 }
+                (_, ClientEvent::ServerDisconnected { reason, .. }) => MarkState::Failed(t(
+                    format!(
+                        "回答来之前服务端发来 DISCONNECT {}",
+                        reason_words(*reason, ReasonPacket::Disconnect, Lang::Zh)
+                    ),
+                    format!(
+                        "the broker sent DISCONNECT {} before the answer came",
+                        reason_words(*reason, ReasonPacket::Disconnect, Lang::En)
+                    ),
+                )),
                 (
                     _,
                     ClientEvent::ConnectionLost
@@ -537,8 +600,13 @@ mod tests {
     /// sending arrives: the mark keeps the broker's reason, whatever order the reports come in.
     #[test]
     fn the_brokers_reason_stays_when_the_clients_report_comes_after_it() {
-        let cmd =
-            ClientCmd::Publish { topic: "car/+/x".into(), payload: "1".into(), qos: QoS::AtMostOnce, retain: false };
+        let cmd = ClientCmd::Publish {
+            topic: "car/+/x".into(),
+            payload: "1".into(),
+            qos: QoS::AtMostOnce,
+            retain: false,
+            v5: Default::default(),
+        };
         let closed = Event::ProtocolError {
             conn: 1,
             client_id: Some("car".into()),

@@ -38,7 +38,7 @@ fn typed_commands_become_effects() {
         vec![Effect::Client {
             id: 1,
             name: "phone".into(),
-            cmd: ClientCmd::Subscribe { filter: "car/speed".into(), qos: QoS::AtLeastOnce }
+            cmd: ClientCmd::Subscribe { filter: "car/speed".into(), qos: QoS::AtLeastOnce, v5: Default::default() }
         }]
     );
     assert_eq!(a.cmd.history, vec!["phone sub car/speed -q 1".to_string()]);
@@ -183,7 +183,8 @@ fn the_composer_sends_a_multi_line_payload() {
                 topic: "car/json".into(),
                 payload: "{\n  \"speed\": 60\n}".into(),
                 qos: QoS::AtLeastOnce,
-                retain: true
+                retain: true,
+                v5: Default::default()
             }
         }]
     );

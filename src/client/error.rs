@@ -2,7 +2,7 @@
 //! These are answers to calls, not narration: nothing was sent. Pure: it must not depend on tokio, a
 //! terminal, the broker or the runtime.
 
-use crate::i18n::Lang;
+use crate::i18n::{Lang, count};
 use crate::proto::{PacketType, QoS};
 use std::fmt;
 
@@ -29,6 +29,23 @@ pub enum ClientError {
     StringTooLong { len: usize },
     /// All 65,535 packet ids are waiting for an answer.
     NoPacketIds,
+    /// A property or option of MQTT 5.0 (named as the specification names it) on a 3.1 / 3.1.1
+    /// connection.
+    NeedsV5 { what: &'static str },
+    /// 5.0: the broker's CONNACK said Maximum QoS `max` [§3.2.2.3.4].
+    BrokerMaxQos { qos: QoS, max: QoS },
+    /// 5.0: the broker's CONNACK said Retain Available 0 [§3.2.2.3.5].
+    RetainNotAvailable,
+    /// 5.0: as many QoS 1 and 2 messages are unacknowledged as the broker's Receive Maximum allows
+    /// [§4.9].
+    ReceiveMaximum { max: u16 },
+    /// 5.0: the broker's CONNACK allows no topic aliases (Topic Alias Maximum 0 or absent).
+    NoTopicAlias,
+    /// 5.0: the packet is larger than the broker's Maximum Packet Size [§3.2.2.3.6].
+    TooLargeForBroker { packet: PacketType, size: usize, max: usize },
+    /// 5.0: a DISCONNECT may not set a Session Expiry Interval when the CONNECT's was 0
+    /// [MQTT-3.14.2-2].
+    SessionExpiryWasZero,
 }
 
 impl ClientError {
@@ -111,6 +128,61 @@ impl ClientError {
                 }
             }
             NoPacketIds => lang.pick("65535 个报文标识符都在使用中", "all 65535 packet ids are in use").into(),
+            NeedsV5 { what } => {
+                if zh {
+                    format!("{what} 是 MQTT 5.0 才有的：这个客户端说的是 3.1.1（用 connect --v5 连接）")
+                } else {
+                    format!("{what} is MQTT 5.0 only: this client speaks 3.1.1 (connect it with --v5)")
+                }
+            }
+            BrokerMaxQos { qos, max } => {
+                let (q, m) = (qos.as_u8(), max.as_u8());
+                if zh {
+                    format!("服务端的 CONNACK 说最大服务质量是 {m}：不能以 QoS {q} 发布 [§3.2.2.3.4]")
+                } else {
+                    format!("the broker's CONNACK says Maximum QoS {m}: no PUBLISH at QoS {q} [§3.2.2.3.4]")
+                }
+            }
+            RetainNotAvailable => lang
+                .pick(
+                    "服务端的 CONNACK 说保留可用=0：不能发布保留消息 [§3.2.2.3.5]",
+                    "the broker's CONNACK says Retain Available 0: no retained messages [§3.2.2.3.5]",
+                )
+                .into(),
+            ReceiveMaximum { max } => {
+                if zh {
+                    format!(
+                        "已有 {max} 条 QoS 1/2 消息等待确认，达到服务端的接收最大值：等 PUBACK 或 PUBCOMP 来了再发 [§4.9]"
+                    )
+                } else {
+                    format!(
+                        "{} awaiting acknowledgement, the broker's Receive Maximum: wait for a PUBACK or PUBCOMP [§4.9]",
+                        count(*max as usize, "QoS 1/2 message")
+                    )
+                }
+            }
+            NoTopicAlias => lang
+                .pick(
+                    "服务端的 CONNACK 没有允许主题别名（主题别名最大值为 0）：去掉 --alias 再发",
+                    "the broker's CONNACK allows no topic aliases (Topic Alias Maximum 0): publish without --alias",
+                )
+                .into(),
+            TooLargeForBroker { packet, size, max } => {
+                let name = packet.name();
+                if zh {
+                    format!("{name} 有 {size} 字节，超过服务端 CONNACK 里的最大报文长度 {max} 字节：不发送 [§3.2.2.3.6]")
+                } else {
+                    format!(
+                        "the {name} would be {size} bytes, more than the broker's Maximum Packet Size of {max} bytes: not sent [§3.2.2.3.6]"
+                    )
+                }
+            }
+            SessionExpiryWasZero => lang
+                .pick(
+                    "CONNECT 的会话过期间隔是 0，DISCONNECT 不能再改成非 0 [MQTT-3.14.2-2]：连接时用 --session-expiry",
+                    "the CONNECT's session expiry interval was 0, so DISCONNECT cannot make it non-zero [MQTT-3.14.2-2]: connect with --session-expiry",
+                )
+                .into(),
         }
     }
 }

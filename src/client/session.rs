@@ -5,6 +5,7 @@
 //! Plain data: instants are stored, never read from a clock. It must not depend on tokio, a terminal,
 //! the broker or the runtime; only on the packet types of `proto`.
 
+use crate::proto::v5::Properties;
 use crate::proto::{PacketId, Publish, QoS};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Instant;
@@ -23,8 +24,10 @@ pub enum Stage {
 /// An outgoing QoS 1 or 2 message that is not yet fully acknowledged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inflight {
-    /// The PUBLISH as first sent (DUP 0); its packet id is the message's id.
+    /// The PUBLISH as first sent (DUP 0, the whole topic name); its packet id is the message's id.
     pub publish: Publish,
+    /// A 5.0 PUBLISH's properties (without a Topic Alias); `None` on a 3.1 / 3.1.1 connection.
+    pub properties: Option<Box<Properties>>,
     pub stage: Stage,
     /// The last time the PUBLISH (or, at [`Stage::AwaitingPubComp`], the PUBREL) was sent.
     pub sent_at: Instant,
@@ -145,7 +148,7 @@ mod tests {
     fn inflight(id: u16) -> Inflight {
         let mut publish = Publish::new("t", "x");
         publish.qos_pid = QosPid::AtLeastOnce(pid(id));
-        Inflight { publish, stage: Stage::AwaitingPubAck, sent_at: Instant::now(), sends: 1 }
+        Inflight { publish, properties: None, stage: Stage::AwaitingPubAck, sent_at: Instant::now(), sends: 1 }
     }
 
     #[test]

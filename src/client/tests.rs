@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::i18n::Lang;
-use crate::proto::{SubAckCode, decode_slice};
+use crate::proto::{SubAck, SubAckCode, decode_slice};
 
 fn pid(v: u16) -> PacketId {
     PacketId::new(v).unwrap()
@@ -29,7 +29,7 @@ fn incoming(topic: &str, payload: &str, qos_pid: QosPid, dup: bool) -> Packet {
 }
 
 fn packets(out: &[Output]) -> Vec<Packet> {
-    out.iter().filter_map(|o| if let Output::Send(p) = o { Some(p.clone()) } else { None }).collect()
+    out.iter().filter_map(|o| if let Output::Send(AnyPacket::V3(p)) = o { Some(p.clone()) } else { None }).collect()
 }
 
 fn events(out: &[Output]) -> Vec<ClientEvent> {
@@ -253,7 +253,10 @@ fn disconnect_sends_disconnect_then_closes() {
     let mut lab = Lab::connected(Options::new("car"));
     lab.c.disconnect(lab.at(100));
     let out = lab.drain();
-    assert_eq!(out, vec![Output::Event(ClientEvent::Disconnected), Output::Send(Packet::Disconnect), Output::Close]);
+    assert_eq!(
+        out,
+        vec![Output::Event(ClientEvent::Disconnected), Output::Send(AnyPacket::V3(Packet::Disconnect)), Output::Close]
+    );
     assert_eq!(lab.c.state(), State::Disconnected);
     assert_eq!(lab.c.pubsub_state(), -1);
     assert_eq!(lab.c.poll_timeout(), None);
@@ -351,6 +354,7 @@ fn incoming_qos0_and_qos1_are_delivered_and_qos1_acked() {
             retain: false,
             dup: false,
             pid: Some(pid(7)),
+            props: None,
         }]
     );
     // QoS 1 is at least once: a DUP is delivered again (and acked again).
@@ -418,8 +422,13 @@ fn subscribe_is_pending_until_suback() {
         vec![ClientEvent::Subscribed {
             pid: id,
             results: vec![
-                SubResult { filter: "car/#".into(), requested: QoS::ExactlyOnce, granted: Some(QoS::AtLeastOnce) },
-                SubResult { filter: "a/+".into(), requested: QoS::AtLeastOnce, granted: None },
+                SubResult {
+                    filter: "car/#".into(),
+                    requested: QoS::ExactlyOnce,
+                    granted: Some(QoS::AtLeastOnce),
+                    reason: None
+                },
+                SubResult { filter: "a/+".into(), requested: QoS::AtLeastOnce, granted: None, reason: None },
             ]
         }]
     );
@@ -490,7 +499,10 @@ fn unsubscribe_removes_the_filter_on_unsuback() {
     let (_, sub) = lab.c.subscriptions().next().unwrap();
     assert_eq!((sub.granted, sub.unsubscribing), (Some(QoS::AtLeastOnce), Some(u)));
     let out = lab.recv(Packet::UnsubAck(u), 4);
-    assert_eq!(events(&out), vec![ClientEvent::Unsubscribed { pid: u, filters: vec!["car/#".into(), "never".into()] }]);
+    assert_eq!(
+        events(&out),
+        vec![ClientEvent::Unsubscribed { pid: u, filters: vec!["car/#".into(), "never".into()], reasons: vec![] }]
+    );
     assert_eq!(lab.c.subscriptions().count(), 0);
     let out = lab.recv(Packet::UnsubAck(u), 5);
     assert_eq!(events(&out), vec![ClientEvent::UnexpectedAck { packet: PacketType::UnsubAck, pid: u }]);
@@ -933,6 +945,7 @@ fn every_event_speaks_both_languages() {
             retain: true,
             dup: false,
             pid: Some(id),
+            props: None,
         },
         ClientEvent::DuplicateQos2 { pid: id },
         ClientEvent::Released { pid: id, known: true },
@@ -946,9 +959,10 @@ fn every_event_speaks_both_languages() {
                 filter: "a".into(),
                 requested: QoS::AtLeastOnce,
                 granted: Some(QoS::AtMostOnce),
+                reason: None,
             }],
         },
-        ClientEvent::Unsubscribed { pid: id, filters: vec!["a".into()] },
+        ClientEvent::Unsubscribed { pid: id, filters: vec!["a".into()], reasons: vec![] },
         ClientEvent::KeepAlivePing { keep_alive: 15, silence: Silence::Inbound },
         ClientEvent::PingResponse { rtt: Duration::from_millis(3) },
         ClientEvent::UnexpectedPingResp,

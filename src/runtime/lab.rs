@@ -44,7 +44,7 @@ pub struct LabOptions {
 pub use crate::world::CAST;
 
 enum ToClient {
-    Cmd(u64, ClientCmd),
+    Cmd(u64, Box<ClientCmd>),
     Remove,
     /// Leave at once, without DISCONNECT and without a word (the broker is being replaced).
     Vanish,
@@ -195,7 +195,8 @@ impl VirtualClient {
                 Ok(Framing::Whole(h)) => {
                     let frame = rbuf.split_to(h.frame_len()).freeze();
                     self.record(Dir::Out, frame.clone());
-                    match proto::decode(&frame) {
+                    let version = proto::frame_version(&frame, self.actor.protocol());
+                    match proto::decode_v(&frame, version) {
                         Ok(p) => self.actor.received(p, now, at, io, ev),
                         Err(e) => {
                             ev.push(WorldEvent::ClientNote {
@@ -259,7 +260,7 @@ async fn client_task(mut vc: VirtualClient, mut rx: mpsc::UnboundedReceiver<ToCl
             Wake::Cmd(Some(ToClient::Vanish)) => return,
             Wake::Cmd(None) | Wake::Cmd(Some(ToClient::Remove)) => {
                 if vc.actor.client().state().is_open() {
-                    let done = vc.actor.command(ClientCmd::Disconnect, now, at, &mut io, &mut ev);
+                    let done = vc.actor.command(ClientCmd::Disconnect(Default::default()), now, at, &mut io, &mut ev);
                     let _ = done;
                     vc.run_io(io, &mut ev).await;
                 }
@@ -268,7 +269,7 @@ async fn client_task(mut vc: VirtualClient, mut rx: mpsc::UnboundedReceiver<ToCl
                 return;
             }
             Wake::Cmd(Some(ToClient::Cmd(id, c))) => {
-                let done = vc.actor.command(c, now, at, &mut io, &mut ev);
+                let done = vc.actor.command(*c, now, at, &mut io, &mut ev);
                 ev.insert(0, WorldEvent::CommandDone { id, client: vc.actor.name.clone(), at, done });
             }
             Wake::Read(Ok(0)) | Wake::Read(Err(_)) => {
@@ -469,7 +470,7 @@ impl Lab {
         tokio::spawn(client_task(vc, crx));
         if !opts.offline {
             let first = if sketch.is_some() { ClientCmd::Power(true) } else { ClientCmd::Connect(opts) };
-            let _ = ctx.send(ToClient::Cmd(0, first));
+            let _ = ctx.send(ToClient::Cmd(0, Box::new(first)));
         }
         let client_id = if sketch.is_some() { client_id } else { options.client_id };
         self.clients.insert(name.to_string(), ClientHandle { tx: ctx, client_id, alive, mac: board_mac });
@@ -493,7 +494,7 @@ impl Lab {
                     }
                     _ => {}
                 }
-                let _ = h.tx.send(ToClient::Cmd(id, cmd));
+                let _ = h.tx.send(ToClient::Cmd(id, Box::new(cmd)));
             }
             LabCmd::AddClient { name, opts } => {
                 let label = crate::world::cast_label(&name);

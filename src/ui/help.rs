@@ -4,7 +4,7 @@
 use super::keys::{Binding, Key, command_keys, global_keys, help_keys, pane_keys};
 use super::text::{pad, width, wrap_widths};
 use super::theme::Theme;
-use crate::app::command::{CLIENT_VERBS, CONNECT_OPTS, LAB_COMMANDS};
+use crate::app::command::{CLIENT_VERBS, CONNECT_OPTS, LAB_COMMANDS, V5_VERB_OPTS};
 use crate::app::{App, Pane};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -118,6 +118,22 @@ fn rows(app: &App, theme: &Theme) -> Vec<Row> {
     head(&mut out, l.pick("连接选项（connect 和 new）", "Connect options (connect and new)"));
     for o in CONNECT_OPTS {
         let lead = if o.arg.is_empty() { o.name.to_string() } else { format!("{} {}", o.name, o.arg) };
+        out.push(Row { lead, lead_style: theme.key(), words: l.pick(o.zh, o.en).into(), words_style: Style::new() });
+    }
+    head(
+        &mut out,
+        l.pick(
+            "pub、sub 和 disconnect 的 MQTT 5.0 选项（用 --v5 连接的客户端）",
+            "MQTT 5.0 options of pub, sub and disconnect (clients connected with --v5)",
+        ),
+    );
+    for v in V5_VERB_OPTS {
+        let o = &v.opt;
+        let lead = if o.arg.is_empty() {
+            format!("{} {}", v.verb, o.name)
+        } else {
+            format!("{} {} {}", v.verb, o.name, o.arg)
+        };
         out.push(Row { lead, lead_style: theme.key(), words: l.pick(o.zh, o.en).into(), words_style: Style::new() });
     }
     head(&mut out, l.pick("实验室命令", "Lab commands"));

@@ -5,12 +5,12 @@
 //! a lesson checks headless is what the learner sees. Pure: no I/O, time passed in.
 
 use super::board::{Board, BoardReq, SerialChunk};
-use super::cmd::{ClientCmd, ConnectOpts};
+use super::cmd::{ClientCmd, ConnectOpts, PubOpts, SubOpts};
 use super::event::WorldEvent;
 use super::view::{ClientView, Delivered};
 use crate::client::{self, Client, ClientEvent, Options, State};
 use crate::i18n::{Lang, Text};
-use crate::proto::{Packet, PacketType, QoS, Will};
+use crate::proto::{AnyPacket, PacketType, Protocol, QoS, Will};
 use bytes::Bytes;
 use std::time::{Duration, Instant};
 
@@ -46,7 +46,18 @@ pub fn options_from(client_id: &str, o: &ConnectOpts) -> Options {
     let id = o.client_id.clone().unwrap_or_else(|| client_id.to_string());
     let mut opts = if o.pubsubclient { Options::pubsubclient(id) } else { Options::new(id) };
     if o.v31 {
-        opts.protocol = crate::proto::Protocol::V31;
+        opts.protocol = Protocol::V31;
+    }
+    if o.v5 {
+        opts.protocol = Protocol::V5;
+        opts.v5 = client::V5Options {
+            session_expiry: o.session_expiry,
+            receive_maximum: o.receive_max.and_then(std::num::NonZeroU16::new),
+            maximum_packet_size: o.max_packet.and_then(std::num::NonZeroU32::new),
+            topic_alias_maximum: o.alias_max,
+            user_properties: o.user_props.clone(),
+            will_delay: o.will_delay,
+        };
     }
     if let Some(c) = o.clean {
         opts.clean_session = c;
@@ -79,10 +90,55 @@ pub fn state_words(s: State, code: i8) -> Text {
         State::ConnectFailed => {
             ("cannot reach the broker: check the IP address and port".into(), "连不上服务端：检查 IP 和端口".into())
         }
+        State::Refused5(r) => {
+            let p = crate::proto::ReasonPacket::ConnAck;
+            (
+                format!("refused: {}", client::event::reason_words(r, p, Lang::En)),
+                format!("被拒绝：{}", client::event::reason_words(r, p, Lang::Zh)),
+            )
+        }
+        State::DisconnectedByServer(r) => {
+            let p = crate::proto::ReasonPacket::Disconnect;
+            (
+                format!("disconnected by the broker: {}", client::event::reason_words(r, p, Lang::En)),
+                format!("被服务端断开：{}", client::event::reason_words(r, p, Lang::Zh)),
+            )
+        }
         State::ConnectionLost => ("connection lost".into(), "连接断开".into()),
         State::TimedOut => ("timed out: the broker did not answer".into(), "超时：服务端没有回应".into()),
     };
     Text::new(format!("{zh}（state() = {code}）"), format!("{en} (state {code})"))
+}
+
+/// What a 5.0-only flag says to a 3.1 / 3.1.1 client.
+pub fn needs_v5(name: &str, flag: &str) -> Text {
+    Text::new(
+        format!("{flag} 需要 MQTT 5.0：{name} 说的是 3.1.1，先用 {name} connect --v5 重新连接"),
+        format!("{flag} needs MQTT 5.0 (--v5): {name} speaks 3.1.1; reconnect it with {name} connect --v5 first"),
+    )
+}
+
+/// A `pub`'s 5.0 options as the client core takes them.
+fn publish_props(o: &PubOpts) -> client::PublishProps {
+    client::PublishProps {
+        message_expiry: o.expiry,
+        user_properties: o.user_props.clone(),
+        response_topic: o.response_topic.clone(),
+        correlation_data: o.correlation.clone().map(Bytes::from),
+        content_type: o.content_type.clone(),
+        payload_format_utf8: None,
+        alias: o.alias,
+    }
+}
+
+/// A `sub`'s 5.0 options as the client core takes them.
+fn subscribe_props(o: &SubOpts) -> client::SubscribeProps {
+    client::SubscribeProps {
+        no_local: o.no_local,
+        retain_as_published: o.rap,
+        retain_handling: o.rh.and_then(crate::proto::v5::RetainHandling::from_u8).unwrap_or_default(),
+        subscription_id: o.sub_id.and_then(std::num::NonZeroU32::new),
+    }
 }
 
 /// What a board-only command says to a plain client.
@@ -187,6 +243,17 @@ impl Actor {
         ev: &mut Vec<WorldEvent>,
     ) -> Done {
         let refused = |e: client::ClientError| Done::Refused(Text::new(e.text(Lang::Zh), e.text(Lang::En)));
+        let v5_flag = match &cmd {
+            ClientCmd::Publish { v5, .. } => v5.flags().first().copied(),
+            ClientCmd::Subscribe { v5, .. } => v5.flags().first().copied(),
+            ClientCmd::Disconnect(o) => o.flags().first().copied(),
+            _ => None,
+        };
+        if let Some(flag) = v5_flag
+            && !self.client.options().is_v5()
+        {
+            return Done::Refused(needs_v5(&self.name, flag));
+        }
         let done = match cmd {
             ClientCmd::Connect(o) => {
                 if self.client.state().is_open() {
@@ -210,12 +277,15 @@ impl Actor {
                     Err(e) => refused(e),
                 }
             }
-            ClientCmd::Disconnect => {
+            ClientCmd::Disconnect(o) => {
                 if !self.client.state().is_open() {
                     refused(client::ClientError::NotConnected)
                 } else {
-                    self.client.disconnect(now);
-                    Done::Sent { packet: PacketType::Disconnect, pid: None }
+                    let o = client::DisconnectOpts { with_will: o.with_will, session_expiry: o.session_expiry };
+                    match self.client.disconnect_with(&o, now) {
+                        Ok(()) => Done::Sent { packet: PacketType::Disconnect, pid: None },
+                        Err(e) => refused(e),
+                    }
                 }
             }
             ClientCmd::Cut => {
@@ -253,16 +323,19 @@ impl Actor {
                 self.client.thaw(now);
                 Done::Local
             }
-            ClientCmd::Subscribe { filter, qos } => match self.client.subscribe_unchecked(vec![(filter, qos)], now) {
-                Ok(pid) => Done::Sent { packet: PacketType::Subscribe, pid: Some(pid.get()) },
-                Err(e) => refused(e),
-            },
+            ClientCmd::Subscribe { filter, qos, v5 } => {
+                match self.client.subscribe_unchecked_with(vec![(filter, qos)], &subscribe_props(&v5), now) {
+                    Ok(pid) => Done::Sent { packet: PacketType::Subscribe, pid: Some(pid.get()) },
+                    Err(e) => refused(e),
+                }
+            }
             ClientCmd::Unsubscribe { filter } => match self.client.unsubscribe_unchecked(vec![filter], now) {
                 Ok(pid) => Done::Sent { packet: PacketType::Unsubscribe, pid: Some(pid.get()) },
                 Err(e) => refused(e),
             },
-            ClientCmd::Publish { topic, payload, qos, retain } => {
-                match self.client.publish_unchecked(&topic, Bytes::from(payload), qos, retain, now) {
+            ClientCmd::Publish { topic, payload, qos, retain, v5 } => {
+                let props = publish_props(&v5);
+                match self.client.publish_unchecked_with(&topic, Bytes::from(payload), qos, retain, &props, now) {
                     Ok(pid) => Done::Sent { packet: PacketType::Publish, pid: pid.map(|p| p.get()) },
                     Err(e) => refused(e),
                 }
@@ -275,7 +348,7 @@ impl Actor {
     /// What `cut` means, said at once: the link is gone, the broker does not know yet.
     fn tunnel_note(&self, at: Duration) -> WorldEvent {
         let o = self.client.options();
-        let (name, ka) = (&self.name, o.keep_alive);
+        let (name, ka) = (&self.name, self.client.keep_alive());
         let (en, zh) = match (ka, &o.will) {
             (0, _) => (
                 format!(
@@ -332,12 +405,17 @@ impl Actor {
         self.drain(now, at, io, ev);
     }
 
-    /// A packet arrived from the broker.
-    pub fn received(&mut self, p: Packet, now: Instant, at: Duration, io: &mut Vec<Io>, ev: &mut Vec<WorldEvent>) {
+    /// The protocol the client speaks: frames from the broker are decoded in it.
+    pub fn protocol(&self) -> Protocol {
+        self.client.options().protocol
+    }
+
+    /// A packet arrived from the broker, decoded in the client's protocol (see [`protocol`](Self::protocol)).
+    pub fn received(&mut self, p: AnyPacket, now: Instant, at: Duration, io: &mut Vec<Io>, ev: &mut Vec<WorldEvent>) {
         if self.tunnel_since.is_some() && !self.host_gate {
             return;
         }
-        self.client.handle_packet(p, now);
+        self.client.handle(p, now);
         self.drain(now, at, io, ev);
     }
 
@@ -409,7 +487,7 @@ impl Actor {
                             self.transport = false;
                         }
                         self.tunnel_since = None;
-                        match self.client.set_options(opts) {
+                        match self.client.set_options(*opts) {
                             Ok(()) => io.push(Io::Open),
                             Err(e) => ev.push(WorldEvent::ClientNote {
                                 client: self.name.clone(),
@@ -456,7 +534,7 @@ impl Actor {
             tunnel_since: self.tunnel_since,
             board: self.board.as_ref().map(Board::view),
             clean: o.clean_session,
-            keep_alive: o.keep_alive,
+            keep_alive: self.client.keep_alive(),
             will: o.will.as_ref().map(|w| w.topic.clone()),
             subscriptions: self
                 .client

@@ -61,7 +61,7 @@ pub struct SerialChunk {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BoardReq {
     /// `mqttClient.connect(…)`: open a connection and send CONNECT with these options.
-    Connect(Options),
+    Connect(Box<Options>),
     /// The chip stopped (reset or power cut): the TCP connection is left as it is, with no
     /// DISCONNECT and no FIN; the broker finds out by its keep alive.
     Abandon,
@@ -347,7 +347,7 @@ impl Board {
             self.print("Attempting MQTT connection...");
         }
         let o = self.options();
-        self.reqs.push(BoardReq::Connect(o));
+        self.reqs.push(BoardReq::Connect(Box::new(o)));
         self.phase = Phase::Connecting;
     }
 

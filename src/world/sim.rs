@@ -136,7 +136,7 @@ impl World {
             }
             LabCmd::RemoveClient { name } => {
                 if self.slots.get(&name).is_some_and(|s| s.actor.client().state().is_open()) {
-                    self.client_cmd(0, &name, ClientCmd::Disconnect);
+                    self.client_cmd(0, &name, ClientCmd::Disconnect(Default::default()));
                 }
                 if let Some(s) = self.slots.remove(&name)
                     && let Some(c) = s.conn
@@ -352,7 +352,9 @@ impl World {
                         if slot.conn != Some(t.conn) {
                             continue;
                         }
-                        if let Ok(p) = proto::decode(&t.bytes) {
+                        // Read in the client's version (a 5.0 client may get a broker's 3.1.1 CONNACK).
+                        let version = proto::frame_version(&t.bytes, slot.actor.protocol());
+                        if let Ok(p) = proto::decode_v(&t.bytes, version) {
                             let (mut io, mut ev) = (Vec::new(), Vec::new());
                             slot.actor.received(p, now, at, &mut io, &mut ev);
                             self.events.extend(ev);
