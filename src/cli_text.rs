@@ -346,6 +346,11 @@ latency: no limit but --seconds]",
         "Upper bound on the whole run in seconds, whatever the broker does",
     ),
     e("json", "输出一行 JSON 对象，代替表格", "Print one JSON object line instead of the table"),
+    e(
+        "v5",
+        "改用 MQTT 5.0 而不是 3.1.1（同样的负载，5.0 的报文格式：属性长度、原因码）",
+        "Speak MQTT 5.0 instead of 3.1.1 (the same load, 5.0 framing: property lengths, reason codes)",
+    ),
     // `mqtt-lab fuzz` (src/fuzz.rs).
     e("inputs", "输入的个数", "How many inputs"),
     e(
