@@ -10,7 +10,8 @@ fn main() {
             rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "yaml")).collect()
         })
         .unwrap_or_default();
-    files.sort();
+    // In reading order: 2-10 after 2-9 (runs of digits compare as numbers).
+    files.sort_by_key(|p| natural(&p.file_name().unwrap().to_string_lossy()));
     let mut out =
         String::from("/// (path, text) of every built-in lesson.\npub static BUILTIN: &[(&str, &str)] = &[\n");
     for p in &files {
@@ -21,4 +22,25 @@ fn main() {
     out.push_str("];\n");
     let dest = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtin_lessons.rs");
     std::fs::write(dest, out).unwrap();
+}
+
+/// A sort key in which each run of digits counts as a number.
+fn natural(name: &str) -> Vec<(String, u64)> {
+    let mut key = Vec::new();
+    let mut text = String::new();
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            let mut n = c.to_digit(10).unwrap() as u64;
+            while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
+                n = n * 10 + d as u64;
+                chars.next();
+            }
+            key.push((std::mem::take(&mut text), n));
+        } else {
+            text.push(c);
+        }
+    }
+    key.push((text, 0));
+    key
 }

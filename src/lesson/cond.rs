@@ -5,7 +5,147 @@
 //! codes) hold when any value does.
 
 use crate::i18n::{Lang, Text};
-use crate::proto::{Packet, PacketType, field};
+use crate::proto::v5::{self, Packet as P5};
+use crate::proto::{
+    ConnAck, Connect, ConnectReturnCode, Packet, PacketType, SubAck, SubAckCode, Subscribe, Unsubscribe, Will, field,
+};
+
+/// A frame as a lesson judges it: its 3.1.1 form (a 5.0 packet projected onto the fields both
+/// versions have) and, for a 5.0 frame, the 5.0 packet with its properties and reason codes.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub packet: Packet,
+    pub v5: Option<Box<P5>>,
+}
+
+impl Frame {
+    pub fn v3(packet: Packet) -> Frame {
+        Frame { packet, v5: None }
+    }
+
+    /// A 5.0 packet; `None` for AUTH, which 3.1.1 has no form of.
+    pub fn v5(p: P5) -> Option<Frame> {
+        let packet = match &p {
+            P5::Connect(c) => Packet::Connect(Box::new(Connect {
+                protocol: crate::proto::Protocol::V5,
+                clean_session: c.clean_start,
+                keep_alive: c.keep_alive,
+                client_id: c.client_id.clone(),
+                will: c.will.as_ref().map(|w| Will {
+                    topic: w.topic.clone(),
+                    message: w.message.clone(),
+                    qos: w.qos,
+                    retain: w.retain,
+                }),
+                username: c.username.clone(),
+                password: c.password.clone(),
+            })),
+            P5::ConnAck(a) => Packet::ConnAck(ConnAck {
+                session_present: a.session_present,
+                code: if a.reason.is_error() { ConnectReturnCode::NotAuthorized } else { ConnectReturnCode::Accepted },
+            }),
+            P5::Publish(x) => Packet::Publish(crate::proto::Publish {
+                dup: x.dup,
+                qos_pid: x.qos_pid,
+                retain: x.retain,
+                topic: x.topic.clone(),
+                payload: x.payload.clone(),
+            }),
+            P5::PubAck(a) => Packet::PubAck(a.pid),
+            P5::PubRec(a) => Packet::PubRec(a.pid),
+            P5::PubRel(a) => Packet::PubRel(a.pid),
+            P5::PubComp(a) => Packet::PubComp(a.pid),
+            P5::Subscribe(s) => Packet::Subscribe(Subscribe {
+                pid: s.pid,
+                filters: s.filters.iter().map(|(f, o)| (f.clone(), o.qos)).collect(),
+            }),
+            P5::SubAck(s) => Packet::SubAck(SubAck {
+                pid: s.pid,
+                codes: s
+                    .reasons
+                    .iter()
+                    .map(|r| r.granted_qos().map_or(SubAckCode::Failure, SubAckCode::Granted))
+                    .collect(),
+            }),
+            P5::Unsubscribe(u) => Packet::Unsubscribe(Unsubscribe { pid: u.pid, filters: u.filters.clone() }),
+            P5::UnsubAck(u) => Packet::UnsubAck(u.pid),
+            P5::PingReq => Packet::PingReq,
+            P5::PingResp => Packet::PingResp,
+            P5::Disconnect(_) => Packet::Disconnect,
+            P5::Auth(_) => return None,
+        };
+        Some(Frame { packet, v5: Some(Box::new(p)) })
+    }
+}
+
+/// The values of a 5.0-only field: reason codes, properties, subscription options.
+fn values5(p: &P5, name: &str) -> Option<Vec<Val>> {
+    let n = |v: u64| Val::Num(v as i64);
+    let props = p.properties();
+    let prop = |f: &dyn Fn(&v5::Properties) -> Option<Val>| props.and_then(f).into_iter().collect::<Vec<_>>();
+    Some(match name {
+        "reason" | "code" => match p {
+            P5::ConnAck(a) => vec![n(a.reason.as_u8() as u64)],
+            P5::PubAck(a) | P5::PubRec(a) | P5::PubRel(a) | P5::PubComp(a) => vec![n(a.reason.as_u8() as u64)],
+            P5::SubAck(s) => s.reasons.iter().map(|r| n(r.as_u8() as u64)).collect(),
+            P5::UnsubAck(u) => u.reasons.iter().map(|r| n(r.as_u8() as u64)).collect(),
+            P5::Disconnect(d) => vec![n(d.reason.as_u8() as u64)],
+            P5::Auth(a) => vec![n(a.reason.as_u8() as u64)],
+            _ => return None,
+        },
+        "session_expiry" => prop(&|p| p.session_expiry_interval.map(|v| n(v as u64))),
+        "message_expiry" => prop(&|p| p.message_expiry_interval.map(|v| n(v as u64))),
+        "topic_alias" => prop(&|p| p.topic_alias.map(|v| n(v.get() as u64))),
+        "topic_alias_maximum" => prop(&|p| p.topic_alias_maximum.map(|v| n(v as u64))),
+        "receive_maximum" => prop(&|p| p.receive_maximum.map(|v| n(v.get() as u64))),
+        "maximum_packet_size" => prop(&|p| p.maximum_packet_size.map(|v| n(v.get() as u64))),
+        "server_keep_alive" => prop(&|p| p.server_keep_alive.map(|v| n(v as u64))),
+        "assigned_client_id" => prop(&|p| p.assigned_client_identifier.clone().map(Val::Str)),
+        "response_topic" => prop(&|p| p.response_topic.clone().map(Val::Str)),
+        "content_type" => prop(&|p| p.content_type.clone().map(Val::Str)),
+        "reason_string" => prop(&|p| p.reason_string.clone().map(Val::Str)),
+        "user_property" => props
+            .map(|p| p.user_properties.iter().map(|(k, v)| Val::Str(format!("{k}={v}"))).collect())
+            .unwrap_or_default(),
+        "subscription_id" => {
+            props.map(|p| p.subscription_identifiers.iter().map(|i| n(i.get() as u64)).collect()).unwrap_or_default()
+        }
+        "will_delay" => match p {
+            P5::Connect(c) => c
+                .will
+                .as_ref()
+                .and_then(|w| w.properties.will_delay_interval)
+                .map(|v| n(v as u64))
+                .into_iter()
+                .collect(),
+            _ => return None,
+        },
+        "no_local" | "rap" | "retain_handling" => match p {
+            P5::Subscribe(s) => s
+                .filters
+                .iter()
+                .map(|(_, o)| match name {
+                    "no_local" => n(o.no_local as u64),
+                    "rap" => n(o.retain_as_published as u64),
+                    _ => n(o.retain_handling as u64),
+                })
+                .collect(),
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// The values of field `name` in a frame: a 5.0 field when the frame has one, else the field both
+/// versions share.
+pub fn frame_values(f: &Frame, name: &str) -> Vec<Val> {
+    if let Some(p) = &f.v5
+        && let Some(v) = values5(p, name)
+    {
+        return v;
+    }
+    values(&f.packet, name)
+}
 use serde::{Deserialize, Deserializer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,8 +258,25 @@ pub fn names(kind: PacketType) -> &'static [(&'static str, &'static str)] {
             ("will_msg", "mqtt.connect.will_msg"),
             ("username", "mqtt.connect.username"),
             ("password", "mqtt.connect.password"),
+            ("session_expiry", "mqtt.prop.session_expiry_interval"),
+            ("receive_maximum", "mqtt.prop.receive_maximum"),
+            ("maximum_packet_size", "mqtt.prop.maximum_packet_size"),
+            ("topic_alias_maximum", "mqtt.prop.topic_alias_maximum"),
+            ("user_property", "mqtt.prop.user_property"),
+            ("will_delay", "mqtt.prop.will_delay_interval"),
         ],
-        ConnAck => &[("session_present", "mqtt.connack.flags.session_present"), ("code", "mqtt.connack.code")],
+        ConnAck => &[
+            ("session_present", "mqtt.connack.flags.session_present"),
+            ("code", "mqtt.connack.code"),
+            ("reason", "mqtt.connack.reason_code"),
+            ("session_expiry", "mqtt.prop.session_expiry_interval"),
+            ("receive_maximum", "mqtt.prop.receive_maximum"),
+            ("topic_alias_maximum", "mqtt.prop.topic_alias_maximum"),
+            ("maximum_packet_size", "mqtt.prop.maximum_packet_size"),
+            ("server_keep_alive", "mqtt.prop.server_keep_alive"),
+            ("assigned_client_id", "mqtt.prop.assigned_client_identifier"),
+            ("reason_string", "mqtt.prop.reason_string"),
+        ],
         Publish => &[
             ("topic", "mqtt.publish.topic"),
             ("payload", "mqtt.publish.payload"),
@@ -127,20 +284,40 @@ pub fn names(kind: PacketType) -> &'static [(&'static str, &'static str)] {
             ("retain", "mqtt.hdr.retain"),
             ("dup", "mqtt.hdr.dup"),
             ("packet_id", "mqtt.publish.packet_id"),
+            ("topic_alias", "mqtt.prop.topic_alias"),
+            ("message_expiry", "mqtt.prop.message_expiry_interval"),
+            ("user_property", "mqtt.prop.user_property"),
+            ("response_topic", "mqtt.prop.response_topic"),
+            ("content_type", "mqtt.prop.content_type"),
+            ("subscription_id", "mqtt.prop.subscription_identifier"),
         ],
-        PubAck => &[("packet_id", "mqtt.puback.packet_id")],
-        PubRec => &[("packet_id", "mqtt.pubrec.packet_id")],
-        PubRel => &[("packet_id", "mqtt.pubrel.packet_id")],
-        PubComp => &[("packet_id", "mqtt.pubcomp.packet_id")],
+        PubAck => &[("packet_id", "mqtt.puback.packet_id"), ("reason", "mqtt.puback.reason_code")],
+        PubRec => &[("packet_id", "mqtt.pubrec.packet_id"), ("reason", "mqtt.pubrec.reason_code")],
+        PubRel => &[("packet_id", "mqtt.pubrel.packet_id"), ("reason", "mqtt.pubrel.reason_code")],
+        PubComp => &[("packet_id", "mqtt.pubcomp.packet_id"), ("reason", "mqtt.pubcomp.reason_code")],
         Subscribe => &[
             ("packet_id", "mqtt.subscribe.packet_id"),
             ("filter", "mqtt.subscribe.filter"),
             ("qos", "mqtt.subscribe.qos"),
+            ("no_local", "mqtt.subscribe.no_local"),
+            ("rap", "mqtt.subscribe.retain_as_published"),
+            ("retain_handling", "mqtt.subscribe.retain_handling"),
+            ("subscription_id", "mqtt.prop.subscription_identifier"),
         ],
-        SubAck => &[("packet_id", "mqtt.suback.packet_id"), ("code", "mqtt.suback.code")],
+        SubAck => &[
+            ("packet_id", "mqtt.suback.packet_id"),
+            ("code", "mqtt.suback.code"),
+            ("reason", "mqtt.suback.reason_code"),
+            ("reason_string", "mqtt.prop.reason_string"),
+        ],
         Unsubscribe => &[("packet_id", "mqtt.unsubscribe.packet_id"), ("filter", "mqtt.unsubscribe.filter")],
-        UnsubAck => &[("packet_id", "mqtt.unsuback.packet_id")],
-        PingReq | PingResp | Disconnect => &[],
+        UnsubAck => &[("packet_id", "mqtt.unsuback.packet_id"), ("reason", "mqtt.unsuback.reason_code")],
+        Disconnect => &[
+            ("reason", "mqtt.disconnect.reason_code"),
+            ("session_expiry", "mqtt.prop.session_expiry_interval"),
+            ("reason_string", "mqtt.prop.reason_string"),
+        ],
+        PingReq | PingResp => &[],
     }
 }
 
@@ -228,9 +405,9 @@ impl Cond {
         }
     }
 
-    /// Whether the packet satisfies the condition (any value of a multi-valued field).
-    pub fn holds(&self, p: &Packet) -> bool {
-        let vs = values(p, &self.name);
+    /// Whether the frame satisfies the condition (any value of a multi-valued field).
+    pub fn holds(&self, f: &Frame) -> bool {
+        let vs = frame_values(f, &self.name);
         if self.op == Op::Ne {
             return !vs.is_empty() && vs.iter().all(|v| self.holds_for(v));
         }
@@ -238,9 +415,9 @@ impl Cond {
     }
 
     /// What differs, for a hint: "CONNECT 的 清除会话标志 是 1，这一步要的是 == 0".
-    pub fn miss(&self, p: &Packet) -> Text {
-        let kind = p.packet_type();
-        let got: Vec<String> = values(p, &self.name).iter().map(|v| v.to_string()).collect();
+    pub fn miss(&self, f: &Frame) -> Text {
+        let kind = f.packet.packet_type();
+        let got: Vec<String> = frame_values(f, &self.name).iter().map(|v| v.to_string()).collect();
         let got = if got.is_empty() { "—".to_string() } else { got.join(", ") };
         let label = |lang: Lang| field_of(kind, &self.name).map_or(self.name.clone(), |f| f.label(lang).to_string());
         // Text is quoted, as the field's own value is ("" stays visible).
@@ -275,7 +452,7 @@ mod tests {
     fn conditions_judge_decoded_fields_and_name_the_field_in_hints() {
         let mut c = Connect::new("car");
         c.clean_session = true;
-        let p = Packet::Connect(Box::new(c));
+        let p = Frame::v3(Packet::Connect(Box::new(c)));
         let want: Cond = "clean_session == 0".parse().unwrap();
         assert!(!want.holds(&p));
         assert!("keepalive >= 60".parse::<Cond>().unwrap().holds(&p));
@@ -285,7 +462,7 @@ mod tests {
         assert_eq!(m.zh, format!("CONNECT 的{}是 1，这一步要的是 == 0", label.zh));
         let mut x = Publish::new("car/speed", "60");
         x.qos_pid = QosPid::AtLeastOnce(crate::proto::PacketId::new(3).unwrap());
-        let p = Packet::Publish(x);
+        let p = Frame::v3(Packet::Publish(x));
         assert!("qos == 1".parse::<Cond>().unwrap().holds(&p));
         assert!("topic == car/speed".parse::<Cond>().unwrap().holds(&p));
         assert!("payload contains 6".parse::<Cond>().unwrap().holds(&p));
@@ -296,5 +473,27 @@ mod tests {
                 assert!(field::by_key(key).is_some(), "{name}: no field {key}");
             }
         }
+    }
+
+    #[test]
+    fn conditions_read_5_0_properties_and_reason_codes() {
+        let mut x = v5::Publish::new("", "60");
+        x.properties.topic_alias = std::num::NonZeroU16::new(3);
+        x.properties.message_expiry_interval = Some(9);
+        x.properties.user_properties.push(("unit".into(), "kmh".into()));
+        let f = Frame::v5(P5::Publish(x)).expect("a PUBLISH has a 3.1.1 form");
+        for yes in ["topic_alias == 3", "message_expiry <= 10", "user_property == unit=kmh", "payload == 60"] {
+            assert!(yes.parse::<Cond>().unwrap().holds(&f), "{yes}");
+        }
+        assert!(!"topic_alias == 2".parse::<Cond>().unwrap().holds(&f));
+        let ack = v5::Ack {
+            reason: crate::proto::ReasonCode::NoMatchingSubscribers,
+            ..v5::Ack::new(crate::proto::PacketId::new(1).unwrap())
+        };
+        let f = Frame::v5(P5::PubAck(ack)).unwrap();
+        assert!("reason == 16".parse::<Cond>().unwrap().holds(&f));
+        let miss = "reason == 0".parse::<Cond>().unwrap().miss(&f);
+        assert!(miss.en.contains("was 16"), "{}", miss.en);
+        assert!(Frame::v5(P5::Auth(v5::Auth::new(crate::proto::ReasonCode::Success))).is_none());
     }
 }

@@ -4,6 +4,7 @@
 //! but wrong. A frame counts once it reached its receiver: one held at the gate counts when released,
 //! one dropped or cut never does. Pure: events in, effects out, no clock.
 
+use super::cond;
 use super::model::{
     BrokerExpect, BrokerKind, ClientExpect, ClientKind, Expect, FrameExpect, Lesson, ReceiveExpect, SerialExpect,
     SubscribedExpect,
@@ -55,7 +56,7 @@ enum Obs<'a> {
     Frame {
         from: &'a str,
         to: &'a str,
-        packet: &'a Packet,
+        packet: &'a cond::Frame,
     },
     Delivered(&'a Delivered),
     Broker(&'a Event),
@@ -189,7 +190,7 @@ impl M {
         match self {
             M::Frame { spec, kind, seen } => {
                 let Obs::Frame { from, to, packet } = o else { return None };
-                if Some(packet.packet_type()) != *kind {
+                if Some(packet.packet.packet_type()) != *kind {
                     return None;
                 }
                 let party_ok =
@@ -544,6 +545,20 @@ fn broker_matches(spec: &BrokerExpect, e: &Event, w: &Seen) -> Option<Result<(),
         (K::QueueFull, Event::QueueFull { client_id, topic, .. }) if client_ok(client_id) && topic_ok(topic) => {
             Some(Ok(()))
         }
+        (K::AliasSet, Event::AliasSet { client_id, topic, .. })
+        | (K::MessageExpired, Event::MessageExpired { client_id, topic, .. })
+        | (K::SharedDelivered, Event::SharedDelivered { to: client_id, topic, .. })
+        | (K::WillDelayed, Event::WillDelayed { client_id, topic, .. })
+            if client_ok(client_id) && topic_ok(topic) =>
+        {
+            Some(Ok(()))
+        }
+        (K::SessionExpired, Event::SessionExpired { client_id, .. })
+        | (K::WillCancelled, Event::WillCancelled { client_id })
+            if client_ok(client_id) =>
+        {
+            Some(Ok(()))
+        }
         _ => None,
     }
 }
@@ -598,6 +613,8 @@ struct Seen {
     aliases: HashMap<String, String>,
     /// connection → client id.
     conns: HashMap<ConnId, String>,
+    /// connection → the protocol its CONNECT asked for.
+    levels: HashMap<ConnId, proto::Protocol>,
     /// (filter, client id, granted QoS).
     subs: Vec<(String, String, QoS)>,
 }
@@ -624,7 +641,7 @@ struct Pending {
     /// Sender and receiver: "broker" or a client id (named when judged).
     from: String,
     to: String,
-    packet: Packet,
+    packet: cond::Frame,
 }
 
 /// One thing in line to be judged.
@@ -900,9 +917,22 @@ impl Run {
             W::Frame(f) => {
                 self.now = self.now.max(f.at);
                 out.extend(self.drain());
-                let Ok(packet) = proto::decode_slice(&f.bytes) else { return out };
-                if let Packet::Connect(c) = &packet {
+                // Each connection's frames are read in the version its CONNECT asked for.
+                let version = match self.seen.levels.get(&f.conn) {
+                    Some(&v) => v,
+                    None => proto::connect_version(&f.bytes).unwrap_or_default(),
+                };
+                let packet = match proto::decode_slice_v(&f.bytes, proto::frame_version(&f.bytes, version)) {
+                    Ok(proto::AnyPacket::V3(p)) => cond::Frame::v3(p),
+                    Ok(proto::AnyPacket::V5(p)) => match cond::Frame::v5(p) {
+                        Some(f) => f,
+                        None => return out,
+                    },
+                    Err(_) => return out,
+                };
+                if let Packet::Connect(c) = &packet.packet {
                     self.seen.conns.insert(f.conn, c.client_id.clone());
+                    self.seen.levels.insert(f.conn, c.protocol);
                 }
                 let id = f.client.as_deref().map(str::to_string).or_else(|| self.seen.conns.get(&f.conn).cloned());
                 // The client id, named when judged: a real board may take a part in between.

@@ -249,6 +249,18 @@ pub enum BrokerKind {
     QueueFull,
     Resent,
     DuplicateQos2,
+    /// 5.0: a topic alias was set (by the client, or by the broker towards it).
+    AliasSet,
+    /// 5.0: a message expired before it reached the client.
+    MessageExpired,
+    /// 5.0: a message of a shared subscription went to this client.
+    SharedDelivered,
+    /// 5.0: a disconnected session's expiry interval ran out.
+    SessionExpired,
+    /// 5.0: a will waits for its delay.
+    WillDelayed,
+    /// 5.0: the client came back within its will delay.
+    WillCancelled,
 }
 
 #[derive(Debug, Clone, Deserialize)]

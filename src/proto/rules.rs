@@ -1159,6 +1159,12 @@ pub const RULES_5: &[Rule] = &[
         zh: "CONNACK 连接确认标志的第 7–1 位是保留位，必须为 0。",
     },
     Rule {
+        id: "MQTT-3.2.2-7",
+        section: "3.2.2",
+        en: "A Server that sends a CONNACK with a Reason Code of 0x80 or greater must then close the Network Connection.",
+        zh: "服务端发送原因码为 0x80 或更大的 CONNACK 之后，必须关闭网络连接。",
+    },
+    Rule {
         id: "MQTT-3.2.2-8",
         section: "3.2.2",
         en: "The Server sending a CONNACK must use one of the Connect Reason Code values.",
@@ -1325,6 +1331,12 @@ pub const RULES_5: &[Rule] = &[
         section: "3.3.4",
         en: "If the Server sends a single copy of the message, its PUBLISH must include the Subscription Identifiers of all matching subscriptions that have one, in any order.",
         zh: "服务端只发送一份消息时，PUBLISH 中必须包含所有带有订阅标识符的匹配订阅的订阅标识符，顺序不限。",
+    },
+    Rule {
+        id: "MQTT-3.3.4-5",
+        section: "3.3.4",
+        en: "If the Server sends several PUBLISH packets for overlapping subscriptions, each carries the Subscription Identifier of its own matching subscription, if it has one.",
+        zh: "服务端为重叠的订阅分别发送多个 PUBLISH 时，每个都要带上与之匹配的那个订阅的订阅标识符（如果有）。",
     },
     Rule {
         id: "MQTT-3.3.4-6",
