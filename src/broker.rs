@@ -146,6 +146,16 @@ pub struct Meta {
 impl Meta {
     /// The part of `props` passed on, with the expiry counted from `now`; `None` when there is none.
     pub fn from_props(props: &Properties, now: Instant) -> Option<Arc<Meta>> {
+        if props.payload_format_indicator.is_none()
+            && props.message_expiry_interval.is_none()
+            && props.content_type.is_none()
+            && props.response_topic.is_none()
+            && props.correlation_data.is_none()
+            && props.user_properties.is_empty()
+        {
+            // The common case, a message with nothing to pass on: no allocation.
+            return None;
+        }
         let kept = Properties {
             payload_format_indicator: props.payload_format_indicator,
             content_type: props.content_type.clone(),

@@ -126,8 +126,8 @@ pub(super) fn transmit5(
         }
     }
     let packet = P5::Publish(packet);
-    let size = packet.encoded_len();
     if let Some(max) = link.max_packet
+        && let size = packet.encoded_len()
         && size > max as usize
     {
         // Larger than the client takes: not sent [MQTT-3.1.2-24] [MQTT-3.1.2-25].
