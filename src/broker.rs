@@ -451,22 +451,12 @@ impl Broker {
         let Some(client) = client else {
             match packet {
                 Packet::Connect(connect) => self.on_connect(conn, *connect, None, now),
-                other => self.protocol_violation(
-                    conn,
-                    format!("the first packet must be CONNECT, not {}", other.packet_type().name()),
-                    format!("第一个报文必须是 CONNECT，而不是 {}", other.packet_type().name()),
-                    "MQTT-3.1.0-1",
-                ),
+                other => self.first_not_connect(conn, other.packet_type().name()),
             }
             return;
         };
         match packet {
-            Packet::Connect(_) => self.protocol_violation(
-                conn,
-                "a second CONNECT on one connection".into(),
-                "同一连接上第二次发送 CONNECT".into(),
-                "MQTT-3.1.0-2",
-            ),
+            Packet::Connect(_) => self.second_connect(conn),
             Packet::Publish(p) => self.on_publish(conn, &client, p, None, now),
             Packet::PubAck(pid) => self.on_ack(conn, &client, pid, false, now),
             Packet::PubRec(pid) => self.on_pubrec(conn, &client, pid, false, now),
@@ -1076,6 +1066,26 @@ impl Broker {
             }
             self.emit(Event::SessionDiscarded { client_id: client.to_string() });
         }
+    }
+
+    /// The first packet of a connection was not CONNECT [MQTT-3.1.0-1].
+    fn first_not_connect(&mut self, conn: ConnId, name: &str) {
+        self.protocol_violation(
+            conn,
+            format!("the first packet must be CONNECT, not {name}"),
+            format!("第一个报文必须是 CONNECT，而不是 {name}"),
+            "MQTT-3.1.0-1",
+        )
+    }
+
+    /// A second CONNECT on one connection [MQTT-3.1.0-2].
+    fn second_connect(&mut self, conn: ConnId) {
+        self.protocol_violation(
+            conn,
+            "a second CONNECT on one connection".into(),
+            "同一连接上第二次发送 CONNECT".into(),
+            "MQTT-3.1.0-2",
+        )
     }
 
     fn protocol_violation(&mut self, conn: ConnId, en: String, zh: String, rule: &str) {

@@ -175,22 +175,12 @@ impl Broker {
                     };
                     self.on_connect(conn, v3, Some((c.properties, will_props)), now);
                 }
-                other => self.protocol_violation(
-                    conn,
-                    format!("the first packet must be CONNECT, not {}", other.packet_type().name()),
-                    format!("第一个报文必须是 CONNECT，而不是 {}", other.packet_type().name()),
-                    "MQTT-3.1.0-1",
-                ),
+                other => self.first_not_connect(conn, other.packet_type().name()),
             }
             return;
         };
         match packet {
-            P5::Connect(_) => self.protocol_violation(
-                conn,
-                "a second CONNECT on one connection".into(),
-                "同一连接上第二次发送 CONNECT".into(),
-                "MQTT-3.1.0-2",
-            ),
+            P5::Connect(_) => self.second_connect(conn),
             P5::Publish(p) => self.on_publish5(conn, &client, p, now),
             P5::PubAck(a) => self.on_ack(conn, &client, a.pid, false, now),
             P5::PubRec(a) => self.on_pubrec(conn, &client, a.pid, a.reason.is_error(), now),
